@@ -1,0 +1,78 @@
+"""Events: what the classifiers tell the feedback stage. Frozen; times in seconds."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    """How serious a spinal-flexion event is."""
+
+    CAUTION = "caution"  # rounding beyond the allowed range: cue to straighten
+    STOP = "stop"  # marked rounding: stop and reset the posture
+
+
+@dataclass(frozen=True)
+class Event:
+    t_s: float
+
+
+@dataclass(frozen=True)
+class RepCompleted(Event):
+    """A repetition whose turning point has been reached and left (or the source ended there).
+
+    ``number`` counts full reps only; a partial rep has ``complete=False`` and number 0.
+    """
+
+    exercise: str
+    number: int
+    start_s: float
+    turn_s: float
+    end_s: float
+    range_of_motion_deg: float
+    turn_angle_deg: float
+    peak_trunk_flexion_deg: float
+    complete: bool
+    truncated: bool = False  # cut by the start or end of the source
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class FlexionStarted(Event):
+    severity: Severity
+    flexion_deg: float
+    view: str
+
+
+@dataclass(frozen=True)
+class FlexionEnded(Event):
+    start_s: float
+    end_s: float
+    peak_deg: float
+    peak_s: float
+    severity: Severity
+    view: str
+    proxies: tuple[str, ...]  # which proxies crossed their threshold
+
+
+@dataclass(frozen=True)
+class TrackingLost(Event):
+    """No person (or too little of one) for a while."""
+
+
+@dataclass(frozen=True)
+class TrackingRestored(Event):
+    lost_s: float
+
+
+@dataclass(frozen=True)
+class ViewUnsuitable(Event):
+    """The camera view cannot support a judgement (e.g. flexion from a straight front view)."""
+
+    view: str
+    judgement: str
+    advice: str

@@ -1,0 +1,199 @@
+"""Per-frame body features computed from one `PoseFrame`: joint angles, trunk measures, view.
+
+Angles are named in one table (:data:`ANGLES`) rather than written out per side. The trunk
+and flexion proxies are explained where they are computed: BlazePose has no spine landmarks,
+so rounding of the back can only be inferred from how the head, shoulders, hips and thighs sit.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from spinesafe.classifiers.geometry import (
+    distance,
+    inclination_from_vertical_deg,
+    joint_angle_deg,
+    midpoint,
+    signed_lean_deg,
+)
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
+
+
+class View(enum.Enum):
+    """Where the camera sees the person from."""
+
+    SIDE = "side"
+    OBLIQUE = "oblique"
+    FRONT = "front"
+    UNKNOWN = "unknown"
+
+
+# name -> (first, vertex, last) joints of an angle measured at the vertex, 180 = straight.
+ANGLES: dict[str, tuple[Joint, Joint, Joint]] = {
+    "knee": (Joint.HIP, Joint.KNEE, Joint.ANKLE),
+    "hip": (Joint.SHOULDER, Joint.HIP, Joint.KNEE),  # trunk-vs-thigh; ~180 standing, ~90 seated
+    "elbow": (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST),
+    "shoulder": (Joint.HIP, Joint.SHOULDER, Joint.ELBOW),  # arm vs trunk; 0 arm down, 180 overhead
+    "ankle": (Joint.KNEE, Joint.ANKLE, Joint.FOOT_INDEX),
+}
+
+# The shoulder-width to trunk-length ratio in the image separates views: facing the camera the
+# shoulders span ~0.8 of the trunk length (adult proportions, shoulder breadth ~0.4 m, trunk
+# ~0.5 m); in profile they overlap (< ~0.3). Between the two is oblique.
+SIDE_VIEW_MAX_RATIO = 0.3
+FRONT_VIEW_MIN_RATIO = 0.6
+
+MIN_VISIBILITY = 0.5
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    """Features of one frame. Angles in degrees; NaN where the landmarks do not support one.
+
+    ``angles`` hold each :data:`ANGLES` entry for the person's side nearer the camera
+    (``near_side``) and, under ``"<name>_left"``/``"<name>_right"``, for each side.
+    """
+
+    t_s: float
+    present: bool
+    view: View
+    near_side: Side
+    facing_x: float  # +1 person faces image-right, -1 image-left, 0 unknown (front view)
+    angles: dict[str, float]
+    trunk_inclination_deg: float  # hip-mid -> shoulder-mid from vertical, 0 upright, 90 lying
+    trunk_lean_deg: float  # signed: + forward, - backward (side/oblique views only)
+    neck_curl_deg: float  # ear forward/down of the trunk line; grows as the upper back rounds
+    torso_length_m: float  # shoulder-mid to hip-mid in world metres; shortens when curled
+    body_height_px: float  # for distance checks; NaN when absent
+    visibility: float  # mean visibility of the trunk and leg landmarks
+
+    def angle(self, name: str) -> float:
+        return self.angles.get(name, float("nan"))
+
+
+def _side_visibility(frame: PoseFrame, side: Side) -> float:
+    joints = (Joint.SHOULDER, Joint.HIP, Joint.KNEE, Joint.ANKLE, Joint.ELBOW, Joint.WRIST)
+    return float(np.mean([frame.visibility[sided(j, side)] for j in joints]))
+
+
+def detect_view(frame: PoseFrame) -> View:
+    """Side, oblique or front, from shoulder and hip widths against the trunk length."""
+    if not frame.present:
+        return View.UNKNOWN
+    px = frame.pixels()
+    shoulders = distance(px[Landmark.LEFT_SHOULDER, :2], px[Landmark.RIGHT_SHOULDER, :2])
+    hips = distance(px[Landmark.LEFT_HIP, :2], px[Landmark.RIGHT_HIP, :2])
+    trunk = distance(
+        midpoint(px[Landmark.LEFT_SHOULDER, :2], px[Landmark.RIGHT_SHOULDER, :2]),
+        midpoint(px[Landmark.LEFT_HIP, :2], px[Landmark.RIGHT_HIP, :2]),
+    )
+    if not np.isfinite(trunk) or trunk < 1.0:
+        return View.UNKNOWN
+    ratio = float((shoulders + hips) / 2.0 / trunk)
+    if ratio < SIDE_VIEW_MAX_RATIO:
+        return View.SIDE
+    if ratio > FRONT_VIEW_MIN_RATIO:
+        return View.FRONT
+    return View.OBLIQUE
+
+
+def _facing_x(px: np.ndarray) -> float:
+    """+1 if the nose is to the image-right of the ears (person faces right), -1 if left."""
+    ears = midpoint(px[Landmark.LEFT_EAR, :2], px[Landmark.RIGHT_EAR, :2])
+    nose = px[Landmark.NOSE, :2]
+    dx = float(nose[0] - ears[0])
+    ear_span = float(distance(px[Landmark.LEFT_EAR, :2], px[Landmark.RIGHT_EAR, :2]))
+    # Facing the camera the nose sits between the ears; call a direction only when clear.
+    if abs(dx) < 0.25 * max(ear_span, 1.0):
+        return 0.0
+    return 1.0 if dx > 0 else -1.0
+
+
+def _neck_curl_deg(px: np.ndarray, side: Side, facing_x: float) -> float:
+    """Signed angle between the trunk line (hip->shoulder) and the neck line (shoulder->ear).
+
+    With a neutral spine the ear sits near the extension of the trunk line (a small forward
+    angle is normal). When the upper back rounds (thoracic flexion), shoulders roll forward
+    and the head drops ahead of the trunk, so this angle grows. Positive = ear ahead of the
+    trunk line in the facing direction. Needs a side or oblique view and a known facing.
+    """
+    if facing_x == 0.0:
+        return float("nan")
+    hip, shoulder, ear = (px[sided(j, side), :2] for j in (Joint.HIP, Joint.SHOULDER, Joint.EAR))
+    trunk = shoulder - hip
+    neck = ear - shoulder
+    # Rotate so that the trunk points "up" and the facing direction is +x; then the neck's
+    # angle from the trunk direction, signed by its forward component.
+    cross = trunk[0] * neck[1] - trunk[1] * neck[0]
+    dot = float(np.dot(trunk, neck))
+    angle = float(np.degrees(np.arctan2(cross, dot)))
+    # In image coordinates (y down), a forward (towards facing) neck for a person facing +x
+    # gives a positive cross product; flip for a person facing -x.
+    return angle * facing_x
+
+
+def compute_features(frame: PoseFrame) -> FrameFeatures:
+    """All features of one frame; absent frames give NaN features with ``present=False``."""
+    if not frame.present:
+        return FrameFeatures(
+            t_s=frame.t_s,
+            present=False,
+            view=View.UNKNOWN,
+            near_side=Side.LEFT,
+            facing_x=0.0,
+            angles={},
+            trunk_inclination_deg=float("nan"),
+            trunk_lean_deg=float("nan"),
+            neck_curl_deg=float("nan"),
+            torso_length_m=float("nan"),
+            body_height_px=float("nan"),
+            visibility=0.0,
+        )
+    px = frame.pixels()
+    view = detect_view(frame)
+    near = Side.LEFT if _side_visibility(frame, Side.LEFT) >= _side_visibility(frame, Side.RIGHT) else Side.RIGHT
+    angles: dict[str, float] = {}
+    for name, (a, b, c) in ANGLES.items():
+        for side in Side:
+            angles[f"{name}_{side.value}"] = float(
+                joint_angle_deg(px[sided(a, side)], px[sided(b, side)], px[sided(c, side)])
+            )
+        if view is View.FRONT:
+            # Both sides are seen: average them (less noise, symmetric exercises).
+            angles[name] = float(np.nanmean([angles[f"{name}_left"], angles[f"{name}_right"]]))
+        else:
+            angles[name] = angles[f"{name}_{near.value}"]
+
+    shoulder_mid = midpoint(px[Landmark.LEFT_SHOULDER], px[Landmark.RIGHT_SHOULDER])
+    hip_mid = midpoint(px[Landmark.LEFT_HIP], px[Landmark.RIGHT_HIP])
+    facing = _facing_x(px)
+    lean = float(signed_lean_deg(hip_mid, shoulder_mid, facing)) if facing else float("nan")
+    torso_m = float("nan")
+    if frame.world is not None:
+        w = frame.world
+        torso_m = float(
+            distance(
+                midpoint(w[Landmark.LEFT_SHOULDER], w[Landmark.RIGHT_SHOULDER]),
+                midpoint(w[Landmark.LEFT_HIP], w[Landmark.RIGHT_HIP]),
+            )
+        )
+    ys = px[:, 1]
+    key = [sided(j, s) for j in (Joint.SHOULDER, Joint.HIP, Joint.KNEE, Joint.ANKLE) for s in Side]
+    return FrameFeatures(
+        t_s=frame.t_s,
+        present=True,
+        view=view,
+        near_side=near,
+        facing_x=facing,
+        angles=angles,
+        trunk_inclination_deg=float(inclination_from_vertical_deg(hip_mid, shoulder_mid)),
+        trunk_lean_deg=lean,
+        neck_curl_deg=_neck_curl_deg(px, near, facing),
+        torso_length_m=torso_m,
+        body_height_px=float(np.nanmax(ys) - np.nanmin(ys)),
+        visibility=float(np.mean(frame.visibility[key])),
+    )

@@ -1,0 +1,222 @@
+"""Repetition counting for one exercise: a hysteresis state machine on the primary angle."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import deque
+
+from spinesafe.classifiers.events import Event, RepCompleted
+from spinesafe.classifiers.exercises import CountAt, ExerciseSpec
+from spinesafe.classifiers.features import FrameFeatures
+from spinesafe.classifiers.signals import MedianFilter
+
+# A person missing for longer than this ends the rep in progress without counting it: we
+# cannot tell what happened meanwhile. Shorter gaps (a few dropped detections) are bridged.
+MAX_GAP_S = 1.0
+SMOOTHING_WINDOW_S = 0.2
+# The person's own rest position is the most rest-like angle of the last this-many seconds.
+# Standing knees read 135-150 deg in some front views (wide stance, lens distortion), so a
+# fixed 'rest' threshold alone would never see them return to rest.
+REST_REFERENCE_WINDOW_S = 30.0
+REST_BAND_DEG = 15.0  # within this of the own rest position counts as rest
+
+
+class Phase(enum.Enum):
+    UNKNOWN = "unknown"  # no position established yet (start, or after losing the person)
+    REST = "rest"  # at the start position
+    OUT = "out"  # left rest, turning point not yet reached
+    TURN = "turn"  # beyond the turning threshold
+
+
+class RepCounter:
+    """Counts reps of ``spec`` from per-frame features.
+
+    The primary angle is median-filtered, then mapped so that moving towards the turning
+    point increases it. Entering REST needs the angle beyond ``rest_deg``; entering TURN
+    needs it beyond ``turn_deg``: the band between them is the hysteresis that keeps jitter
+    from counting. A rep shorter than ``spec.min_rep_s`` is noise. A rep that leaves rest by
+    at least ``min_range_deg`` but returns without reaching ``turn_deg`` is reported as
+    partial (``complete=False``), never counted.
+    """
+
+    def __init__(self, spec: ExerciseSpec) -> None:
+        self.spec = spec
+        self._sign = 1.0 if spec.turn_deg > spec.rest_deg else -1.0
+        self._filter = MedianFilter(SMOOTHING_WINDOW_S)
+        self._rest_history: deque[tuple[float, float]] = deque()
+        self.reset()
+
+    def reset(self) -> None:
+        self._filter.reset()
+        self._rest_history.clear()
+        self._unknown_min_x = math.inf
+        self._unknown_max_x = -math.inf
+        self._unknown_start_s = math.nan
+        self.phase = Phase.UNKNOWN
+        self.count = 0
+        self._last_valid_s = -math.inf
+        self._start_s = 0.0
+        self._start_truncated = False
+        self._rest_x = math.inf  # lowest mapped value at rest (where the rep started from)
+        self._extreme_x = -math.inf
+        self._extreme_s = 0.0
+        self._peak_flexion = 0.0
+        self._announced = False
+        self._last_t = 0.0
+        self.value_deg = math.nan  # the last filtered primary angle
+
+    def update(self, features: FrameFeatures, trunk_flexion_deg: float = 0.0) -> list[Event]:
+        t = features.t_s
+        self._last_t = t
+        raw = self._primary(features)
+        if not math.isfinite(raw):
+            if t - self._last_valid_s > MAX_GAP_S and self.phase is not Phase.UNKNOWN:
+                self._to_unknown()  # person gone: drop the rep in progress
+            return []
+        self._last_valid_s = t
+        value = self._filter.update(t, raw)
+        self.value_deg = value
+        x = self._sign * value
+        rest_x, turn_x = self._thresholds(t, x)
+        if math.isfinite(trunk_flexion_deg):
+            self._peak_flexion = max(self._peak_flexion, trunk_flexion_deg)
+        events: list[Event] = []
+
+        if self.phase is Phase.UNKNOWN:
+            # Wait until the angle has moved by min_range: then we know which end we began at.
+            if math.isnan(self._unknown_start_s):
+                self._unknown_start_s = t
+            if x > self._unknown_max_x:
+                self._unknown_max_x, self._extreme_s = x, t
+            self._unknown_min_x = min(self._unknown_min_x, x)
+            if self._unknown_max_x - self._unknown_min_x >= self.spec.min_range_deg:
+                moved_to_rest = x - self._unknown_min_x < self._unknown_max_x - x
+                if moved_to_rest and self._unknown_max_x >= turn_x:
+                    # The source starts (or the person returns) past the turning point.
+                    start_s, turn_s, extreme = self._unknown_start_s, self._extreme_s, self._unknown_max_x
+                    self._begin(start_s, truncated=True)
+                    self.phase = Phase.TURN
+                    self._extreme_x, self._extreme_s = extreme, turn_s
+                    if self.spec.count_at is CountAt.TURN:
+                        self.count += 1
+                        events.append(self._rep(turn_s, complete=True))
+                elif moved_to_rest or x <= rest_x:
+                    self._enter_rest(x)
+                else:
+                    self._begin(self._unknown_start_s, truncated=False)
+                    self.phase = Phase.OUT
+                    self._rest_x = self._unknown_min_x
+                    self._track(x, t)
+                    if x >= turn_x:
+                        self._enter_turn(x, t, events)
+        elif self.phase is Phase.REST:
+            if x > rest_x:
+                self._begin(t, truncated=False)
+                self.phase = Phase.OUT
+                self._track(x, t)
+            else:
+                self._rest_x = min(self._rest_x, x)
+        elif self.phase is Phase.OUT:
+            self._track(x, t)
+            if x >= turn_x:
+                self._enter_turn(x, t, events)
+            elif x <= rest_x:
+                if (
+                    self._extreme_x - self._rest_x >= self.spec.min_range_deg
+                    and t - self._start_s >= self.spec.min_rep_s
+                ):
+                    events.append(self._rep(t, complete=False))
+                self._enter_rest(x)
+        elif self.phase is Phase.TURN:
+            self._track(x, t)
+            if x <= rest_x:
+                if self.spec.count_at is CountAt.RETURN and t - self._start_s >= self.spec.min_rep_s:
+                    self.count += 1
+                    events.append(self._rep(t, complete=True))
+                self._enter_rest(x)
+        return events
+
+    def finish(self) -> list[Event]:
+        """End of the source: a rep whose turning point was reached counts (cut by the end)."""
+        events: list[Event] = []
+        if self.phase is Phase.TURN and self.spec.count_at is CountAt.RETURN:
+            self.count += 1
+            events.append(self._rep(self._last_t, complete=True, truncated=True))
+        self._to_unknown()
+        return events
+
+    # -- helpers -------------------------------------------------------------------------
+    def _to_unknown(self) -> None:
+        self.phase = Phase.UNKNOWN
+        self._filter.reset()
+        self._unknown_min_x = math.inf
+        self._unknown_max_x = -math.inf
+        self._unknown_start_s = math.nan
+
+    def _primary(self, features: FrameFeatures) -> float:
+        """The primary angle; for bilateral exercises the side nearer rest (see spec)."""
+        if not features.present:
+            return math.nan
+        if not self.spec.bilateral:
+            return features.angle(self.spec.signal)
+        sides = [features.angle(f"{self.spec.signal}_{s}") for s in ("left", "right")]
+        sides = [v for v in sides if math.isfinite(v)]
+        if not sides:
+            return math.nan
+        # mapped so that rest is low: the side nearer rest has the smaller mapped value
+        return min(sides, key=lambda v: self._sign * v)
+
+    def _thresholds(self, t: float, x: float) -> tuple[float, float]:
+        """(rest, turn) thresholds in mapped units, adapted to the person's own rest position."""
+        history = self._rest_history
+        while history and history[-1][1] >= x:
+            history.pop()  # monotonic deque: the front is the minimum of the window
+        history.append((t, x))
+        while history[0][0] < t - REST_REFERENCE_WINDOW_S:
+            history.popleft()
+        own_rest = history[0][1]
+        rest_x = max(self._sign * self.spec.rest_deg, own_rest + REST_BAND_DEG)
+        turn_x = max(self._sign * self.spec.turn_deg, rest_x + self.spec.min_range_deg)
+        return rest_x, turn_x
+
+    def _begin(self, t: float, truncated: bool) -> None:
+        self._start_s = t
+        self._start_truncated = truncated
+        self._extreme_x = -math.inf
+        self._peak_flexion = 0.0
+        self._announced = False
+        if truncated:
+            self._rest_x = math.inf
+
+    def _enter_rest(self, x: float) -> None:
+        self.phase = Phase.REST
+        self._rest_x = x
+
+    def _enter_turn(self, x: float, t: float, events: list[Event]) -> None:
+        self.phase = Phase.TURN
+        self._track(x, t)
+        if self.spec.count_at is CountAt.TURN:
+            self.count += 1
+            events.append(self._rep(t, complete=True))
+
+    def _track(self, x: float, t: float) -> None:
+        if x > self._extreme_x:
+            self._extreme_x = x
+            self._extreme_s = t
+
+    def _rep(self, t: float, complete: bool, truncated: bool = False) -> RepCompleted:
+        rest_x = self._rest_x if math.isfinite(self._rest_x) else self._extreme_x
+        return RepCompleted(
+            t_s=t,
+            exercise=self.spec.id,
+            number=self.count if complete else 0,
+            start_s=self._start_s,
+            turn_s=self._extreme_s,
+            end_s=t,
+            range_of_motion_deg=float(self._extreme_x - rest_x),
+            turn_angle_deg=float(self._sign * self._extreme_x),
+            peak_trunk_flexion_deg=float(self._peak_flexion),
+            complete=complete,
+            truncated=truncated or self._start_truncated,
+        )

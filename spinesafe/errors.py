@@ -1,0 +1,43 @@
+"""The exception tree, in one place.
+
+Every error spinesafe raises on purpose derives from :class:`SpinesafeError`, and each
+subclass also inherits the builtin it behaves like, so callers may catch either.
+Library code raises these; only the CLI turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class SpinesafeError(Exception):
+    """Base of all spinesafe errors."""
+
+
+class InputFileError(SpinesafeError, FileNotFoundError):
+    """An input file is missing or cannot be opened."""
+
+
+class VideoDecodeError(SpinesafeError, OSError):
+    """A file exists but cannot be decoded as a video."""
+
+
+class RecordingFormatError(SpinesafeError, ValueError):
+    """A landmark recording file is malformed or of an unknown version."""
+
+
+class ModelLoadError(SpinesafeError, RuntimeError):
+    """A pose model file is missing, invalid, or MediaPipe cannot load it."""
+
+
+class UnknownExerciseError(SpinesafeError, KeyError):
+    """An exercise id is not in the library; the message lists the valid ids."""
+
+    def __str__(self) -> str:  # KeyError would quote the message otherwise
+        return str(self.args[0]) if self.args else ""
+
+
+class OutputError(SpinesafeError, OSError):
+    """An output folder or file cannot be written."""
+
+
+class CameraError(SpinesafeError, OSError):
+    """A camera cannot be opened or stopped delivering frames."""

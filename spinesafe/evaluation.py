@@ -1,0 +1,194 @@
+"""Accuracy on a labelled corpus (``manifest.json``, schema ``spinesafe.corpus/1``).
+
+Landmarks are extracted once per clip with the bundled model and cached outside the
+repository (default ``~/.cache/spinesafe/corpus``), so re-runs take seconds. Scoring follows
+the corpus README: a detected flexion event matches a labelled interval when they overlap with
+0.5 s of slack; detections inside ``possible`` intervals count neither way.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spinesafe.classifiers.exercises import EXERCISES, get_exercise
+from spinesafe.errors import InputFileError, RecordingFormatError
+from spinesafe.feedback.report import SessionResult
+from spinesafe.pose.recording import Recording, load_recording, save_recording
+from spinesafe.session import analyse_poses
+
+MATCH_SLACK_S = 0.5
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "spinesafe" / "corpus"
+
+
+@dataclass
+class ClipScore:
+    file: str
+    exercise: str
+    view: str
+    true_reps: int | None
+    counted_reps: int
+    flexion_label: str
+    flexion_hits: int = 0  # labelled 'present' intervals matched by a detection
+    flexion_missed: int = 0
+    false_flexion: int = 0  # detections outside every labelled interval
+    detections: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def rep_error(self) -> int | None:
+        return None if self.true_reps is None else self.counted_reps - self.true_reps
+
+
+@dataclass
+class EvalSummary:
+    clips: list[ClipScore]
+    rep_clips: int
+    exact: int
+    off_by_one: int
+    worse: int
+    mean_abs_error: float
+    flexion_recall: float
+    flexion_precision: float
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["exact_rate"] = self.exact / self.rep_clips if self.rep_clips else math.nan
+        return data
+
+
+def _overlaps(a: tuple[float, float], b: list[float], slack: float = MATCH_SLACK_S) -> bool:
+    return a[0] <= b[1] + slack and a[1] >= b[0] - slack
+
+
+def score_flexion(detections: list[tuple[float, float]], clip: dict[str, Any]) -> tuple[int, int, int]:
+    """(hits, missed, false alarms) for one clip."""
+    intervals = clip.get("flexion_intervals_s") or []
+    label = clip.get("flexion", "none")
+    if label == "possible":
+        return 0, 0, sum(1 for d in detections if not any(_overlaps(d, iv) for iv in intervals))
+    hits = sum(1 for iv in intervals if any(_overlaps(d, iv) for d in detections))
+    false = sum(1 for d in detections if not any(_overlaps(d, iv) for iv in intervals))
+    return hits, len(intervals) - hits, false
+
+
+def landmarks_for(clip_path: Path, cache_dir: Path, progress: Callable[[int, int], None] | None = None) -> Recording:
+    """The clip's landmarks from the cache, extracting them with MediaPipe on a miss."""
+    cached = cache_dir / f"{clip_path.stem}.npz"
+    if cached.is_file():
+        try:
+            return load_recording(cached)
+        except RecordingFormatError:
+            cached.unlink()
+    from spinesafe.pose.estimators import create_estimator
+    from spinesafe.pose.sources import VideoFileSource
+
+    source = VideoFileSource(clip_path)
+    estimator = create_estimator()
+    poses = []
+    try:
+        for done, frame in enumerate(source, start=1):
+            poses.append(estimator.estimate(frame))
+            if progress:
+                progress(done, source.expected_frames)
+    finally:
+        source.close()
+        estimator.close()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    save_recording(
+        cached, poses, source=source.name, estimator=estimator.name, fps=source.fps, truncated=source.truncated
+    )
+    return load_recording(cached)
+
+
+def load_manifest(corpus_dir: Path) -> list[dict[str, Any]]:
+    path = corpus_dir / "manifest.json"
+    if not path.is_file():
+        raise InputFileError(f"{path}: no manifest.json in the corpus folder")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    clips: list[dict[str, Any]] = data["clips"]
+    return clips
+
+
+def evaluate(
+    corpus_dir: str | Path,
+    *,
+    cache_dir: Path | None = None,
+    exercises: set[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> EvalSummary:
+    """Analyse every clip whose labelled exercise spinesafe knows (or those in ``exercises``)."""
+    corpus = Path(corpus_dir)
+    cache = cache_dir or default_cache_dir()
+    scores: list[ClipScore] = []
+    for clip in load_manifest(corpus):
+        exercise = clip["exercise"]
+        if exercise not in EXERCISES or (exercises and exercise not in exercises):
+            continue
+        name = clip["file"]
+        on_frame: Callable[[int, int], None] | None = None
+        if progress is not None:
+            on_frame = functools.partial(progress, name)
+        recording = landmarks_for(corpus / name, cache, on_frame)
+        result: SessionResult = analyse_poses(
+            recording, get_exercise(exercise), source=recording.source, estimator=recording.estimator, fps=recording.fps
+        )
+        detections = [(e.start_s, e.end_s) for e in result.flexion_events]
+        hits, missed, false = score_flexion(detections, clip)
+        slideshow = clip.get("quality") == "keyframe_slideshow"
+        scores.append(
+            ClipScore(
+                file=name,
+                exercise=exercise,
+                view=clip.get("view", ""),
+                true_reps=None if slideshow else clip.get("true_reps"),
+                counted_reps=result.rep_count,
+                flexion_label=clip.get("flexion", "none"),
+                flexion_hits=hits,
+                flexion_missed=missed,
+                false_flexion=false,
+                detections=detections,
+            )
+        )
+    rep_scores = [s for s in scores if s.rep_error is not None]
+    errors = [abs(s.rep_error or 0) for s in rep_scores]
+    hits = sum(s.flexion_hits for s in scores)
+    missed = sum(s.flexion_missed for s in scores)
+    false = sum(s.false_flexion for s in scores)
+    return EvalSummary(
+        clips=scores,
+        rep_clips=len(rep_scores),
+        exact=sum(1 for e in errors if e == 0),
+        off_by_one=sum(1 for e in errors if e == 1),
+        worse=sum(1 for e in errors if e > 1),
+        mean_abs_error=sum(errors) / len(errors) if errors else math.nan,
+        flexion_recall=hits / (hits + missed) if hits + missed else math.nan,
+        flexion_precision=hits / (hits + false) if hits + false else math.nan,
+    )
+
+
+def format_table(summary: EvalSummary) -> str:
+    lines = [f"{'clip':44s} {'exercise':13s} {'view':10s} {'true':>4s} {'count':>5s} {'flex':8s} hit miss false"]
+    for s in summary.clips:
+        true = "-" if s.true_reps is None else str(s.true_reps)
+        lines.append(
+            f"{Path(s.file).stem[:44]:44s} {s.exercise:13s} {s.view.split(' ')[0]:10s} {true:>4s} {s.counted_reps:5d} "
+            f"{s.flexion_label:8s} {s.flexion_hits:3d} {s.flexion_missed:4d} {s.false_flexion:5d}"
+        )
+    n = summary.rep_clips
+    lines.append("")
+    lines.append(
+        f"rep counts: {summary.exact}/{n} exact ({100 * summary.exact / n if n else math.nan:.0f}%), "
+        f"{summary.off_by_one} off by one, {summary.worse} off by more, mean abs error {summary.mean_abs_error:.2f}"
+    )
+    lines.append(f"flexion: recall {summary.flexion_recall:.2f}, precision {summary.flexion_precision:.2f}")
+    return "\n".join(lines)

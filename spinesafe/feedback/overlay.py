@@ -1,0 +1,102 @@
+"""Visual overlay: skeleton, trunk line coloured by flexion state, rep counter, cue banner.
+
+``draw_overlay(image, frame, state, ...) -> image`` draws on a copy; it never keeps frames.
+Colours are from the Okabe-Ito colour-blind-safe palette, and every state also has a word
+("BACK OK" / "ROUNDING"), so colour is never the only signal. Text sizes scale with the image
+height so the counter reads from 2-3 m on a laptop screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from spinesafe.classifiers.analyser import FrameState
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.landmarks import SKELETON_EDGES, Landmark
+
+# Okabe-Ito palette, BGR.
+BLUE = (178, 114, 0)  # 0072B2
+ORANGE = (0, 159, 230)  # E69F00
+VERMILION = (0, 94, 213)  # D55E00
+SKY = (233, 180, 86)  # 56B4E9
+WHITE = (255, 255, 255)
+BLACK = (0, 0, 0)
+GREY = (160, 160, 160)
+
+MIN_VISIBILITY = 0.3
+
+
+@dataclass(frozen=True)
+class OverlayText:
+    """The words shown beside the video: exercise name, the current cue, status."""
+
+    exercise: str
+    cue: str = ""
+    status: str = ""
+
+
+def blank_canvas(size: tuple[int, int]) -> np.ndarray:
+    """A dark image of (width, height) to draw replayed landmarks on."""
+    width, height = size
+    return np.full((height, width, 3), 32, dtype=np.uint8)
+
+
+def _text(
+    img: np.ndarray, text: str, org: tuple[int, int], scale: float, color: tuple[int, int, int], thick: int
+) -> None:
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, BLACK, thick + 3, cv2.LINE_AA)
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, color, thick, cv2.LINE_AA)
+
+
+def draw_overlay(image: np.ndarray, frame: PoseFrame, state: FrameState | None, text: OverlayText) -> np.ndarray:
+    """Return a copy of ``image`` (H, W, 3 BGR) with the overlay drawn."""
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"image: expected (height, width, 3), got {image.shape}")
+    out = image.copy()
+    height, width = out.shape[:2]
+    unit = max(height, width) / 720.0
+    flexed = bool(state and state.flexed)
+    if frame.present:
+        px = frame.pixels()[:, :2]
+        for a, b in SKELETON_EDGES:
+            if frame.visibility[a] >= MIN_VISIBILITY and frame.visibility[b] >= MIN_VISIBILITY:
+                cv2.line(out, _pt(px[a]), _pt(px[b]), SKY, max(2, int(3 * unit)), cv2.LINE_AA)
+        for lm in Landmark:
+            if frame.visibility[lm] >= MIN_VISIBILITY:
+                cv2.circle(out, _pt(px[lm]), max(2, int(4 * unit)), WHITE, -1, cv2.LINE_AA)
+        shoulder = (px[Landmark.LEFT_SHOULDER] + px[Landmark.RIGHT_SHOULDER]) / 2
+        hip = (px[Landmark.LEFT_HIP] + px[Landmark.RIGHT_HIP]) / 2
+        trunk_color = VERMILION if flexed else BLUE
+        cv2.line(out, _pt(hip), _pt(shoulder), trunk_color, max(4, int(9 * unit)), cv2.LINE_AA)
+        if flexed:  # a shape as well as a colour: a warning triangle at the shoulders
+            s = int(18 * unit)
+            cx, cy = _pt(shoulder)
+            tri = np.array([(cx, cy - 2 * s), (cx - s, cy - s // 2), (cx + s, cy - s // 2)], dtype=np.int32)
+            cv2.fillPoly(out, [tri], VERMILION)
+            _text(out, "!", (cx - int(4 * unit), cy - int(s * 0.7)), 0.8 * unit, WHITE, max(1, int(2 * unit)))
+    # Top band: exercise and big rep counter.
+    band = int(90 * unit)
+    cv2.rectangle(out, (0, 0), (width, band), BLACK, -1)
+    _text(out, text.exercise, (int(12 * unit), int(38 * unit)), 1.0 * unit, WHITE, max(1, int(2 * unit)))
+    back = "ROUNDING" if flexed else ("BACK OK" if state and state.present else "NO PERSON")
+    back_color = VERMILION if flexed else (BLUE if state and state.present else GREY)
+    _text(
+        out, back, (int(12 * unit), int(76 * unit)), 0.8 * unit, back_color if flexed else WHITE, max(1, int(2 * unit))
+    )
+    count = str(state.rep_count) if state else "0"
+    (tw, _), _ = cv2.getTextSize(count, cv2.FONT_HERSHEY_SIMPLEX, 2.4 * unit, max(2, int(5 * unit)))
+    _text(out, count, (width - tw - int(16 * unit), int(78 * unit)), 2.4 * unit, ORANGE, max(2, int(5 * unit)))
+    # Bottom band: the current cue, large.
+    if text.cue:
+        cv2.rectangle(out, (0, height - band), (width, height), BLACK, -1)
+        _text(out, text.cue, (int(12 * unit), height - int(30 * unit)), 0.9 * unit, WHITE, max(1, int(2 * unit)))
+    if text.status:
+        _text(out, text.status, (int(12 * unit), band + int(30 * unit)), 0.6 * unit, GREY, 1)
+    return out
+
+
+def _pt(p: np.ndarray) -> tuple[int, int]:
+    return round(float(p[0])), round(float(p[1]))
