@@ -49,7 +49,9 @@ class ExerciseSpec:
     views: tuple[View, ...]
     allowed_flexion_deg: float
     min_rep_s: float
-    bilateral: bool  # both sides move together: use the side nearer rest (walking moves one leg)
+    # Both legs move together: the straighter side is used, because walking bends one leg at a
+    # time (so walking about never looks like a squat, and stays "standing" for sit-to-stand).
+    bilateral: bool
     how_to: str
     guideline: str
 

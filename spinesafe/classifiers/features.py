@@ -156,11 +156,14 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
     px = frame.pixels()
     view = detect_view(frame)
     near = Side.LEFT if _side_visibility(frame, Side.LEFT) >= _side_visibility(frame, Side.RIGHT) else Side.RIGHT
+    # Joint angles from the metric 3-D world landmarks when there are any: image-plane angles
+    # foreshorten in front and oblique views (a standing knee can read 120 deg from the front).
+    pts = frame.world if frame.world is not None else px
     angles: dict[str, float] = {}
     for name, (a, b, c) in ANGLES.items():
         for side in Side:
             angles[f"{name}_{side.value}"] = float(
-                joint_angle_deg(px[sided(a, side)], px[sided(b, side)], px[sided(c, side)])
+                joint_angle_deg(pts[sided(a, side)], pts[sided(b, side)], pts[sided(c, side)])
             )
         if view is View.FRONT:
             # Both sides are seen: average them (less noise, symmetric exercises).

@@ -20,6 +20,7 @@ SMOOTHING_WINDOW_S = 0.2
 # fixed 'rest' threshold alone would never see them return to rest.
 REST_REFERENCE_WINDOW_S = 30.0
 REST_BAND_DEG = 15.0  # within this of the own rest position counts as rest
+MAX_REST_RELAXATION_DEG = 30.0  # the adapted rest threshold moves at most this far from the spec's
 
 
 class Phase(enum.Enum):
@@ -53,6 +54,7 @@ class RepCounter:
         self._unknown_min_x = math.inf
         self._unknown_max_x = -math.inf
         self._unknown_start_s = math.nan
+        self._unknown_min_s = math.nan
         self.phase = Phase.UNKNOWN
         self.count = 0
         self._last_valid_s = -math.inf
@@ -89,8 +91,11 @@ class RepCounter:
                 self._unknown_start_s = t
             if x > self._unknown_max_x:
                 self._unknown_max_x, self._extreme_s = x, t
-            self._unknown_min_x = min(self._unknown_min_x, x)
-            if self._unknown_max_x - self._unknown_min_x >= self.spec.min_range_deg:
+            if x < self._unknown_min_x:
+                self._unknown_min_x, self._unknown_min_s = x, t
+            # Twice the minimum range: a person stepping into view often shows a bent knee for
+            # a moment, which must not pass for a rep cut by the start.
+            if self._unknown_max_x - self._unknown_min_x >= 2 * self.spec.min_range_deg:
                 moved_to_rest = x - self._unknown_min_x < self._unknown_max_x - x
                 if moved_to_rest and self._unknown_max_x >= turn_x:
                     # The source starts (or the person returns) past the turning point.
@@ -102,9 +107,9 @@ class RepCounter:
                         self.count += 1
                         events.append(self._rep(turn_s, complete=True))
                 elif moved_to_rest or x <= rest_x:
-                    self._enter_rest(x)
+                    self._enter_rest(min(x, self._unknown_min_x))
                 else:
-                    self._begin(self._unknown_start_s, truncated=False)
+                    self._begin(self._unknown_min_s, truncated=False)
                     self.phase = Phase.OUT
                     self._rest_x = self._unknown_min_x
                     self._track(x, t)
@@ -131,7 +136,9 @@ class RepCounter:
         elif self.phase is Phase.TURN:
             self._track(x, t)
             if x <= rest_x:
-                if self.spec.count_at is CountAt.RETURN and t - self._start_s >= self.spec.min_rep_s:
+                # A rep cut by the start has no known start: its duration says nothing.
+                long_enough = self._start_truncated or t - self._start_s >= self.spec.min_rep_s
+                if self.spec.count_at is CountAt.RETURN and long_enough:
                     self.count += 1
                     events.append(self._rep(t, complete=True))
                 self._enter_rest(x)
@@ -153,19 +160,17 @@ class RepCounter:
         self._unknown_min_x = math.inf
         self._unknown_max_x = -math.inf
         self._unknown_start_s = math.nan
+        self._unknown_min_s = math.nan
 
     def _primary(self, features: FrameFeatures) -> float:
-        """The primary angle; for bilateral exercises the side nearer rest (see spec)."""
+        """The primary angle; for bilateral exercises the straighter side (see spec)."""
         if not features.present:
             return math.nan
         if not self.spec.bilateral:
             return features.angle(self.spec.signal)
         sides = [features.angle(f"{self.spec.signal}_{s}") for s in ("left", "right")]
         sides = [v for v in sides if math.isfinite(v)]
-        if not sides:
-            return math.nan
-        # mapped so that rest is low: the side nearer rest has the smaller mapped value
-        return min(sides, key=lambda v: self._sign * v)
+        return max(sides) if sides else math.nan
 
     def _thresholds(self, t: float, x: float) -> tuple[float, float]:
         """(rest, turn) thresholds in mapped units, adapted to the person's own rest position."""
@@ -175,8 +180,11 @@ class RepCounter:
         history.append((t, x))
         while history[0][0] < t - REST_REFERENCE_WINDOW_S:
             history.popleft()
+        spec_rest = self._sign * self.spec.rest_deg
+        if self.phase is Phase.UNKNOWN:  # no own rest position known yet
+            return spec_rest, self._sign * self.spec.turn_deg
         own_rest = history[0][1]
-        rest_x = max(self._sign * self.spec.rest_deg, own_rest + REST_BAND_DEG)
+        rest_x = min(max(spec_rest, own_rest + REST_BAND_DEG), spec_rest + MAX_REST_RELAXATION_DEG)
         turn_x = max(self._sign * self.spec.turn_deg, rest_x + self.spec.min_range_deg)
         return rest_x, turn_x
 

@@ -106,14 +106,16 @@ class BodyPose:
     Attributes:
         trunk_lean_deg: lean of the hip->shoulder line from the body's vertical, + forward
             (a hip hinge or a sit-to-stand lean), - backward (extension). A pure lean keeps the
-            spine neutral: the neck stays in line with the trunk.
+            spine neutral: the neck stays in line with the trunk and the face turns with it.
         spine_curl_deg: rounding of the back (spinal flexion), 0 = neutral. The spine bends as a
             circular arc of fixed length, so the shoulder-to-hip distance shortens a little
-            (factor sin(c/2)/(c/2): 2.6% at 45 deg), and the neck/head turns forward-down from
-            the hip->shoulder line by this angle (half from the arc's end tangent, half from the
-            forward head that comes with a rounded upper back). The hip->shoulder line itself is
+            (factor sin(c/2)/(c/2): 2.6% at 45 deg), and the shoulder->ear line turns forward-down
+            from the hip->shoulder line by this angle (half from the arc's end tangent, half from
+            the forward head that comes with a rounded upper back); the face pitches down by half
+            of it (upper-neck extension keeps the gaze up). The hip->shoulder line itself is
             still set by ``trunk_lean_deg``.
-        neck_flexion_deg: head nod forward-down relative to the upper trunk, + chin to chest.
+        neck_flexion_deg: neck and head bent forward-down relative to the upper trunk (+ chin to
+            chest, - looking up); turns the shoulder->ear line and the face alike.
         trunk_twist_deg: rotation of the shoulders (and arms and head) about the trunk line
             relative to the pelvis, + turning to the person's left.
         body_pitch_deg: whole-body pitch about the left axis: 0 upright, +90 lying face down
@@ -163,7 +165,9 @@ class BodyPose:
 
 _BODY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(BodyPose) if f.name not in ("left", "right"))
 # Column names of the flat parameter vector: body fields, then "left.<field>", "right.<field>".
-_PARAM_NAMES: tuple[str, ...] = _BODY_FIELDS + tuple(f"{s.value}.{name}" for s in Side for name in _SIDE_FIELDS)
+_PARAM_NAMES: tuple[str, ...] = _BODY_FIELDS + tuple(
+    f"{s.value}.{name}" for s in Side for name in _SIDE_FIELDS
+)
 
 
 Keyframes = list[tuple[float, BodyPose]]
@@ -281,11 +285,15 @@ def _forward_kinematics_batch(params: np.ndarray) -> np.ndarray:
     upper_fwd = np.cos(twist)[:, None] * trunk_fwd + np.sin(twist)[:, None] * left_b
     upper_left = np.cos(twist)[:, None] * left_b - np.sin(twist)[:, None] * trunk_fwd
 
-    # Neck and head: the neck line leaves the trunk line forward by neutral + curl + nod.
+    # Neck: the shoulder->ear line leaves the trunk line forward by neutral + curl + nod.
     neck = np.radians(NECK_NEUTRAL_DEG) + curl + rad["neck_flexion_deg"]
-    head_up = np.cos(neck)[:, None] * trunk_up + np.sin(neck)[:, None] * upper_fwd
-    head_fwd = np.cos(neck)[:, None] * upper_fwd - np.sin(neck)[:, None] * trunk_up
-    ear_mid = shoulder_mid + NECK_M * head_up
+    neck_dir = np.cos(neck)[:, None] * trunk_up + np.sin(neck)[:, None] * upper_fwd
+    ear_mid = shoulder_mid + NECK_M * neck_dir
+    # Face: level when upright; it pitches down with a nod but only by half the curl, because a
+    # forward head posture comes with upper-neck extension that keeps the gaze up.
+    face = curl / 2.0 + rad["neck_flexion_deg"]
+    head_up = np.cos(face)[:, None] * trunk_up + np.sin(face)[:, None] * upper_fwd
+    head_fwd = np.cos(face)[:, None] * upper_fwd - np.sin(face)[:, None] * trunk_up
     head_axes = (head_fwd, head_up, upper_left)
     out[:, Landmark.NOSE] = ear_mid + _combine(head_axes, np.broadcast_to(np.array(_NOSE_OFFSET_M), (n, 3)))
 
@@ -367,7 +375,9 @@ def _landmark_side_sign() -> np.ndarray:
     return signs
 
 
-_FACE_LANDMARKS = [Landmark.NOSE] + [_named(p, s) for s in Side for p, *_ in _FACE_OFFSETS_M if "EAR" not in p]
+_FACE_LANDMARKS = [Landmark.NOSE] + [
+    _named(p, s) for s in Side for p, *_ in _FACE_OFFSETS_M if "EAR" not in p
+]
 
 
 def _visibility(yaw_deg: float) -> np.ndarray:
@@ -640,24 +650,31 @@ def sit_to_stand_reps(n: int, period_s: float = 4.0, rise_lean_deg: float = 40.0
     """
     arms = {"shoulder_flexion_deg": 25.0, "shoulder_rotation_deg": -80.0, "elbow_flexion_deg": 120.0}
     seated = BodyPose.symmetric(hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms)
-    lean = BodyPose.symmetric(trunk_lean_deg=rise_lean_deg, hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms)
+    lean = BodyPose.symmetric(
+        trunk_lean_deg=rise_lean_deg, hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms
+    )
     lift_off = BodyPose.symmetric(
         trunk_lean_deg=0.9 * rise_lean_deg, hip_flexion_deg=60.0, knee_flexion_deg=70.0, **arms
     )
     stand = BodyPose.symmetric(**arms)
-    lower = BodyPose.symmetric(trunk_lean_deg=0.8 * rise_lean_deg, hip_flexion_deg=60.0, knee_flexion_deg=70.0, **arms)
+    lower = BodyPose.symmetric(
+        trunk_lean_deg=0.8 * rise_lean_deg, hip_flexion_deg=60.0, knee_flexion_deg=70.0, **arms
+    )
     phases = [(0.0, seated), (0.2, lean), (0.35, lift_off), (0.55, stand), (0.8, lower), (1.0, seated)]
     return _reps(n, period_s, phases)
 
 
-def hip_hinge_reps(n: int, period_s: float = 4.0, rounded: bool = False) -> Keyframes:
+def hip_hinge_reps(
+    n: int, period_s: float = 4.0, rounded: bool = False, rounded_curl_deg: float = 40.0
+) -> Keyframes:
     """``n`` hip hinges (arms hanging plumb, as when holding a weight), bottom at mid-period.
 
     Neutral (``rounded=False``): the trunk leans 65 deg with spine curl 0 and soft knees, the
-    movement osteoporosis guidance teaches. Rounded: the hips bend less (lean 50 deg) and the
-    back rounds (spine curl 40 deg), the rounded-back lift to flag.
+    movement osteoporosis guidance teaches (LIFTMOR: hip-hinged, neutral-spine lifting).
+    Rounded: the hips bend less (lean 50 deg) and the back rounds by ``rounded_curl_deg``, the
+    rounded-back lift to flag.
     """
-    lean, curl = (50.0, 40.0) if rounded else (65.0, 0.0)
+    lean, curl = (50.0, rounded_curl_deg) if rounded else (65.0, 0.0)
     bottom = BodyPose.symmetric(
         trunk_lean_deg=lean,
         spine_curl_deg=curl,
