@@ -120,6 +120,33 @@ def _cmd_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from spinesafe.evaluation import evaluate, format_table
+
+    bars: dict[str, ProgressBar] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        bar = bars.setdefault(name, ProgressBar(f"extracting landmarks of {Path(name).name}"))
+        bar(done, total)
+
+    summary = evaluate(
+        args.corpus,
+        cache_dir=args.cache,
+        exercises=set(args.exercise) if args.exercise else None,
+        progress=progress,
+    )
+    for bar in bars.values():
+        bar.close()
+    print(format_table(summary))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(summary.to_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"summary written to {args.json}")
+    return EXIT_OK
+
+
 def _cmd_exercises(args: argparse.Namespace) -> int:
     for spec in EXERCISES.values():
         print(f"{spec.id:16s} {spec.name:18s} {spec.kind.value:8s} {spec.how_to}")
@@ -177,6 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     record.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     record.set_defaults(func=_cmd_record)
+
+    ev = sub.add_parser(
+        "eval",
+        help="measure rep-count and flexion accuracy on a labelled corpus (manifest.json)",
+        description=(
+            "Run the analysis on every clip of a corpus folder with its labelled exercise and print a per-clip "
+            "table and a summary. Landmarks are cached outside the repository so re-runs take seconds."
+        ),
+    )
+    ev.add_argument("corpus", type=Path, metavar="CORPUS_DIR", help="folder with manifest.json and the videos")
+    ev.add_argument("--json", type=Path, metavar="FILE", help="write the summary and per-clip scores as JSON")
+    ev.add_argument("--cache", type=Path, metavar="DIR", help="landmark cache (default ~/.cache/spinesafe/corpus)")
+    ev.add_argument("--exercise", action="append", type=_exercise_id, metavar="ID", help="only clips of this exercise")
+    ev.set_defaults(func=_cmd_eval)
 
     exercises = sub.add_parser(
         "exercises", help="list the exercise ids", description="List the exercises spinesafe knows."

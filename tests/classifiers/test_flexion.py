@@ -1,0 +1,121 @@
+"""Flexion monitor on synthetic feature sequences: exact events, hysteresis, views, dropouts."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from spinesafe.classifiers.events import FlexionEnded, FlexionStarted, Severity, ViewUnsuitable
+from spinesafe.classifiers.features import FrameFeatures, View
+from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, Neutral
+from spinesafe.pose.landmarks import Side
+
+FPS = 30.0
+NEUTRAL = Neutral(neck_curl_deg=15.0, torso_length_m=0.5, calibrated=True)
+
+
+def features(t: float, curl: float, view: View = View.SIDE, inclination: float = 5.0) -> FrameFeatures:
+    present = not math.isnan(curl)
+    nan = float("nan")
+    return FrameFeatures(
+        t_s=t, present=present, view=view if present else View.UNKNOWN, near_side=Side.LEFT, facing_x=1.0,
+        angles={}, trunk_inclination_deg=inclination, trunk_lean_deg=inclination, neck_curl_deg=curl,
+        torso_length_m=0.5, body_height_px=500.0, visibility=0.9,
+    )  # fmt: skip
+
+
+def run(monitor: FlexionMonitor, curls: np.ndarray, view: View = View.SIDE) -> list[object]:
+    events: list[object] = []
+    for i, c in enumerate(curls):
+        events += monitor.update(features(i / FPS, float(c), view))
+    return events + monitor.finish()
+
+
+def hold(value: float, seconds: float) -> np.ndarray:
+    return np.full(int(round(seconds * FPS)), value)
+
+
+@pytest.fixture
+def monitor() -> FlexionMonitor:
+    return FlexionMonitor(FlexionConfig(caution_deg=20.0, stop_deg=35.0, hysteresis_deg=6.0), NEUTRAL)
+
+
+def test_one_caution_event_with_times_and_peak(monitor: FlexionMonitor) -> None:
+    curls = np.concatenate([hold(15, 1), hold(15 + 28, 1.0), hold(15, 1)])  # 28 deg over neutral for 1 s
+    events = run(monitor, curls)
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+    started, ended = events
+    assert isinstance(started, FlexionStarted) and isinstance(ended, FlexionEnded)
+    assert started.severity is Severity.CAUTION
+    assert ended.severity is Severity.CAUTION
+    assert ended.peak_deg == pytest.approx(28.0)
+    # the median filter (0.2 s) delays both edges by ~0.1 s
+    assert ended.start_s == pytest.approx(1.1, abs=0.07)
+    assert ended.end_s == pytest.approx(2.1, abs=0.07)
+    assert started.t_s == pytest.approx(ended.start_s + 0.3, abs=0.05)  # after min_duration_s
+    assert ended.view == "side"
+
+
+def test_marked_rounding_is_stop(monitor: FlexionMonitor) -> None:
+    events = run(monitor, np.concatenate([hold(15, 1), hold(15 + 45, 1), hold(15, 1)]))
+    ended = [e for e in events if isinstance(e, FlexionEnded)]
+    assert [e.severity for e in ended] == [Severity.STOP]
+
+
+def test_brief_spike_is_not_an_event(monitor: FlexionMonitor) -> None:
+    assert run(monitor, np.concatenate([hold(15, 1), hold(15 + 30, 0.2), hold(15, 1)])) == []
+
+
+def test_jitter_at_threshold_gives_one_event(monitor: FlexionMonitor) -> None:
+    rng = np.random.default_rng(3)
+    jitter = 15 + 20 + rng.uniform(-5, 5, int(3 * FPS))  # around caution, never below exit (14)
+    events = run(monitor, np.concatenate([hold(15, 1), jitter, hold(15, 1)]))
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+
+
+def test_hip_hinge_with_neutral_neck_is_not_flexion(monitor: FlexionMonitor) -> None:
+    # A hinge tilts the trunk 60 deg but keeps the neck in line: the curl proxy stays neutral.
+    events = []
+    for i in range(int(3 * FPS)):
+        events += monitor.update(features(i / FPS, 16.0, inclination=60.0))
+    assert events + monitor.finish() == []
+
+
+def test_front_view_is_unsuitable_once_and_never_flags(monitor: FlexionMonitor) -> None:
+    events = run(monitor, np.concatenate([hold(15, 1), hold(60, 2)]), view=View.FRONT)
+    assert [type(e) for e in events] == [ViewUnsuitable]
+    assert isinstance(events[0], ViewUnsuitable) and events[0].judgement == "spinal flexion"
+
+
+def test_person_leaving_closes_open_event(monitor: FlexionMonitor) -> None:
+    events = run(monitor, np.concatenate([hold(15, 1), hold(50, 1), hold(np.nan, 1)]))
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+    ended = events[1]
+    assert isinstance(ended, FlexionEnded) and ended.end_s == pytest.approx(2.0, abs=0.05)
+
+
+def test_event_open_at_end_is_closed_by_finish(monitor: FlexionMonitor) -> None:
+    events = run(monitor, np.concatenate([hold(15, 1), hold(50, 1)]))
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+
+
+def test_neutral_is_learnt_when_not_calibrated() -> None:
+    monitor = FlexionMonitor(FlexionConfig())
+    assert not monitor.neutral.calibrated
+    run(monitor, hold(30.0, 1.5))  # this person's neutral neck curl is 30 deg
+    assert monitor.neutral.neck_curl_deg == pytest.approx(30.0)
+    assert monitor.neutral.calibrated is False
+
+
+def test_learnt_neutral_stops_false_alarm_for_forward_head() -> None:
+    # Against the 18 deg default, 40 deg would be rounding; for a person whose own neutral is
+    # 35 deg (forward head posture) it is not.
+    monitor = FlexionMonitor(FlexionConfig())
+    assert run(monitor, np.concatenate([hold(35.0, 1.5), hold(40.0, 2)])) == []
+
+
+def test_invalid_config_is_rejected() -> None:
+    with pytest.raises(ValueError, match="caution_deg"):
+        FlexionConfig(caution_deg=40.0, stop_deg=30.0)
