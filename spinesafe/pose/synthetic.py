@@ -165,9 +165,7 @@ class BodyPose:
 
 _BODY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(BodyPose) if f.name not in ("left", "right"))
 # Column names of the flat parameter vector: body fields, then "left.<field>", "right.<field>".
-_PARAM_NAMES: tuple[str, ...] = _BODY_FIELDS + tuple(
-    f"{s.value}.{name}" for s in Side for name in _SIDE_FIELDS
-)
+_PARAM_NAMES: tuple[str, ...] = _BODY_FIELDS + tuple(f"{s.value}.{name}" for s in Side for name in _SIDE_FIELDS)
 
 
 Keyframes = list[tuple[float, BodyPose]]
@@ -214,10 +212,6 @@ def _combine(axes: tuple[np.ndarray, np.ndarray, np.ndarray], comps: np.ndarray)
     return comps[..., 0:1] * a + comps[..., 1:2] * b + comps[..., 2:3] * c
 
 
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.cross(a, b)
-
-
 # Face points relative to the ear midpoint, along (head forward, head up, person's left) in metres.
 # "{s}" is LEFT or RIGHT; the lateral offset is mirrored for the right side.
 _FACE_OFFSETS_M: tuple[tuple[str, float, float, float], ...] = (
@@ -258,7 +252,7 @@ def _limb_directions(flex_rad: np.ndarray, abd_rad: np.ndarray) -> tuple[np.ndar
     """
     d = _vec(np.sin(flex_rad), -np.cos(flex_rad) * np.cos(abd_rad), np.cos(flex_rad) * np.sin(abd_rad))
     b = _vec(np.cos(flex_rad), np.sin(flex_rad) * np.cos(abd_rad), -np.sin(flex_rad) * np.sin(abd_rad))
-    return d, b, _cross(d, b)
+    return d, b, np.cross(d, b)
 
 
 def _forward_kinematics_batch(params: np.ndarray) -> np.ndarray:
@@ -313,7 +307,7 @@ def _forward_kinematics_batch(params: np.ndarray) -> np.ndarray:
         elbow_flex = limbs["elbow_flexion_deg"][:, None]
         forearm = np.cos(elbow_flex) * d + np.sin(elbow_flex) * bend
         thumb_side = np.cos(elbow_flex) * bend - np.sin(elbow_flex) * d  # neutral (hammer) grip
-        palm = _cross(forearm, thumb_side)
+        palm = np.cross(forearm, thumb_side)
         elbow = shoulder + UPPER_ARM_M * _combine(arm_axes, d)
         wrist = elbow + FOREARM_M * _combine(arm_axes, forearm)
         out[:, sided(Joint.SHOULDER, side)] = shoulder
@@ -375,9 +369,7 @@ def _landmark_side_sign() -> np.ndarray:
     return signs
 
 
-_FACE_LANDMARKS = [Landmark.NOSE] + [
-    _named(p, s) for s in Side for p, *_ in _FACE_OFFSETS_M if "EAR" not in p
-]
+_FACE_LANDMARKS = [Landmark.NOSE] + [_named(p, s) for s in Side for p, *_ in _FACE_OFFSETS_M if "EAR" not in p]
 
 
 def _visibility(yaw_deg: float) -> np.ndarray:
@@ -650,23 +642,17 @@ def sit_to_stand_reps(n: int, period_s: float = 4.0, rise_lean_deg: float = 40.0
     """
     arms = {"shoulder_flexion_deg": 25.0, "shoulder_rotation_deg": -80.0, "elbow_flexion_deg": 120.0}
     seated = BodyPose.symmetric(hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms)
-    lean = BodyPose.symmetric(
-        trunk_lean_deg=rise_lean_deg, hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms
-    )
+    lean = BodyPose.symmetric(trunk_lean_deg=rise_lean_deg, hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms)
     lift_off = BodyPose.symmetric(
         trunk_lean_deg=0.9 * rise_lean_deg, hip_flexion_deg=60.0, knee_flexion_deg=70.0, **arms
     )
     stand = BodyPose.symmetric(**arms)
-    lower = BodyPose.symmetric(
-        trunk_lean_deg=0.8 * rise_lean_deg, hip_flexion_deg=60.0, knee_flexion_deg=70.0, **arms
-    )
+    lower = BodyPose.symmetric(trunk_lean_deg=0.8 * rise_lean_deg, hip_flexion_deg=60.0, knee_flexion_deg=70.0, **arms)
     phases = [(0.0, seated), (0.2, lean), (0.35, lift_off), (0.55, stand), (0.8, lower), (1.0, seated)]
     return _reps(n, period_s, phases)
 
 
-def hip_hinge_reps(
-    n: int, period_s: float = 4.0, rounded: bool = False, rounded_curl_deg: float = 40.0
-) -> Keyframes:
+def hip_hinge_reps(n: int, period_s: float = 4.0, rounded: bool = False, rounded_curl_deg: float = 40.0) -> Keyframes:
     """``n`` hip hinges (arms hanging plumb, as when holding a weight), bottom at mid-period.
 
     Neutral (``rounded=False``): the trunk leans 65 deg with spine curl 0 and soft knees, the
