@@ -18,7 +18,6 @@ NEUTRAL = Neutral(neck_curl_deg=15.0, torso_length_m=0.5, calibrated=True)
 
 def features(t: float, curl: float, view: View = View.SIDE, inclination: float = 5.0) -> FrameFeatures:
     present = not math.isnan(curl)
-    nan = float("nan")
     return FrameFeatures(
         t_s=t, present=present, view=view if present else View.UNKNOWN, near_side=Side.LEFT, facing_x=1.0,
         angles={}, trunk_inclination_deg=inclination, trunk_lean_deg=inclination, neck_curl_deg=curl,
@@ -34,7 +33,7 @@ def run(monitor: FlexionMonitor, curls: np.ndarray, view: View = View.SIDE) -> l
 
 
 def hold(value: float, seconds: float) -> np.ndarray:
-    return np.full(int(round(seconds * FPS)), value)
+    return np.full(round(seconds * FPS), value)
 
 
 @pytest.fixture

@@ -37,7 +37,9 @@ def path(*points: tuple[float, float]) -> np.ndarray:
     return np.interp(t, ts, values)
 
 
-def reps_of(n: int, top: float = 175.0, bottom: float = 100.0, period_s: float = 3.0, rest_s: float = 1.0) -> np.ndarray:
+def reps_of(
+    n: int, top: float = 175.0, bottom: float = 100.0, period_s: float = 3.0, rest_s: float = 1.0
+) -> np.ndarray:
     """n reps of 2.5 s (down 1.25 s, up 1.25 s) each followed by a 0.5 s pause at the top."""
     points = [(0.0, top)]
     for i in range(n):
@@ -63,7 +65,11 @@ def squat() -> RepCounter:
 
 def test_three_clean_squats(squat: RepCounter) -> None:
     events = run(squat, reps_of(3))
-    assert [(e.number, e.complete, e.truncated) for e in events] == [(1, True, False), (2, True, False), (3, True, False)]
+    assert [(e.number, e.complete, e.truncated) for e in events] == [
+        (1, True, False),
+        (2, True, False),
+        (3, True, False),
+    ]
     assert squat.count == 3
     for i, e in enumerate(events):
         bottom_s = 1.0 + i * 3.0 + 1.25
