@@ -44,6 +44,12 @@ ANGLES: dict[str, tuple[Joint, Joint, Joint]] = {
 # The shoulder-width to trunk-length ratio in the image separates views: facing the camera the
 # shoulders span ~0.8 of the trunk length (adult proportions, shoulder breadth ~0.4 m, trunk
 # ~0.5 m); in profile they overlap (< ~0.3). Between the two is oblique.
+# Landmark index arrays for computing every (angle, side) pair in one vectorised call.
+_ANGLE_KEYS = [f"{name}_{side.value}" for name in ANGLES for side in Side]
+_ANGLE_A, _ANGLE_B, _ANGLE_C = (
+    np.array([sided(joints[k], side) for joints in ANGLES.values() for side in Side]) for k in range(3)
+)
+
 SIDE_VIEW_MAX_RATIO = 0.3
 FRONT_VIEW_MIN_RATIO = 0.6
 
@@ -159,15 +165,17 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
     # Joint angles from the metric 3-D world landmarks when there are any: image-plane angles
     # foreshorten in front and oblique views (a standing knee can read 120 deg from the front).
     pts = frame.world if frame.world is not None else px
-    angles: dict[str, float] = {}
-    for name, (a, b, c) in ANGLES.items():
-        for side in Side:
-            angles[f"{name}_{side.value}"] = float(
-                joint_angle_deg(pts[sided(a, side)], pts[sided(b, side)], pts[sided(c, side)])
-            )
+    values = joint_angle_deg(pts[_ANGLE_A], pts[_ANGLE_B], pts[_ANGLE_C])  # every angle in one call
+    # A joint the model cannot see is a guess (e.g. legs below the picture, which MediaPipe
+    # still places, at visibility ~0): no angle from it.
+    visible = np.minimum(np.minimum(frame.visibility[_ANGLE_A], frame.visibility[_ANGLE_B]), frame.visibility[_ANGLE_C])
+    values = np.where(visible >= MIN_VISIBILITY, values, np.nan)
+    angles: dict[str, float] = dict(zip(_ANGLE_KEYS, values.tolist(), strict=True))
+    for name in ANGLES:
         if view is View.FRONT:
             # Both sides are seen: average them (less noise, symmetric exercises).
-            angles[name] = float(np.nanmean([angles[f"{name}_left"], angles[f"{name}_right"]]))
+            seen = [v for v in (angles[f"{name}_left"], angles[f"{name}_right"]) if np.isfinite(v)]
+            angles[name] = float(np.mean(seen)) if seen else float("nan")
         else:
             angles[name] = angles[f"{name}_{near.value}"]
 
