@@ -57,7 +57,10 @@ class VideoFileSource:
             raise InputFileError(f"{self.path}: no such file")
         self._capture = cv2.VideoCapture(str(self.path))
         if not self._capture.isOpened():
-            raise VideoDecodeError(f"{self.path}: cannot be opened as a video (is it a video file?)")
+            raise VideoDecodeError(
+                f"{self.path}: cannot be opened as a video (not a video file, or damaged or cut short "
+                "before its index was written)"
+            )
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         # Some containers report 0 or absurd rates; 30 fps is the common phone/webcam rate.
         self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
