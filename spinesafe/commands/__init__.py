@@ -1,0 +1,20 @@
+"""Subcommands of ``spinesafe``: one module each, each with ``register(subparsers)``.
+
+A command module parses its arguments, calls the library and prints; library code never prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from spinesafe.commands import evaluate, exercises, record, review
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+# Order here is the order in ``spinesafe --help``.
+REGISTRARS: list[Registrar] = [review.register, record.register, evaluate.register, exercises.register]

@@ -1,0 +1,44 @@
+"""Argument types and a terminal progress bar shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from spinesafe.classifiers.exercises import EXERCISES
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, label: str, enabled: bool | None = None) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._last = 0.0
+        self._start = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or (now - self._last < 0.2 and done != total):
+            return
+        self._last = now
+        rate = done / max(now - self._start, 1e-6)
+        if total > 0:
+            frac = min(done / total, 1.0)
+            bar = "#" * int(30 * frac)
+            sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{total} frames  {rate:5.1f} fps ")
+        else:
+            sys.stderr.write(f"\r{self.label} {done} frames  {rate:5.1f} fps ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def exercise_id(value: str) -> str:
+    if value not in EXERCISES:
+        raise argparse.ArgumentTypeError(f"unknown exercise {value!r}; valid ids: {', '.join(sorted(EXERCISES))}")
+    return value
