@@ -27,6 +27,7 @@ BLACK = (0, 0, 0)
 GREY = (160, 160, 160)
 
 MIN_VISIBILITY = 0.3
+BACK_VIEWS = ("side", "oblique")  # views the flexion monitor judges from
 
 
 @dataclass(frozen=True)
@@ -81,21 +82,48 @@ def draw_overlay(image: np.ndarray, frame: PoseFrame, state: FrameState | None, 
     band = int(90 * unit)
     cv2.rectangle(out, (0, 0), (width, band), BLACK, -1)
     _text(out, text.exercise, (int(12 * unit), int(38 * unit)), 1.0 * unit, WHITE, max(1, int(2 * unit)))
-    back = "ROUNDING" if flexed else ("BACK OK" if state and state.present else "NO PERSON")
-    back_color = VERMILION if flexed else (BLUE if state and state.present else GREY)
-    _text(
-        out, back, (int(12 * unit), int(76 * unit)), 0.8 * unit, back_color if flexed else WHITE, max(1, int(2 * unit))
-    )
+    thick = max(1, int(2 * unit))
+    _text(out, _back_status(state), (int(12 * unit), int(76 * unit)), 0.8 * unit, VERMILION if flexed else WHITE, thick)
     count = str(state.rep_count) if state else "0"
     (tw, _), _ = cv2.getTextSize(count, cv2.FONT_HERSHEY_SIMPLEX, 2.4 * unit, max(2, int(5 * unit)))
     _text(out, count, (width - tw - int(16 * unit), int(78 * unit)), 2.4 * unit, ORANGE, max(2, int(5 * unit)))
     # Bottom band: the current cue, large.
     if text.cue:
-        cv2.rectangle(out, (0, height - band), (width, height), BLACK, -1)
-        _text(out, text.cue, (int(12 * unit), height - int(30 * unit)), 0.9 * unit, WHITE, max(1, int(2 * unit)))
+        lines = _wrap(text.cue, width - int(24 * unit), 0.9 * unit, thick)
+        line_h = int(40 * unit)
+        top = height - band - line_h * (len(lines) - 1)
+        cv2.rectangle(out, (0, top), (width, height), BLACK, -1)
+        for i, line in enumerate(lines):
+            _text(out, line, (int(12 * unit), top + int(band / 2 + 12 * unit) + i * line_h), 0.9 * unit, WHITE, thick)
     if text.status:
         _text(out, text.status, (int(12 * unit), band + int(30 * unit)), 0.6 * unit, GREY, 1)
     return out
+
+
+def _back_status(state: FrameState | None) -> str:
+    """The word beside the trunk colour: never "OK" when the back could not be judged."""
+    if state is None or not state.present:
+        return "NO PERSON"
+    if state.flexed:
+        return "ROUNDING"
+    if state.view.value not in BACK_VIEWS:
+        return "BACK NOT CHECKED"
+    return "BACK OK"
+
+
+def _wrap(text: str, max_width_px: int, scale: float, thick: int) -> list[str]:
+    """Split ``text`` into lines that fit ``max_width_px`` at this font scale."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        (w, _), _ = cv2.getTextSize(trial, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        if w > max_width_px and current:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return [*lines, current] if current else lines
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
