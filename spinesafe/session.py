@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
-from spinesafe.classifiers.events import Event, FlexionEnded, RepCompleted, ViewUnsuitable
+from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
 from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
 from spinesafe.errors import OutputError
@@ -73,6 +73,10 @@ class SessionRecorder:
                 self.result.flexion_events.append(event)
             elif isinstance(event, ViewUnsuitable):
                 self.result.view_warnings.append(event)
+            elif isinstance(event, HoldCompleted):
+                self.result.holds.append(event)
+            elif isinstance(event, TwistEnded):
+                self.result.twist_events.append(event)
         cues = self.policy.update(events)
         self.cues.extend(cues)
         return cues

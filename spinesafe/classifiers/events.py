@@ -76,3 +76,54 @@ class ViewUnsuitable(Event):
     view: str
     judgement: str
     advice: str
+
+
+@dataclass(frozen=True)
+class HoldProgress(Event):
+    """A timed hold (balance, back-extension hold) is being held; emitted about once a second."""
+
+    exercise: str
+    held_s: float
+    target_s: float
+
+
+@dataclass(frozen=True)
+class HoldCompleted(Event):
+    """A hold ended: time counts only while the posture was held. ``complete`` = reached target."""
+
+    exercise: str
+    start_s: float
+    end_s: float
+    held_s: float
+    target_s: float
+    complete: bool
+
+
+@dataclass(frozen=True)
+class TwistStarted(Event):
+    """Trunk rotation against planted feet beyond the allowed range."""
+
+    twist_deg: float
+
+
+@dataclass(frozen=True)
+class TwistEnded(Event):
+    start_s: float
+    end_s: float
+    peak_deg: float
+
+
+@dataclass(frozen=True)
+class CalibrationDone(Event):
+    """The person's neutral posture was recorded ("stand tall for three seconds")."""
+
+    neck_curl_deg: float
+    trunk_inclination_deg: float
+
+
+@dataclass(frozen=True)
+class UnsafeMovement(Event):
+    """A movement people with osteoporosis should avoid (toe touch, sit-up, crunch, rounded-back lift)."""
+
+    pattern: str
+    confidence: float

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from spinesafe import __version__
-from spinesafe.classifiers.events import FlexionEnded, RepCompleted, ViewUnsuitable
+from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
 from spinesafe.classifiers.exercises import ExerciseSpec
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.errors import OutputError
@@ -41,6 +41,8 @@ class SessionResult:
     truncated: bool = False
     reps: list[RepCompleted] = field(default_factory=list)
     flexion_events: list[FlexionEnded] = field(default_factory=list)
+    holds: list[HoldCompleted] = field(default_factory=list)
+    twist_events: list[TwistEnded] = field(default_factory=list)
     view_warnings: list[ViewUnsuitable] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     view_counts: dict[str, int] = field(default_factory=dict)
@@ -104,7 +106,21 @@ def build_report(result: SessionResult) -> dict[str, Any]:
             }
             for e in result.flexion_events
         ],
-        "holds": [],
+        "holds": [
+            {
+                "exercise": h.exercise,
+                "start_s": _r(h.start_s, 3),
+                "end_s": _r(h.end_s, 3),
+                "held_s": _r(h.held_s, 2),
+                "target_s": _r(h.target_s, 2),
+                "complete": h.complete,
+            }
+            for h in result.holds
+        ],
+        "twist_events": [
+            {"start_s": _r(e.start_s, 3), "end_s": _r(e.end_s, 3), "peak_deg": _r(e.peak_deg, 1)}
+            for e in result.twist_events
+        ],
         "cues": [c.to_json() for c in result.cues],
         "views": {"frames_per_view": views, "main_view": main_view},
         "view_warnings": [
