@@ -7,9 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from spinesafe.classifiers.events import Event, TrackingLost, TrackingRestored
-from spinesafe.classifiers.exercises import ExerciseSpec
+from spinesafe.classifiers.exercises import ExerciseSpec, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, FlexionState, Neutral
+from spinesafe.classifiers.holds import HoldTimer
 from spinesafe.classifiers.reps import RepCounter
 from spinesafe.pose.frame import PoseFrame
 
@@ -29,6 +30,7 @@ class FrameState:
     trunk_inclination_deg: float
     flexed: bool
     rep_count: int
+    hold_s: float = 0.0  # seconds held so far in the current hold (holds only)
 
 
 class ExerciseAnalyser:
@@ -41,7 +43,7 @@ class ExerciseAnalyser:
         neutral: Neutral | None = None,
     ) -> None:
         self.spec = spec
-        self.reps = RepCounter(spec)
+        self.reps: RepCounter | HoldTimer = HoldTimer(spec) if spec.kind is Kind.HOLD else RepCounter(spec)
         self.flexion = FlexionMonitor(flexion or FlexionConfig(caution_deg=spec.allowed_flexion_deg), neutral)
         self.reset()
 
@@ -88,6 +90,7 @@ class ExerciseAnalyser:
             trunk_inclination_deg=features.trunk_inclination_deg,
             flexed=self.flexion.state is FlexionState.FLEXED,
             rep_count=self.reps.count,
+            hold_s=self.reps.held_s(t) if isinstance(self.reps, HoldTimer) else 0.0,
         )
         return events
 

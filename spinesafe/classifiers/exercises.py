@@ -1,9 +1,17 @@
 """The exercise library as data: one :class:`ExerciseSpec` per stable id (DESIGN.md).
 
-Thresholds are joint angles in degrees (180 = straight joint). Each counted exercise has a
-primary angle that moves between a *rest* position (where a rep starts) and a *turning*
-position (the deepest or highest point). Where a number comes from a guideline or a
-measurement, the comment says which.
+Each exercise has a primary *signal* (a joint angle in degrees, 180 = straight joint, or a
+named ratio from :mod:`spinesafe.classifiers.features`) that moves between a *rest* position,
+where a rep starts, and a *turning* position (the deepest or highest point). Thresholds are
+starting points from movement biomechanics, not fitted to any clip; each comment says where
+a number comes from. Guidelines cited:
+
+- TTF: Too Fit To Fracture (Giangregorio 2014; Delphi 2015): strength >= 2 days/week, 8-12 reps,
+  1-3 sets; balance daily; back-extensor holds 3-5 s; spine sparing: no end-range, rapid,
+  repetitive, loaded or twisting spinal flexion; bend at hips and knees, not the spine.
+- ROS: Royal Osteoporosis Society, Strong, Steady and Straight (2022).
+- Sinaki 1984: flexion exercise and vertebral fractures (89% vs 16% with extension).
+- LIFTMOR: Watson 2015/2018, hip-hinged neutral-spine lifting is safe when supervised.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from spinesafe.errors import UnknownExerciseError
 class Kind(enum.Enum):
     COUNTED = "counted"
     HOLD = "hold"
-    UNSAFE = "unsafe"
+    UNSAFE = "unsafe"  # recognised and flagged, never coached
 
 
 class CountAt(enum.Enum):
@@ -28,86 +36,261 @@ class CountAt(enum.Enum):
     TURN = "turn"
 
 
+class SideRule(enum.Enum):
+    """Which side's signal a two-sided exercise uses.
+
+    STRAIGHTER: both legs move together; the straighter side is used because walking bends one
+    leg at a time (so walking about never looks like a squat). NEARER_TURN: either limb may do
+    the work (curls, lunges, marching): the side further towards the turning point. NONE: the
+    signal has no sides.
+    """
+
+    STRAIGHTER = "straighter"
+    NEARER_TURN = "nearer_turn"
+    NONE = "none"
+
+
+ALL_VIEWS = (View.SIDE, View.OBLIQUE, View.FRONT)
+
+
 @dataclass(frozen=True)
 class ExerciseSpec:
     """One exercise.
 
-    A full rep moves the primary angle from beyond ``rest_deg`` to beyond ``turn_deg`` and
-    back; a rep that turns between the two after moving at least ``min_range_deg`` is
-    reported as partial. ``allowed_flexion_deg`` is the trunk rounding tolerated before a
-    caution (per-patient overridable).
+    A full rep moves the signal from beyond ``rest`` to beyond ``turn`` and back; a rep that
+    turns in between after moving at least ``min_range`` is reported as partial. For holds,
+    the posture is held while the signal is beyond ``turn`` and released beyond ``rest``;
+    ``target_s`` is the hold goal. ``allowed_flexion_deg`` is the trunk rounding tolerated
+    before a caution (per-patient overridable). ``views`` are those the primary signal works in.
     """
 
     id: str
     name: str
     kind: Kind
     signal: str
-    rest_deg: float
-    turn_deg: float
-    min_range_deg: float
-    count_at: CountAt
+    rest: float
+    turn: float
+    min_range: float
+    sides: SideRule
     views: tuple[View, ...]
-    allowed_flexion_deg: float
-    min_rep_s: float
-    # Both legs move together: the straighter side is used, because walking bends one leg at a
-    # time (so walking about never looks like a squat, and stays "standing" for sit-to-stand).
-    bilateral: bool
     how_to: str
     guideline: str
+    count_at: CountAt = CountAt.RETURN
+    allowed_flexion_deg: float = 20.0
+    min_rep_s: float = 0.6  # faster is landmark noise, not a controlled rep
+    target_s: float = 0.0
+    unit: str = "deg"
 
     @property
     def turn_is_low(self) -> bool:
-        """True when the turning point is a smaller angle than rest (knee bends in a squat)."""
-        return self.turn_deg < self.rest_deg
+        """True when the turning point is a smaller value than rest (knee bends in a squat)."""
+        return self.turn < self.rest
 
     def __post_init__(self) -> None:
-        if abs(self.rest_deg - self.turn_deg) < self.min_range_deg:
-            raise ValueError(f"{self.id}: rest and turn thresholds closer than min_range_deg")
+        if abs(self.rest - self.turn) < self.min_range:
+            raise ValueError(f"{self.id}: rest and turn thresholds closer than min_range")
+        if self.kind is Kind.HOLD and self.target_s <= 0:
+            raise ValueError(f"{self.id}: a hold needs a positive target_s")
 
 
-_TTF = "Too Fit To Fracture (Giangregorio 2014): strength 8-12 reps, 1-3 sets, >= 2 days/week"
+_TTF = "Too Fit To Fracture (Giangregorio 2014): 8-12 reps, 1-3 sets, >= 2 days/week"
+_SPARING = "TTF spine sparing: bend at hips and knees, not the spine"
+_BALANCE = "TTF and ROS Strong, Steady and Straight (2022): balance training daily"
+_UNSAFE = "TTF / ROS: avoid loaded or end-range spinal flexion; Sinaki & Mikkelsen 1984"
 
-EXERCISES: dict[str, ExerciseSpec] = {
-    spec.id: spec
-    for spec in (
-        ExerciseSpec(
-            id="squat",
-            name="Mini squat",
-            kind=Kind.COUNTED,
-            signal="knee",
-            # Standing knee reads 165-180 deg; a mini/chair squat bends the knee at least ~40 deg
-            # (angle <= 140). The corpus' quarter squats turn at 120-130 deg.
-            rest_deg=155.0,
-            turn_deg=140.0,
-            min_range_deg=12.0,
-            count_at=CountAt.RETURN,
-            views=(View.SIDE, View.OBLIQUE, View.FRONT),
-            allowed_flexion_deg=20.0,
-            min_rep_s=0.6,
-            bilateral=True,
-            how_to="Feet hip-width apart, sit back as if onto a chair, chest up, then stand tall.",
-            guideline=_TTF + "; bend at hips and knees, not the spine.",
-        ),
-        ExerciseSpec(
-            id="sit_to_stand",
-            name="Sit to stand",
-            kind=Kind.COUNTED,
-            signal="hip",
-            # Seated the trunk-thigh angle is ~90-110 deg; standing it is > 160 deg. A rep is
-            # announced when standing is reached (how physios count chair stands).
-            rest_deg=125.0,
-            turn_deg=150.0,
-            min_range_deg=20.0,
-            count_at=CountAt.TURN,
-            views=(View.SIDE, View.OBLIQUE, View.FRONT),
-            allowed_flexion_deg=20.0,
-            min_rep_s=0.8,
-            bilateral=True,
-            how_to="Sit near the front of the chair, lean forward from the hips, push through your heels to stand.",
-            guideline=_TTF + "; ROS Strong, Steady and Straight (2022): sit-to-stand for leg strength.",
-        ),
-    )
-}
+_SPECS = (
+    # -- legs ------------------------------------------------------------------------------
+    ExerciseSpec(
+        id="sit_to_stand", name="Sit to stand", kind=Kind.COUNTED, signal="hip",
+        # Seated the trunk-thigh angle is ~90-110 deg, standing > 160 deg. Announced when
+        # standing is reached (how physios count chair stands).
+        rest=125.0, turn=150.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
+        count_at=CountAt.TURN, min_rep_s=0.8,
+        how_to="Sit near the front of the chair, lean forward from the hips, push through your heels to stand.",
+        guideline=f"{_TTF}; ROS: sit-to-stand for leg strength.",
+    ),
+    ExerciseSpec(
+        id="squat", name="Mini squat", kind=Kind.COUNTED, signal="knee",
+        # Standing knees read 165-180 deg; a mini/chair squat bends them >= ~40 deg (<= 140).
+        rest=155.0, turn=140.0, min_range=12.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
+        how_to="Feet hip-width apart, sit back as if onto a chair, chest up, then stand tall.",
+        guideline=f"{_TTF}; {_SPARING}.",
+    ),
+    ExerciseSpec(
+        id="lunge", name="Lunge", kind=Kind.COUNTED, signal="knee",
+        # The front knee goes from straight to ~90-110 deg in a split squat.
+        rest=150.0, turn=125.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=ALL_VIEWS, min_rep_s=0.8,
+        how_to="Step forward, lower the back knee towards the floor, keep your chest up, push back.",
+        guideline=f"{_TTF}; hold a chair or counter for balance.",
+    ),
+    ExerciseSpec(
+        id="step_up", name="Step up", kind=Kind.COUNTED, signal="knee",
+        # The leading knee bends to ~100-120 deg on a 15-20 cm step, straight at the top.
+        rest=155.0, turn=130.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
+        min_rep_s=0.8,
+        how_to="Step up onto a low step with the whole foot, stand tall, step down with control.",
+        guideline=f"{_TTF}; ROS: impact and strength for the hips.",
+    ),
+    ExerciseSpec(
+        id="heel_raise", name="Heel raise", kind=Kind.COUNTED, signal="foot_pitch",
+        # Flat foot ~0-10 deg heel-to-toe pitch; rising onto the toes tilts it 20-40 deg.
+        rest=10.0, turn=20.0, min_range=8.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
+        min_rep_s=0.5,
+        how_to="Hold a counter, rise up onto your toes, pause, lower slowly.",
+        guideline=f"{_TTF}; ROS: calf strength for balance.",
+    ),
+    ExerciseSpec(
+        id="side_leg_raise", name="Side leg raise", kind=Kind.COUNTED, signal="leg_spread",
+        # Thighs ~5-10 deg apart standing; a side raise takes one leg out 25-40 deg.
+        rest=14.0, turn=24.0, min_range=8.0, sides=SideRule.NONE, views=(View.FRONT, View.OBLIQUE),
+        how_to="Hold a chair, lift one leg out to the side with toes forward, lower slowly.",
+        guideline=f"{_TTF}; hip abductors protect against falls.",
+    ),
+    ExerciseSpec(
+        id="marching", name="Marching on the spot", kind=Kind.COUNTED, signal="hip",
+        # Trunk-thigh angle ~175 standing; lifting the knee brings it to ~100-130 deg.
+        rest=155.0, turn=135.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
+        min_rep_s=0.4,
+        how_to="March on the spot, lifting each knee in turn, hold something if you need to.",
+        guideline=f"{_BALANCE}.",
+    ),
+    ExerciseSpec(
+        id="bridge", name="Bridge", kind=Kind.COUNTED, signal="hip",
+        # Lying with knees bent the trunk-thigh angle is ~120-135 deg; lifted hips ~165-180.
+        rest=145.0, turn=160.0, min_range=10.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
+        how_to="Lie on your back, knees bent, squeeze your buttocks and lift your hips, lower slowly.",
+        guideline=f"{_TTF}; hip extensors without spinal flexion.",
+    ),
+    ExerciseSpec(
+        id="jumping_jack", name="Jumping jack", kind=Kind.COUNTED, signal="shoulder",
+        # Arms by the side ~10-30 deg from the trunk; overhead > 120 deg.
+        rest=60.0, turn=110.0, min_range=30.0, sides=SideRule.STRAIGHTER, views=(View.FRONT, View.OBLIQUE),
+        min_rep_s=0.4,
+        how_to="Only if your physiotherapist agrees: jump feet out as the arms go up, back in as they come down.",
+        guideline="ROS: impact exercise for bone (when cleared for it).",
+    ),
+    # -- arms, chest, shoulders, back --------------------------------------------------------
+    ExerciseSpec(
+        id="wall_push_up", name="Wall push-up", kind=Kind.COUNTED, signal="elbow",
+        # Elbows straight ~160-180 deg; chest to the wall bends them to ~90-110 deg.
+        rest=150.0, turn=120.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
+        how_to="Hands on the wall at shoulder height, body straight, bend the elbows, push back.",
+        guideline=f"{_TTF}: chest and arms.",
+    ),
+    ExerciseSpec(
+        id="push_up", name="Push-up", kind=Kind.COUNTED, signal="elbow",
+        # As the wall push-up, on an incline or the floor.
+        rest=145.0, turn=115.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
+        how_to="Hands under the shoulders, body in one straight line, lower the chest, push up.",
+        guideline=f"{_TTF}: chest and arms; keep the back straight.",
+    ),
+    ExerciseSpec(
+        id="biceps_curl", name="Biceps curl", kind=Kind.COUNTED, signal="elbow",
+        # Arm down ~160-175 deg; curled ~40-70 deg.
+        rest=130.0, turn=90.0, min_range=30.0, sides=SideRule.NEARER_TURN, views=ALL_VIEWS,
+        how_to="Elbows by your sides, curl the weight up, lower slowly.",
+        guideline=f"{_TTF}: arms.",
+    ),
+    ExerciseSpec(
+        id="shoulder_press", name="Shoulder press", kind=Kind.COUNTED, signal="elbow",
+        # Hands at the shoulders the elbows bend to ~60-90 deg; pressed overhead ~160-180.
+        rest=110.0, turn=145.0, min_range=25.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
+        how_to="Hands at shoulder height, press up overhead without arching your back, lower slowly.",
+        guideline=f"{_TTF}: shoulders.",
+    ),
+    ExerciseSpec(
+        id="lateral_raise", name="Lateral raise", kind=Kind.COUNTED, signal="shoulder",
+        # Arm by the side ~10-25 deg from the trunk; raised to shoulder height ~80-90.
+        rest=40.0, turn=65.0, min_range=20.0, sides=SideRule.NEARER_TURN, views=(View.FRONT, View.OBLIQUE),
+        how_to="Arms by your sides, raise them out to shoulder height, lower slowly.",
+        guideline=f"{_TTF}: shoulders.",
+    ),
+    ExerciseSpec(
+        id="row", name="Row", kind=Kind.COUNTED, signal="elbow",
+        # Arm reaching out ~150-180 deg; pulled back to the ribs ~60-100 deg.
+        rest=135.0, turn=105.0, min_range=25.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
+        how_to="Pull the band towards your ribs, squeeze your shoulder blades, chest up, return slowly.",
+        guideline=f"{_TTF}: upper back, for posture.",
+    ),
+    ExerciseSpec(
+        id="hip_hinge", name="Hip hinge", kind=Kind.COUNTED, signal="hip",
+        # Standing trunk-thigh ~170-180 deg; a hinge with soft knees brings it to ~90-130.
+        rest=155.0, turn=130.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
+        allowed_flexion_deg=15.0, min_rep_s=0.8,
+        how_to="Soft knees, push your hips back, keep your back straight and chest up, then stand tall.",
+        guideline=f"LIFTMOR (Watson 2018): neutral-spine hip hinge; {_SPARING}.",
+    ),
+    ExerciseSpec(
+        id="standing_back_extension", name="Standing back extension", kind=Kind.COUNTED, signal="trunk_lean",
+        # Upright 0 +- 5 deg; a gentle extension leans the trunk back 8-15 deg.
+        rest=-3.0, turn=-8.0, min_range=4.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
+        how_to="Hands on your lower back, lift your chest and lean back gently, return to standing tall.",
+        guideline="ROS: spinal extension for posture; Sinaki 1984: extension, not flexion.",
+    ),
+    ExerciseSpec(
+        id="prone_back_extension", name="Prone back extension", kind=Kind.COUNTED, signal="trunk_inclination",
+        # Lying face down the hip->shoulder line is ~85-95 deg from vertical; lifting the chest
+        # 5-15 deg off the floor brings it to ~75-85.
+        rest=86.0, turn=80.0, min_range=4.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
+        how_to="Lie face down, lift your chest and head a little, look at the floor, lower slowly.",
+        guideline="TTF: back-extensor exercise; Sinaki 1984.",
+    ),
+    # -- holds -----------------------------------------------------------------------------
+    ExerciseSpec(
+        id="tandem_stance", name="Tandem stance", kind=Kind.HOLD, signal="tandem",
+        # tandem = AP minus lateral ankle gap over hip width: feet in line ~+0.5..+1.0,
+        # ordinary stance ~-0.5..-1.0.
+        rest=0.0, turn=0.3, min_range=0.2, sides=SideRule.NONE, views=ALL_VIEWS, target_s=30.0, unit="ratio",
+        how_to="Stand with one foot directly in front of the other, next to a counter, and hold.",
+        guideline=f"{_BALANCE}.",
+    ),
+    ExerciseSpec(
+        id="single_leg_stance", name="Single-leg stance", kind=Kind.HOLD, signal="foot_height_ratio",
+        # One foot lifted >= ~8% of leg length off the floor; both down < ~4%.
+        rest=0.04, turn=0.08, min_range=0.03, sides=SideRule.NONE, views=ALL_VIEWS, target_s=10.0, unit="ratio",
+        how_to="Hold a counter, lift one foot off the floor and balance; change legs.",
+        guideline=f"{_BALANCE}.",
+    ),
+    ExerciseSpec(
+        id="back_extension_hold", name="Back extension hold", kind=Kind.HOLD, signal="trunk_inclination",
+        rest=86.0, turn=81.0, min_range=4.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE), target_s=5.0,
+        how_to="Lie face down, lift your chest a little and hold for 3-5 seconds, breathing.",
+        guideline="TTF: back-extensor endurance holds of 3-5 s.",
+    ),
+    # -- unsafe patterns: recognised and flagged, never coached ---------------------------
+    ExerciseSpec(
+        id="toe_touch", name="Toe touch (avoid)", kind=Kind.UNSAFE, signal="trunk_inclination",
+        rest=25.0, turn=55.0, min_range=20.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE), min_rep_s=0.8,
+        allowed_flexion_deg=10.0,
+        how_to="Avoid: bending forward to touch the toes rounds the spine under load.",
+        guideline=_UNSAFE,
+    ),
+    ExerciseSpec(
+        id="sit_up", name="Sit-up (avoid)", kind=Kind.UNSAFE, signal="trunk_inclination",
+        # Lying ~80-100 deg from vertical; sitting up brings the trunk to ~20-50 deg.
+        rest=70.0, turn=50.0, min_range=15.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
+        allowed_flexion_deg=10.0,
+        how_to="Avoid: sit-ups flex the spine repeatedly.",
+        guideline=_UNSAFE,
+    ),
+    ExerciseSpec(
+        id="crunch", name="Crunch (avoid)", kind=Kind.UNSAFE, signal="trunk_inclination",
+        # A crunch lifts the shoulders 20-40 deg off the floor or ball.
+        rest=75.0, turn=65.0, min_range=8.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
+        allowed_flexion_deg=10.0,
+        how_to="Avoid: crunches flex the spine repeatedly.",
+        guideline=_UNSAFE,
+    ),
+    ExerciseSpec(
+        id="rounded_back_lift", name="Rounded-back lift (avoid)", kind=Kind.UNSAFE, signal="hip",
+        rest=155.0, turn=130.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
+        allowed_flexion_deg=10.0, min_rep_s=0.8,
+        how_to="Avoid: lifting with a rounded back; hinge at the hips with a straight back instead.",
+        guideline=f"{_UNSAFE}; LIFTMOR: neutral spine.",
+    ),
+)  # fmt: skip
+
+EXERCISES: dict[str, ExerciseSpec] = {spec.id: spec for spec in _SPECS}
 
 
 def get_exercise(exercise_id: str) -> ExerciseSpec:

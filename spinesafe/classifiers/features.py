@@ -8,6 +8,7 @@ so rounding of the back can only be inferred from how the head, shoulders, hips 
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from spinesafe.classifiers.geometry import (
     inclination_from_vertical_deg,
     joint_angle_deg,
     midpoint,
+    segment_angle_between_deg,
     signed_lean_deg,
 )
 from spinesafe.pose.frame import PoseFrame
@@ -142,6 +144,50 @@ def _neck_curl_deg(px: np.ndarray, side: Side, facing_x: float) -> float:
     return angle * facing_x
 
 
+def _lower_body_signals(frame: PoseFrame, px: np.ndarray) -> dict[str, float]:
+    """Signals of the feet and legs that are not joint angles (degrees, or ratios where named).
+
+    - ``foot_pitch_<side>``: heel->toe line above horizontal in the image, + when the heel is
+      lifted (heel raise); needs a side or oblique view.
+    - ``leg_spread``: angle between the two thighs (hip->knee, 3-D), ~5-10 deg standing, grows
+      in a side leg raise or a jumping jack.
+    - ``foot_height_ratio``: vertical gap between the ankles over the hip-to-ankle length
+      (single-leg stance lifts one foot by >= ~0.1 of the leg).
+    - ``feet_lateral_ratio`` / ``feet_ap_ratio``: ankle separation across and along the body
+      (3-D, projected on the hip axis and its horizontal normal) over the hip width; tandem
+      stance puts the feet in line (small lateral, larger AP gap); ``tandem`` is AP minus lateral.
+    """
+    out: dict[str, float] = {}
+    for side in Side:
+        heel, toe = px[sided(Joint.HEEL, side), :2], px[sided(Joint.FOOT_INDEX, side), :2]
+        seen = min(frame.visibility[sided(Joint.HEEL, side)], frame.visibility[sided(Joint.FOOT_INDEX, side)])
+        rise, run = toe[1] - heel[1], abs(toe[0] - heel[0])
+        out[f"foot_pitch_{side.value}"] = (
+            float(np.degrees(np.arctan2(rise, run))) if seen >= MIN_VISIBILITY else math.nan
+        )
+    pts = frame.world if frame.world is not None else px
+    lh, rh = pts[Landmark.LEFT_HIP], pts[Landmark.RIGHT_HIP]
+    lk, rk = pts[Landmark.LEFT_KNEE], pts[Landmark.RIGHT_KNEE]
+    la, ra = pts[Landmark.LEFT_ANKLE], pts[Landmark.RIGHT_ANKLE]
+    out["leg_spread"] = float(segment_angle_between_deg(lh, lk, rh, rk))
+    leg = float(np.mean([distance(lh, la), distance(rh, ra)]))
+    hip_width = float(distance(lh, rh))
+    out["foot_height_ratio"] = float(abs(la[1] - ra[1]) / leg) if leg > 0 else math.nan
+    axis = rh - lh
+    axis[1] = 0.0  # horizontal part of the hip axis (y is vertical in both coordinate systems)
+    norm = float(np.linalg.norm(axis))
+    if norm > 0 and hip_width > 0:
+        axis /= norm
+        normal = np.array([-axis[2], 0.0, axis[0]])
+        gap = ra - la
+        out["feet_lateral_ratio"] = float(abs(np.dot(gap, axis)) / hip_width)
+        out["feet_ap_ratio"] = float(abs(np.dot(gap, normal)) / hip_width)
+        out["tandem"] = out["feet_ap_ratio"] - out["feet_lateral_ratio"]
+    else:
+        out["feet_lateral_ratio"] = out["feet_ap_ratio"] = out["tandem"] = math.nan
+    return out
+
+
 def compute_features(frame: PoseFrame) -> FrameFeatures:
     """All features of one frame; absent frames give NaN features with ``present=False``."""
     if not frame.present:
@@ -164,6 +210,8 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
     near = Side.LEFT if _side_visibility(frame, Side.LEFT) >= _side_visibility(frame, Side.RIGHT) else Side.RIGHT
     # Joint angles from the metric 3-D world landmarks when there are any: image-plane angles
     # foreshorten in front and oblique views (a standing knee can read 120 deg from the front).
+    # Measured on the corpus, 3-D angles also beat image angles in side views (28 vs 23 of 32
+    # clips counted exactly): the near limb is rarely exactly in the image plane.
     pts = frame.world if frame.world is not None else px
     values = joint_angle_deg(pts[_ANGLE_A], pts[_ANGLE_B], pts[_ANGLE_C])  # every angle in one call
     # A joint the model cannot see is a guess (e.g. legs below the picture, which MediaPipe
@@ -192,6 +240,10 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
                 midpoint(w[Landmark.LEFT_HIP], w[Landmark.RIGHT_HIP]),
             )
         )
+    inclination = float(inclination_from_vertical_deg(hip_mid, shoulder_mid))
+    angles["trunk_inclination"] = inclination
+    angles["trunk_lean"] = lean
+    angles.update(_lower_body_signals(frame, px))
     ys = px[:, 1]
     key = [sided(j, s) for j in (Joint.SHOULDER, Joint.HIP, Joint.KNEE, Joint.ANKLE) for s in Side]
     return FrameFeatures(
@@ -201,7 +253,7 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
         near_side=near,
         facing_x=facing,
         angles=angles,
-        trunk_inclination_deg=float(inclination_from_vertical_deg(hip_mid, shoulder_mid)),
+        trunk_inclination_deg=inclination,
         trunk_lean_deg=lean,
         neck_curl_deg=_neck_curl_deg(px, near, facing),
         torso_length_m=torso_m,

@@ -7,7 +7,7 @@ import math
 from collections import deque
 
 from spinesafe.classifiers.events import Event, RepCompleted
-from spinesafe.classifiers.exercises import CountAt, ExerciseSpec
+from spinesafe.classifiers.exercises import CountAt, ExerciseSpec, SideRule
 from spinesafe.classifiers.features import FrameFeatures
 from spinesafe.classifiers.signals import MedianFilter
 
@@ -19,8 +19,8 @@ SMOOTHING_WINDOW_S = 0.2
 # Standing knees read 135-150 deg in some front views (wide stance, lens distortion), so a
 # fixed 'rest' threshold alone would never see them return to rest.
 REST_REFERENCE_WINDOW_S = 30.0
-REST_BAND_DEG = 15.0  # within this of the own rest position counts as rest
-MAX_REST_RELAXATION_DEG = 30.0  # the adapted rest threshold moves at most this far from the spec's
+REST_BAND = 1.25  # within this many min_ranges of the own rest position counts as rest
+MAX_REST_RELAXATION = 2.5  # the adapted rest threshold moves at most this many min_ranges
 
 
 class Phase(enum.Enum):
@@ -34,16 +34,16 @@ class RepCounter:
     """Counts reps of ``spec`` from per-frame features.
 
     The primary angle is median-filtered, then mapped so that moving towards the turning
-    point increases it. Entering REST needs the angle beyond ``rest_deg``; entering TURN
-    needs it beyond ``turn_deg``: the band between them is the hysteresis that keeps jitter
+    point increases it. Entering REST needs the angle beyond ``rest``; entering TURN
+    needs it beyond ``turn``: the band between them is the hysteresis that keeps jitter
     from counting. A rep shorter than ``spec.min_rep_s`` is noise. A rep that leaves rest by
-    at least ``min_range_deg`` but returns without reaching ``turn_deg`` is reported as
+    at least ``min_range`` but returns without reaching ``turn`` is reported as
     partial (``complete=False``), never counted.
     """
 
     def __init__(self, spec: ExerciseSpec) -> None:
         self.spec = spec
-        self._sign = 1.0 if spec.turn_deg > spec.rest_deg else -1.0
+        self._sign = 1.0 if spec.turn > spec.rest else -1.0
         self._filter = MedianFilter(SMOOTHING_WINDOW_S)
         self._rest_history: deque[tuple[float, float]] = deque()
         self.reset()
@@ -95,7 +95,7 @@ class RepCounter:
                 self._unknown_min_x, self._unknown_min_s = x, t
             # Twice the minimum range: a person stepping into view often shows a bent knee for
             # a moment, which must not pass for a rep cut by the start.
-            if self._unknown_max_x - self._unknown_min_x >= 2 * self.spec.min_range_deg:
+            if self._unknown_max_x - self._unknown_min_x >= 2 * self.spec.min_range:
                 moved_to_rest = x - self._unknown_min_x < self._unknown_max_x - x
                 if moved_to_rest and self._unknown_max_x >= turn_x:
                     # The source starts (or the person returns) past the turning point.
@@ -127,10 +127,7 @@ class RepCounter:
             if x >= turn_x:
                 self._enter_turn(x, t, events)
             elif x <= rest_x:
-                if (
-                    self._extreme_x - self._rest_x >= self.spec.min_range_deg
-                    and t - self._start_s >= self.spec.min_rep_s
-                ):
+                if self._extreme_x - self._rest_x >= self.spec.min_range and t - self._start_s >= self.spec.min_rep_s:
                     events.append(self._rep(t, complete=False))
                 self._enter_rest(x)
         elif self.phase is Phase.TURN:
@@ -163,14 +160,18 @@ class RepCounter:
         self._unknown_min_s = math.nan
 
     def _primary(self, features: FrameFeatures) -> float:
-        """The primary angle; for bilateral exercises the straighter side (see spec)."""
+        """The primary signal, picking a side by ``spec.sides``."""
         if not features.present:
             return math.nan
-        if not self.spec.bilateral:
+        if self.spec.sides is SideRule.NONE:
             return features.angle(self.spec.signal)
         sides = [features.angle(f"{self.spec.signal}_{s}") for s in ("left", "right")]
         sides = [v for v in sides if math.isfinite(v)]
-        return max(sides) if sides else math.nan
+        if not sides:
+            return math.nan
+        if self.spec.sides is SideRule.STRAIGHTER:
+            return max(sides)
+        return max(sides, key=lambda v: self._sign * v)  # the side further towards the turn
 
     def _thresholds(self, t: float, x: float) -> tuple[float, float]:
         """(rest, turn) thresholds in mapped units, adapted to the person's own rest position."""
@@ -180,12 +181,13 @@ class RepCounter:
         history.append((t, x))
         while history[0][0] < t - REST_REFERENCE_WINDOW_S:
             history.popleft()
-        spec_rest = self._sign * self.spec.rest_deg
+        spec_rest = self._sign * self.spec.rest
         if self.phase is Phase.UNKNOWN:  # no own rest position known yet
-            return spec_rest, self._sign * self.spec.turn_deg
+            return spec_rest, self._sign * self.spec.turn
         own_rest = history[0][1]
-        rest_x = min(max(spec_rest, own_rest + REST_BAND_DEG), spec_rest + MAX_REST_RELAXATION_DEG)
-        turn_x = max(self._sign * self.spec.turn_deg, rest_x + self.spec.min_range_deg)
+        band = self.spec.min_range
+        rest_x = min(max(spec_rest, own_rest + REST_BAND * band), spec_rest + MAX_REST_RELAXATION * band)
+        turn_x = max(self._sign * self.spec.turn, rest_x + self.spec.min_range)
         return rest_x, turn_x
 
     def _begin(self, t: float, truncated: bool) -> None:
