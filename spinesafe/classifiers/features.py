@@ -109,8 +109,23 @@ def detect_view(frame: PoseFrame) -> View:
     return View.OBLIQUE
 
 
-def _facing_x(px: np.ndarray) -> float:
-    """+1 if the nose is to the image-right of the ears (person faces right), -1 if left."""
+def _facing_x(frame: PoseFrame, px: np.ndarray) -> float:
+    """+1 if the person faces image-right, -1 if image-left, 0 when it cannot be told.
+
+    The feet come first: toes point where the body faces and stay planted, whereas the head
+    hangs forward in a deep bend and puts the nose *behind* the ears. The nose-ears rule is the
+    fallback when the feet are not seen (cut off at the bottom of the picture).
+    """
+    votes = []
+    for side in Side:
+        heel, toe = sided(Joint.HEEL, side), sided(Joint.FOOT_INDEX, side)
+        if min(frame.visibility[heel], frame.visibility[toe]) >= MIN_VISIBILITY:
+            dx = float(px[toe, 0] - px[heel, 0])
+            foot = float(distance(px[toe, :2], px[heel, :2]))
+            if abs(dx) >= 0.5 * max(foot, 1.0):  # the foot is seen from the side
+                votes.append(1.0 if dx > 0 else -1.0)
+    if votes and abs(sum(votes)) == len(votes):
+        return votes[0]
     ears = midpoint(px[Landmark.LEFT_EAR, :2], px[Landmark.RIGHT_EAR, :2])
     nose = px[Landmark.NOSE, :2]
     dx = float(nose[0] - ears[0])
@@ -229,7 +244,7 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
 
     shoulder_mid = midpoint(px[Landmark.LEFT_SHOULDER], px[Landmark.RIGHT_SHOULDER])
     hip_mid = midpoint(px[Landmark.LEFT_HIP], px[Landmark.RIGHT_HIP])
-    facing = _facing_x(px)
+    facing = _facing_x(frame, px)
     lean = float(signed_lean_deg(hip_mid, shoulder_mid, facing)) if facing else float("nan")
     torso_m = float("nan")
     if frame.world is not None:

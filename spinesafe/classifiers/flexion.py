@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, Severity, ViewUnsuitable
@@ -36,6 +37,11 @@ UPRIGHT_MAX_INCLINATION_DEG = 15.0
 # frames (median ~15-20 deg); used until calibration or learning gives the person's own.
 DEFAULT_NEUTRAL_CURL_DEG = 18.0
 NEUTRAL_LEARN_S = 1.0  # seconds of upright frames needed to learn a neutral
+UNLEARNT_MARGIN_DEG = 15.0  # extra rounding needed before the own neutral is known
+VIEW_WINDOW_S = 1.0
+# Beyond this the hips are above the shoulders (bridge, inverted): the head rests on the floor
+# and the neck angle says nothing about the back. Sit-ups and crunches stay below it.
+MAX_JUDGED_INCLINATION_DEG = 100.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ class FlexionMonitor:
         self._peak_s = 0.0
         self._view = View.UNKNOWN
         self._warned_view = False
+        self._recent_views: deque[tuple[float, View]] = deque()
         self._last_t = 0.0
 
     def update(self, features: FrameFeatures) -> list[Event]:
@@ -110,14 +117,15 @@ class FlexionMonitor:
         if not features.present:
             self.flexion_deg = math.nan
             return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
-        if features.view not in SUITABLE_VIEWS:
+        view = self._steady_view(features)
+        if view not in SUITABLE_VIEWS or features.trunk_inclination_deg > MAX_JUDGED_INCLINATION_DEG:
             self.flexion_deg = math.nan
-            if features.view is View.FRONT and not self._warned_view:
+            if view is View.FRONT and not self._warned_view:
                 self._warned_view = True
                 events.append(
                     ViewUnsuitable(
                         t,
-                        view=features.view.value,
+                        view=view.value,
                         judgement="spinal flexion",
                         advice="Turn sideways to the camera so your back can be checked.",
                     )
@@ -130,11 +138,14 @@ class FlexionMonitor:
         if not math.isfinite(flexion):
             return events
         cfg = self.config
+        # Until the person's own neutral is known the default may be far off (head carriage
+        # varies by +-15 deg between people): only clear rounding counts then.
+        enter = cfg.caution_deg if self._learnt else cfg.caution_deg + UNLEARNT_MARGIN_DEG
         if self.state is FlexionState.NEUTRAL:
-            if flexion >= cfg.caution_deg:
+            if flexion >= enter:
                 self.state = FlexionState.PENDING
                 self._start_s, self._peak_deg, self._peak_s = t, flexion, t
-                self._view = features.view
+                self._view = view
         else:
             if flexion > self._peak_deg:
                 self._peak_deg, self._peak_s = flexion, t
@@ -180,6 +191,14 @@ class FlexionMonitor:
         )
         self.state = FlexionState.NEUTRAL
         return events
+
+    def _steady_view(self, features: FrameFeatures) -> View:
+        """The most common view of the last second: one frame's view flickers with noise."""
+        views = self._recent_views
+        views.append((features.t_s, features.view))
+        while views[0][0] < features.t_s - VIEW_WINDOW_S:
+            views.popleft()
+        return Counter(v for _, v in views).most_common(1)[0][0]
 
     def _learn(self, features: FrameFeatures) -> None:
         """Learn neutral from the first second of upright frames when not calibrated."""
