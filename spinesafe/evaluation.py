@@ -43,6 +43,10 @@ class ClipScore:
     flexion_missed: int = 0
     false_flexion: int = 0  # detections outside every labelled interval
     detections: list[tuple[float, float]] = field(default_factory=list)
+    holds_labelled: int = 0
+    holds_found: int = 0  # labelled holds overlapped by a detected hold
+    false_holds: int = 0
+    twist_events: int = 0  # the corpus has no twisting: every event is a false alarm
 
     @property
     def rep_error(self) -> int | None:
@@ -59,6 +63,10 @@ class EvalSummary:
     mean_abs_error: float
     flexion_recall: float
     flexion_precision: float
+    holds_labelled: int = 0
+    holds_found: int = 0
+    false_holds: int = 0
+    twist_events: int = 0
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -144,6 +152,8 @@ def evaluate(
         )
         detections = [(e.start_s, e.end_s) for e in result.flexion_events]
         hits, missed, false = score_flexion(detections, clip)
+        labelled_holds = clip.get("holds_s") or []
+        found_holds = [(h.start_s, h.end_s) for h in result.holds]
         slideshow = clip.get("quality") == "keyframe_slideshow"
         scores.append(
             ClipScore(
@@ -157,6 +167,10 @@ def evaluate(
                 flexion_missed=missed,
                 false_flexion=false,
                 detections=detections,
+                holds_labelled=len(labelled_holds),
+                holds_found=sum(1 for iv in labelled_holds if any(_overlaps(h, iv) for h in found_holds)),
+                false_holds=sum(1 for h in found_holds if not any(_overlaps(h, iv) for iv in labelled_holds)),
+                twist_events=len(result.twist_events),
             )
         )
     rep_scores = [s for s in scores if s.rep_error is not None]
@@ -173,6 +187,10 @@ def evaluate(
         mean_abs_error=sum(errors) / len(errors) if errors else math.nan,
         flexion_recall=hits / (hits + missed) if hits + missed else math.nan,
         flexion_precision=hits / (hits + false) if hits + false else math.nan,
+        holds_labelled=sum(s.holds_labelled for s in scores),
+        holds_found=sum(s.holds_found for s in scores),
+        false_holds=sum(s.false_holds for s in scores),
+        twist_events=sum(s.twist_events for s in scores),
     )
 
 
@@ -191,4 +209,9 @@ def format_table(summary: EvalSummary) -> str:
         f"{summary.off_by_one} off by one, {summary.worse} off by more, mean abs error {summary.mean_abs_error:.2f}"
     )
     lines.append(f"flexion: recall {summary.flexion_recall:.2f}, precision {summary.flexion_precision:.2f}")
+    lines.append(
+        f"holds: {summary.holds_found}/{summary.holds_labelled} labelled holds found, {summary.false_holds} false; "
+        f"twist alarms (none labelled): {summary.twist_events}"
+    )
+    lines.append("keyframe slideshows ('-' in true) are scored for flexion and holds only, not for rep counts.")
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, FlexionState, Neutral
 from spinesafe.classifiers.holds import HoldTimer
 from spinesafe.classifiers.reps import RepCounter
+from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.pose.frame import PoseFrame
 
 # Gaps shorter than this are missed detections, not the person leaving.
@@ -44,12 +45,14 @@ class ExerciseAnalyser:
     ) -> None:
         self.spec = spec
         self.reps: RepCounter | HoldTimer = HoldTimer(spec) if spec.kind is Kind.HOLD else RepCounter(spec)
+        self.twist = TwistMonitor()
         self.flexion = FlexionMonitor(flexion or FlexionConfig(caution_deg=spec.allowed_flexion_deg), neutral)
         self.reset()
 
     def reset(self) -> None:
         self.reps.reset()
         self.flexion.reset()
+        self.twist.reset()
         self._absent_since_s = math.nan
         self._lost = False
         self._views: Counter[View] = Counter()
@@ -80,6 +83,7 @@ class ExerciseAnalyser:
         if features.present:
             self._absent_since_s = math.nan
         events += self.flexion.update(features)
+        events += self.twist.update(frame)
         events += self.reps.update(features, self.flexion.flexion_deg)
         self.state = FrameState(
             t_s=t,
@@ -96,4 +100,4 @@ class ExerciseAnalyser:
 
     def finish(self) -> list[Event]:
         """Close what is open at the end of the source."""
-        return self.flexion.finish() + self.reps.finish()
+        return self.flexion.finish() + self.twist.finish() + self.reps.finish()
