@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spinesafe.classifiers.exercises import EXERCISES, get_exercise
+from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, SideRule, get_exercise
+from spinesafe.classifiers.features import compute_features
 from spinesafe.errors import InputFileError, RecordingFormatError
 from spinesafe.feedback.report import SessionResult
 from spinesafe.pose.recording import Recording, load_recording, save_recording
@@ -47,6 +48,8 @@ class ClipScore:
     holds_found: int = 0  # labelled holds overlapped by a detected hold
     false_holds: int = 0
     twist_events: int = 0  # the corpus has no twisting: every event is a false alarm
+    baseline_reps: int | None = None
+    baseline_flexion: tuple[int, int, int] | None = None  # hits, missed, false
 
     @property
     def rep_error(self) -> int | None:
@@ -67,6 +70,7 @@ class EvalSummary:
     holds_found: int = 0
     false_holds: int = 0
     twist_events: int = 0
+    baseline: dict[str, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -87,6 +91,49 @@ def score_flexion(detections: list[tuple[float, float]], clip: dict[str, Any]) -
     hits = sum(1 for iv in intervals if any(_overlaps(d, iv) for d in detections))
     false = sum(1 for d in detections if not any(_overlaps(d, iv) for iv in intervals))
     return hits, len(intervals) - hits, false
+
+
+# The naive rule of many hobby counters: a trunk leaning more than 45 deg from vertical is
+# "bad back". It cannot tell a hinge, a plank or a bridge from rounding.
+NAIVE_FLEXION_LEAN_DEG = 45.0
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    reps: int
+    flexion_events: list[tuple[float, float]]
+
+
+def naive_baseline(recording: Recording, spec: ExerciseSpec) -> BaselineResult:
+    """A typical hobby counter, for comparison: one joint angle, two thresholds, trunk > 45 deg.
+
+    The near side's raw primary signal (no smoothing, no adaptation, no side rule) counts a rep
+    each time it goes past ``spec.turn`` and back past ``spec.rest``; flexion is any stretch of
+    frames whose trunk leans more than 45 deg from vertical.
+    """
+    sign = 1.0 if spec.turn > spec.rest else -1.0
+    reps, at_turn = 0, False
+    events: list[tuple[float, float]] = []
+    lean_start: float | None = None
+    for frame in recording:
+        features = compute_features(frame)
+        value = features.angle(spec.signal)
+        if not math.isfinite(value) and spec.sides is not SideRule.NONE:
+            value = features.angle(f"{spec.signal}_{features.near_side.value}")
+        if math.isfinite(value):
+            if not at_turn and sign * value >= sign * spec.turn:
+                at_turn = True
+            elif at_turn and sign * value <= sign * spec.rest:
+                at_turn, reps = False, reps + 1
+        leaning = features.present and features.trunk_inclination_deg > NAIVE_FLEXION_LEAN_DEG
+        if leaning and lean_start is None:
+            lean_start = frame.t_s
+        elif not leaning and lean_start is not None:
+            events.append((lean_start, frame.t_s))
+            lean_start = None
+    if lean_start is not None and recording.frames:
+        events.append((lean_start, recording.frames[-1].t_s))
+    return BaselineResult(reps=reps, flexion_events=events)
 
 
 def landmarks_for(clip_path: Path, cache_dir: Path, progress: Callable[[int, int], None] | None = None) -> Recording:
@@ -133,6 +180,7 @@ def evaluate(
     cache_dir: Path | None = None,
     exercises: set[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    baseline: bool = False,
 ) -> EvalSummary:
     """Analyse every clip whose labelled exercise spinesafe knows (or those in ``exercises``)."""
     corpus = Path(corpus_dir)
@@ -173,12 +221,31 @@ def evaluate(
                 twist_events=len(result.twist_events),
             )
         )
+        if baseline:
+            naive = naive_baseline(recording, get_exercise(exercise))
+            scores[-1].baseline_reps = naive.reps
+            scores[-1].baseline_flexion = score_flexion(naive.flexion_events, clip)
     rep_scores = [s for s in scores if s.rep_error is not None]
     errors = [abs(s.rep_error or 0) for s in rep_scores]
     hits = sum(s.flexion_hits for s in scores)
     missed = sum(s.flexion_missed for s in scores)
     false = sum(s.false_flexion for s in scores)
+    baseline_summary = None
+    if baseline:
+        b_exact = sum(1 for s in rep_scores if s.baseline_reps == s.true_reps)
+        b_worse = sum(1 for s in rep_scores if abs((s.baseline_reps or 0) - (s.true_reps or 0)) > 1)
+        b_hits = sum(s.baseline_flexion[0] for s in scores if s.baseline_flexion)
+        b_missed = sum(s.baseline_flexion[1] for s in scores if s.baseline_flexion)
+        b_false = sum(s.baseline_flexion[2] for s in scores if s.baseline_flexion)
+        baseline_summary = {
+            "exact": b_exact,
+            "worse": b_worse,
+            "flexion_recall": b_hits / (b_hits + b_missed) if b_hits + b_missed else math.nan,
+            "flexion_precision": b_hits / (b_hits + b_false) if b_hits + b_false else math.nan,
+            "false_flexion": b_false,
+        }
     return EvalSummary(
+        baseline=baseline_summary,
         clips=scores,
         rep_clips=len(rep_scores),
         exact=sum(1 for e in errors if e == 0),
@@ -213,5 +280,12 @@ def format_table(summary: EvalSummary) -> str:
         f"holds: {summary.holds_found}/{summary.holds_labelled} labelled holds found, {summary.false_holds} false; "
         f"twist alarms (none labelled): {summary.twist_events}"
     )
+    if summary.baseline:
+        b = summary.baseline
+        lines.append(
+            f"naive baseline (one angle, two thresholds, trunk > 45 deg = flexion): {b['exact']:.0f}/{n} exact, "
+            f"{b['worse']:.0f} off by more than one; flexion recall {b['flexion_recall']:.2f}, "
+            f"precision {b['flexion_precision']:.2f} ({b['false_flexion']:.0f} false alarms)"
+        )
     lines.append("keyframe slideshows ('-' in true) are scored for flexion and holds only, not for rep counts.")
     return "\n".join(lines)

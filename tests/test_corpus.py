@@ -1,7 +1,8 @@
-"""End to end on videos of real people (../shared/corpus): rep counts against the labels.
+"""End to end on videos of real people (../shared/corpus) against the golden accuracy table.
 
 Skipped with a reason when the corpus folder is absent. Landmarks are cached outside the
-repository (first run: MediaPipe over ~4,500 frames, about 3 minutes on 2 cores).
+repository (~/.cache/spinesafe/corpus); the first run extracts them with MediaPipe (~13,000
+frames, about 7 minutes on 2 cores), later runs take about half a minute.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from spinesafe.evaluation import evaluate
+from spinesafe.evaluation import EvalSummary, evaluate, format_table
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "corpus_accuracy.json").read_text())
@@ -21,12 +22,52 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_squat_and_sit_to_stand_counts_do_not_drop_below_golden() -> None:
-    summary = evaluate(CORPUS, exercises={"squat", "sit_to_stand"})
-    table = "\n".join(f"{s.file}: true {s.true_reps} counted {s.counted_reps}" for s in summary.clips)
+@pytest.fixture(scope="module")
+def summary() -> EvalSummary:
+    return evaluate(CORPUS)
+
+
+def test_rep_counts_do_not_drop_below_golden(summary: EvalSummary) -> None:
+    table = format_table(summary)
     assert summary.rep_clips == GOLDEN["rep_clips"], table
     assert summary.exact >= GOLDEN["min_exact"], table
     assert summary.worse <= GOLDEN["max_worse_than_one"], table
-    # The long front-view set of 20 squats is the clearest real-world case: it must stay exact.
+
+
+def test_long_real_set_of_twenty_squats_is_exact(summary: EvalSummary) -> None:
     by_name = {Path(s.file).stem: s for s in summary.clips}
     assert by_name["squat_bodyweight_front_12"].counted_reps == 20
+
+
+def test_flexion_flags_do_not_drop_below_golden(summary: EvalSummary) -> None:
+    table = format_table(summary)
+    assert summary.flexion_recall >= GOLDEN["min_flexion_recall"], table
+    assert summary.flexion_precision >= GOLDEN["min_flexion_precision"], table
+
+
+def test_sit_ups_and_crunches_are_flagged_on_every_rep(summary: EvalSummary) -> None:
+    for clip in summary.clips:
+        if clip.exercise in ("sit_up", "crunch"):
+            assert clip.flexion_missed == 0, clip
+            assert clip.flexion_hits > 0, clip
+
+
+def test_straight_back_movements_raise_almost_no_flexion_alarm(summary: EvalSummary) -> None:
+    # Push-up planks, neutral deadlifts, curls and rows: a hinge or a plank is not flexion. The
+    # naive "trunk > 45 deg" rule raises 18 false alarms on the corpus; we allow the golden count
+    # (today 1: the barbell deadlift's set-up, looking down at the bar before the own neutral
+    # is known).
+    clips = [
+        c
+        for c in summary.clips
+        if c.exercise in ("push_up", "hip_hinge", "biceps_curl", "row") and c.flexion_label == "none"
+    ]
+    assert len(clips) >= 8
+    false = sum(c.false_flexion for c in clips)
+    assert false <= GOLDEN["max_straight_back_false_alarms"], [(c.file, c.detections) for c in clips]
+
+
+def test_holds_and_twist(summary: EvalSummary) -> None:
+    assert summary.holds_found >= GOLDEN["min_holds_found"]
+    assert summary.false_holds <= GOLDEN["max_false_holds"]
+    assert summary.twist_events <= GOLDEN["max_twist_alarms"]

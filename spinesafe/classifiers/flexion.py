@@ -37,11 +37,14 @@ UPRIGHT_MAX_INCLINATION_DEG = 15.0
 # frames (median ~15-20 deg); used until calibration or learning gives the person's own.
 DEFAULT_NEUTRAL_CURL_DEG = 18.0
 NEUTRAL_LEARN_S = 1.0  # seconds of upright frames needed to learn a neutral
-UNLEARNT_MARGIN_DEG = 15.0  # extra rounding needed before the own neutral is known
 VIEW_WINDOW_S = 1.0
 # Beyond this the hips are above the shoulders (bridge, inverted): the head rests on the floor
 # and the neck angle says nothing about the back. Sit-ups and crunches stay below it.
 MAX_JUDGED_INCLINATION_DEG = 100.0
+# Below this the trunk is upright: a forward ear then means looking down (a nod of the neck),
+# not the loaded or end-range flexion the guidelines warn about; measured on the corpus it was
+# the main source of false alarms (standing at a rack looking at the bar).
+MIN_JUDGED_INCLINATION_DEG = 15.0
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class FlexionMonitor:
             self.flexion_deg = math.nan
             return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
         view = self._steady_view(features)
-        if view not in SUITABLE_VIEWS or features.trunk_inclination_deg > MAX_JUDGED_INCLINATION_DEG:
+        if view not in SUITABLE_VIEWS:
             self.flexion_deg = math.nan
             if view is View.FRONT and not self._warned_view:
                 self._warned_view = True
@@ -132,17 +135,17 @@ class FlexionMonitor:
                 )
             return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
         self._learn(features)
+        if not MIN_JUDGED_INCLINATION_DEG <= features.trunk_inclination_deg <= MAX_JUDGED_INCLINATION_DEG:
+            self.flexion_deg = math.nan
+            return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
         curl = self._curl.update(t, features.neck_curl_deg)
         flexion = curl - self.neutral.neck_curl_deg if math.isfinite(curl) else math.nan
         self.flexion_deg = flexion
         if not math.isfinite(flexion):
             return events
         cfg = self.config
-        # Until the person's own neutral is known the default may be far off (head carriage
-        # varies by +-15 deg between people): only clear rounding counts then.
-        enter = cfg.caution_deg if self._learnt else cfg.caution_deg + UNLEARNT_MARGIN_DEG
         if self.state is FlexionState.NEUTRAL:
-            if flexion >= enter:
+            if flexion >= cfg.caution_deg:
                 self.state = FlexionState.PENDING
                 self._start_s, self._peak_deg, self._peak_s = t, flexion, t
                 self._view = view

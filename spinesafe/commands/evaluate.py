@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache,
         exercises=set(args.exercise) if args.exercise else None,
         progress=progress,
+        baseline=args.baseline,
     )
     for bar in bars.values():
         bar.close()
@@ -48,4 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ev.add_argument("--json", type=Path, metavar="FILE", help="write the summary and per-clip scores as JSON")
     ev.add_argument("--cache", type=Path, metavar="DIR", help="landmark cache (default ~/.cache/spinesafe/corpus)")
     ev.add_argument("--exercise", action="append", type=exercise_id, metavar="ID", help="only clips of this exercise")
+    ev.add_argument(
+        "--baseline", action="store_true", help="also score a naive one-angle counter with 'trunk > 45 deg = flexion'"
+    )
     ev.set_defaults(func=run)

@@ -16,7 +16,8 @@ FPS = 30.0
 NEUTRAL = Neutral(neck_curl_deg=15.0, torso_length_m=0.5, calibrated=True)
 
 
-def features(t: float, curl: float, view: View = View.SIDE, inclination: float = 5.0) -> FrameFeatures:
+def features(t: float, curl: float, view: View = View.SIDE, inclination: float = 40.0) -> FrameFeatures:
+    """Features of a person bending forward 40 deg (the monitor judges 15-100 deg of trunk tilt)."""
     present = not math.isnan(curl)
     return FrameFeatures(
         t_s=t, present=present, view=view if present else View.UNKNOWN, near_side=Side.LEFT, facing_x=1.0,
@@ -100,10 +101,18 @@ def test_event_open_at_end_is_closed_by_finish(monitor: FlexionMonitor) -> None:
     assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
 
 
+def learn_upright(monitor: FlexionMonitor, curl: float, seconds: float) -> float:
+    """Feed upright frames (which teach the neutral); returns the next time."""
+    n = round(seconds * FPS)
+    for i in range(n):
+        assert monitor.update(features(i / FPS, curl, inclination=5.0)) == []
+    return n / FPS
+
+
 def test_neutral_is_learnt_when_not_calibrated() -> None:
     monitor = FlexionMonitor(FlexionConfig())
     assert not monitor.neutral.calibrated
-    run(monitor, hold(30.0, 1.5))  # this person's neutral neck curl is 30 deg
+    learn_upright(monitor, 30.0, 1.5)  # this person's neutral neck curl is 30 deg
     assert monitor.neutral.neck_curl_deg == pytest.approx(30.0)
     assert monitor.neutral.calibrated is False
 
@@ -112,7 +121,27 @@ def test_learnt_neutral_stops_false_alarm_for_forward_head() -> None:
     # Against the 18 deg default, 40 deg would be rounding; for a person whose own neutral is
     # 35 deg (forward head posture) it is not.
     monitor = FlexionMonitor(FlexionConfig())
-    assert run(monitor, np.concatenate([hold(35.0, 1.5), hold(40.0, 2)])) == []
+    t0 = learn_upright(monitor, 35.0, 1.5)
+    events = []
+    for i in range(round(2 * FPS)):
+        events += monitor.update(features(t0 + i / FPS, 40.0))
+    assert events + monitor.finish() == []
+
+
+def test_looking_down_while_upright_is_not_flexion(monitor: FlexionMonitor) -> None:
+    # Standing tall (trunk 5 deg from vertical) with the head bowed: a neck nod, not the loaded
+    # flexion the guidelines warn about.
+    events = []
+    for i in range(round(3 * FPS)):
+        events += monitor.update(features(i / FPS, 15.0 + 40.0, inclination=5.0))
+    assert events + monitor.finish() == []
+
+
+def test_bridge_with_hips_above_shoulders_is_not_judged(monitor: FlexionMonitor) -> None:
+    events = []
+    for i in range(round(3 * FPS)):
+        events += monitor.update(features(i / FPS, 15.0 + 40.0, inclination=110.0))
+    assert events + monitor.finish() == []
 
 
 def test_invalid_config_is_rejected() -> None:
