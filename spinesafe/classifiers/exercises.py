@@ -80,6 +80,9 @@ class ExerciseSpec:
     min_rep_s: float = 0.6  # faster is landmark noise, not a controlled rep
     target_s: float = 0.0
     unit: str = "deg"
+    # Turns of the primary signal per rep: a step-up bends the leading knee twice, stepping up
+    # and again lowering the other foot to the floor.
+    turns_per_rep: int = 1
 
     @property
     def turn_is_low(self) -> bool:
@@ -127,7 +130,7 @@ _SPECS = (
         id="step_up", name="Step up", kind=Kind.COUNTED, signal="knee",
         # The leading knee bends to ~100-120 deg on a 15-20 cm step, straight at the top.
         rest=155.0, turn=130.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
-        min_rep_s=0.8,
+        min_rep_s=0.8, turns_per_rep=2,
         how_to="Step up onto a low step with the whole foot, stand tall, step down with control.",
         guideline=f"{_TTF}; ROS: impact and strength for the hips.",
     ),
@@ -192,9 +195,11 @@ _SPECS = (
         guideline=f"{_TTF}: arms.",
     ),
     ExerciseSpec(
-        id="shoulder_press", name="Shoulder press", kind=Kind.COUNTED, signal="elbow",
-        # Hands at the shoulders the elbows bend to ~60-90 deg; pressed overhead ~160-180.
-        rest=110.0, turn=145.0, min_range=25.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
+        id="shoulder_press", name="Shoulder press", kind=Kind.COUNTED, signal="shoulder",
+        # Arm elevation from the trunk: hands at the shoulders ~70-100 deg, pressed overhead
+        # ~150-175. The more raised arm is used, so a one-arm press counts too (an idle arm
+        # hangs at ~10 deg).
+        rest=115.0, turn=145.0, min_range=20.0, sides=SideRule.NEARER_TURN, views=ALL_VIEWS,
         how_to="Hands at shoulder height, press up overhead without arching your back, lower slowly.",
         guideline=f"{_TTF}: shoulders.",
     ),

@@ -31,7 +31,7 @@ from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
 IDLE = "idle"
 WINDOW_S = 2.0
 STRIDE_S = 0.5
-MIN_FRAMES = 8  # fewer present frames in a window: no judgement
+MIN_FRAMES = 5  # fewer present frames in a window: no judgement (keyframe slideshows give ~6)
 MODEL_FORMAT = "spinesafe.recogniser/1"
 
 _BODY = [

@@ -57,6 +57,8 @@ class RepCounter:
         self._unknown_min_s = math.nan
         self.phase = Phase.UNKNOWN
         self.count = 0
+        self._turns = 0
+        self._pending_start_s = math.nan  # start of a multi-turn rep's first turn
         self._last_valid_s = -math.inf
         self._start_s = 0.0
         self._start_truncated = False
@@ -104,8 +106,7 @@ class RepCounter:
                     self.phase = Phase.TURN
                     self._extreme_x, self._extreme_s = extreme, turn_s
                     if self.spec.count_at is CountAt.TURN:
-                        self.count += 1
-                        events.append(self._rep(turn_s, complete=True))
+                        self._count_turn(turn_s, events)
                 elif moved_to_rest or x <= rest_x:
                     self._enter_rest(min(x, self._unknown_min_x))
                 else:
@@ -136,8 +137,7 @@ class RepCounter:
                 # A rep cut by the start has no known start: its duration says nothing.
                 long_enough = self._start_truncated or t - self._start_s >= self.spec.min_rep_s
                 if self.spec.count_at is CountAt.RETURN and long_enough:
-                    self.count += 1
-                    events.append(self._rep(t, complete=True))
+                    self._count_turn(t, events)
                 self._enter_rest(x)
         return events
 
@@ -145,13 +145,13 @@ class RepCounter:
         """End of the source: a rep whose turning point was reached counts (cut by the end)."""
         events: list[Event] = []
         if self.phase is Phase.TURN and self.spec.count_at is CountAt.RETURN:
-            self.count += 1
-            events.append(self._rep(self._last_t, complete=True, truncated=True))
+            self._count_turn(self._last_t, events, truncated=True)
         self._to_unknown()
         return events
 
     # -- helpers -------------------------------------------------------------------------
     def _to_unknown(self) -> None:
+        self._turns -= self._turns % self.spec.turns_per_rep  # a half-done multi-turn rep is lost
         self.phase = Phase.UNKNOWN
         self._filter.reset()
         self._unknown_min_x = math.inf
@@ -207,8 +207,16 @@ class RepCounter:
         self.phase = Phase.TURN
         self._track(x, t)
         if self.spec.count_at is CountAt.TURN:
+            self._count_turn(t, events)
+
+    def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
+        """A completed turn; every ``spec.turns_per_rep``-th one completes a rep."""
+        self._turns += 1
+        if self._turns % self.spec.turns_per_rep == 0:
             self.count += 1
-            events.append(self._rep(t, complete=True))
+            events.append(self._rep(t, complete=True, truncated=truncated))
+        else:
+            self._pending_start_s = self._start_s
 
     def _track(self, x: float, t: float) -> None:
         if x > self._extreme_x:
@@ -221,7 +229,7 @@ class RepCounter:
             t_s=t,
             exercise=self.spec.id,
             number=self.count if complete else 0,
-            start_s=self._start_s,
+            start_s=self._start_s if self.spec.turns_per_rep == 1 else self._pending_start_s,
             turn_s=self._extreme_s,
             end_s=t,
             range_of_motion_deg=float(self._extreme_x - rest_x),

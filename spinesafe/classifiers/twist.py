@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,9 +20,12 @@ from spinesafe.classifiers.signals import MedianFilter
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Landmark
 
-# Ankles moving more than this (metres, within the smoothing window) means the feet are
-# stepping or pivoting: turning the whole body is not a spinal twist.
-PLANTED_MAX_ANKLE_SPEED_M_S = 0.25
+# An ankle moving more than this (peak to peak over the window) means the feet are stepping or
+# pivoting: turning the whole body is not a spinal twist. A small step on the spot lifts the
+# ankle ~5-10 cm; a standing person's ankle landmarks jitter by ~1 cm.
+PLANTED_MAX_SHIFT_M = 0.04
+PLANTED_WINDOW_S = 0.6
+LEG_LENGTH_M = 0.85  # adult hip-to-ankle length, to turn pixels into metres
 
 
 def trunk_twist_deg(frame: PoseFrame) -> float:
@@ -70,7 +74,7 @@ class TwistMonitor:
         self.state = TwistState.SQUARE
         self.twist_deg = math.nan
         self._start_s = self._peak_deg = 0.0
-        self._last_ankles: tuple[float, np.ndarray] | None = None
+        self._ankles: deque[tuple[float, np.ndarray]] = deque()
         self._last_t = 0.0
 
     def update(self, frame: PoseFrame) -> list[Event]:
@@ -104,23 +108,26 @@ class TwistMonitor:
         return events
 
     def _feet_planted(self, frame: PoseFrame) -> bool:
-        """True when the ankles (in image pixels scaled to metres by the hip width) stay put."""
+        """True when the ankles moved less than PLANTED_MAX_SHIFT_M over the last PLANTED_WINDOW_S.
+
+        Pixels are turned into metres with the person's own hip-to-ankle length (~0.85 m for
+        an adult), which unlike the hip width does not vanish in a side view; comparing over a
+        window rather than frame to frame keeps landmark jitter from looking like steps.
+        """
         if not frame.present:
-            self._last_ankles = None
+            self._ankles.clear()
             return False
         px = frame.pixels()[:, :2]
-        hip_px = float(np.linalg.norm(px[Landmark.LEFT_HIP] - px[Landmark.RIGHT_HIP]))
-        hip_m = (
-            0.3
-            if frame.world is None
-            else float(np.linalg.norm(frame.world[Landmark.LEFT_HIP] - frame.world[Landmark.RIGHT_HIP]))
-        )
-        ankles = np.concatenate([px[Landmark.LEFT_ANKLE], px[Landmark.RIGHT_ANKLE]])
-        previous, self._last_ankles = self._last_ankles, (frame.t_s, ankles)
-        if previous is None or hip_px < 1.0:
-            return True
-        dt = frame.t_s - previous[0]
-        if dt <= 0:
-            return True
-        speed_px = float(np.max(np.abs(ankles - previous[1]))) / dt
-        return speed_px * hip_m / hip_px <= PLANTED_MAX_ANKLE_SPEED_M_S
+        legs = [
+            float(np.linalg.norm(px[hip] - px[ankle]))
+            for hip, ankle in ((Landmark.LEFT_HIP, Landmark.LEFT_ANKLE), (Landmark.RIGHT_HIP, Landmark.RIGHT_ANKLE))
+        ]
+        leg_px = max(legs)
+        if not math.isfinite(leg_px) or leg_px < 1.0:
+            return False
+        ankles = np.concatenate([px[Landmark.LEFT_ANKLE], px[Landmark.RIGHT_ANKLE]]) * (LEG_LENGTH_M / leg_px)
+        self._ankles.append((frame.t_s, ankles))
+        while self._ankles[0][0] < frame.t_s - PLANTED_WINDOW_S:
+            self._ankles.popleft()
+        positions = np.array([a for _, a in self._ankles])
+        return bool(np.max(np.ptp(positions, axis=0)) <= PLANTED_MAX_SHIFT_M)

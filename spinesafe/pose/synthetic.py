@@ -22,6 +22,12 @@ Frames and sign conventions
   above it for jumps); the ankle midpoint stays at one image x for a whole animation, so planted
   feet do not slide while the hips move.
 
+Ready-made motions (keyframes for :func:`animate`): :data:`MOTIONS` maps every exercise id of
+the library (``spinesafe.classifiers.exercises``) to a motion as a function of the rep count (of
+the hold duration for holds), :data:`SIDED_MOTIONS` gives the left/right variants; plus
+:func:`trunk_twist` (twisting over planted feet) and :func:`turn_around` (turning on the spot by
+stepping). Each function documents its range of motion in degrees.
+
 The stick figure is a model, not a person: joints are hinges of fixed-length segments, the spine
 is one circular arc, the projection is orthographic, and visibilities are fixed per view (0.95
 near side, down to 0.45 for the far side in a pure side view).
@@ -31,7 +37,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from typing import Any
@@ -120,7 +126,11 @@ class BodyPose:
             relative to the pelvis, + turning to the person's left.
         body_pitch_deg: whole-body pitch about the left axis: 0 upright, +90 lying face down
             (prone: plank, push-up), -90 lying on the back (supine: sit-up, bridge).
-        lift_m: height of the lowest landmark above the floor in metres (jumps); 0 on the floor.
+        lift_m: height of the lowest landmark above the floor in metres (jumps, standing on a
+            step); 0 on the floor.
+        heading_deg: the whole body turned about the room's vertical, + towards the person's
+            left (turning round on the spot). The camera yaw stays put, so visibilities still
+            follow the view, not the heading.
         left, right: the arm and leg angles of each side.
     """
 
@@ -130,6 +140,7 @@ class BodyPose:
     trunk_twist_deg: float = 0.0
     body_pitch_deg: float = 0.0
     lift_m: float = 0.0
+    heading_deg: float = 0.0
     left: SidePose = field(default_factory=SidePose)
     right: SidePose = field(default_factory=SidePose)
 
@@ -177,6 +188,21 @@ def _to_vector(pose: BodyPose) -> np.ndarray:
     body = [float(getattr(pose, name)) for name in _BODY_FIELDS]
     limbs = [float(getattr(pose.side(s), name)) for s in Side for name in _SIDE_FIELDS]
     return np.array(body + limbs, dtype=np.float64)
+
+
+def _from_vector(values: np.ndarray) -> BodyPose:
+    """The :class:`BodyPose` of a (P,) parameter vector (the inverse of :func:`_to_vector`)."""
+    named = dict(zip(_PARAM_NAMES, (float(v) for v in values), strict=True))
+    sides = {s: SidePose(**{name: named[f"{s.value}.{name}"] for name in _SIDE_FIELDS}) for s in Side}
+    return BodyPose(**{name: named[name] for name in _BODY_FIELDS}, left=sides[Side.LEFT], right=sides[Side.RIGHT])
+
+
+def blend(a: BodyPose, b: BodyPose, w: float) -> BodyPose:
+    """The pose a fraction ``w`` of the way from ``a`` (0) to ``b`` (1), every parameter linearly.
+
+    ``blend(standing, squat_bottom, 0.5)`` is a half squat; ``w`` outside [0, 1] extrapolates.
+    """
+    return _from_vector(_to_vector(a) + float(w) * (_to_vector(b) - _to_vector(a)))
 
 
 class CameraView(enum.Enum):
@@ -334,6 +360,12 @@ def _forward_kinematics_batch(params: np.ndarray) -> np.ndarray:
         sole_up = _vec(np.sin(foot), np.cos(foot), 0.0)
         for joint, along, normal in _FOOT_OFFSETS_M:
             out[:, sided(joint, side)] = ankle + _combine(leg_axes, along * foot_dir + normal * sole_up)
+
+    # Heading: the whole body turns about the room's vertical, + towards the person's left.
+    heading = rad["heading_deg"][:, None]
+    forward, left = out[..., 0].copy(), out[..., 2].copy()
+    out[..., 0] = np.cos(heading) * forward - np.sin(heading) * left
+    out[..., 2] = np.sin(heading) * forward + np.cos(heading) * left
     return out
 
 
@@ -580,6 +612,12 @@ def with_absence(frames: Sequence[PoseFrame], start_s: float, end_s: float) -> l
 # --- ready-made motions (keyframes; render them with `animate`) ----------------------------------
 
 STANDING = BodyPose()
+# Forearms folded across the chest (chair stands, sit-ups, twists): the hands are out of the way.
+_ARMS_CROSSED: dict[str, float] = {
+    "shoulder_flexion_deg": 25.0,
+    "shoulder_rotation_deg": -80.0,
+    "elbow_flexion_deg": 120.0,
+}
 
 
 def _check_reps(n: int, period_s: float) -> None:
@@ -640,7 +678,7 @@ def sit_to_stand_reps(n: int, period_s: float = 4.0, rise_lean_deg: float = 40.0
     leans the trunk forward ``rise_lean_deg`` with a neutral spine before the seat is left, then
     extends to standing tall at 0.55 of the period; the sit-down mirrors it.
     """
-    arms = {"shoulder_flexion_deg": 25.0, "shoulder_rotation_deg": -80.0, "elbow_flexion_deg": 120.0}
+    arms = _ARMS_CROSSED
     seated = BodyPose.symmetric(hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms)
     lean = BodyPose.symmetric(trunk_lean_deg=rise_lean_deg, hip_flexion_deg=90.0, knee_flexion_deg=90.0, **arms)
     lift_off = BodyPose.symmetric(
@@ -688,21 +726,466 @@ def toe_touch(n: int = 1, period_s: float = 5.0, spine_curl_deg: float = 60.0) -
     return _reps(n, period_s, [(0.0, STANDING), (0.5, bottom), (1.0, STANDING)])
 
 
+# --- the exercise library: one ready-made motion per exercise id -----------------------------------
+#
+# Ranges of motion are those of an older adult exercising carefully (Too Fit To Fracture style:
+# slow, controlled, not to end range), stated in each docstring in the units the classifiers
+# measure (joint angles 180 = straight). Every motion starts and ends in its own rest position
+# (standing, seated, lying or in a plank), so copies chain seamlessly. Rep motions take the rep
+# count first; holds take the hold duration. One-sided motions take a ``side`` (a Side, or None
+# for both arms together).
+
+# Ankle to shoulder along a straight body (plank, wall push-up): the body pivots about the feet.
+_ANKLE_TO_SHOULDER_M = SHANK_M + THIGH_M + TRUNK_M
+
+
+def _sides(side: Side | None) -> tuple[Side, ...]:
+    return tuple(Side) if side is None else (side,)
+
+
+def _with_limbs(pose: BodyPose, side: Side | None, **angles: float) -> BodyPose:
+    """``pose`` with ``angles`` set on ``side``'s limbs, or on both sides when ``side`` is None."""
+    for s in _sides(side):
+        pose = pose.with_side(s, **angles)
+    return pose
+
+
+def _cycle(
+    turn: BodyPose, rest: BodyPose = STANDING, *, up_at: float = 0.5, hold: float = 0.0
+) -> list[tuple[float, BodyPose]]:
+    """Phases of one rep: ``rest`` -> ``turn`` (reached at ``up_at`` of the period and held for
+    ``hold`` of it) -> ``rest``."""
+    at_turn = [(up_at, turn), (up_at + hold, turn)] if hold > 0.0 else [(up_at, turn)]
+    return [(0.0, rest), *at_turn, (1.0, rest)]
+
+
+def _hold(rest: BodyPose, held: BodyPose, duration_s: float, settle_s: float = 1.0, move_s: float = 0.4) -> Keyframes:
+    """``settle_s`` at rest, ``move_s`` into ``held``, ``duration_s`` held, ``move_s`` back, ``settle_s`` at rest."""
+    if duration_s < 0.0:
+        raise ValueError(f"duration_s: expected >= 0 seconds, got {duration_s}")
+    times = np.cumsum([0.0, settle_s, move_s, float(duration_s), move_s, settle_s])
+    poses = (rest, rest, held, held, rest, rest)
+    return [(float(t), pose) for t, pose in zip(times, poses, strict=True)]
+
+
+def _arm_chord_m(elbow_flexion_deg: float) -> float:
+    """Shoulder-to-wrist distance in metres with the elbow bent ``elbow_flexion_deg``."""
+    e = math.radians(elbow_flexion_deg)
+    return math.hypot(UPPER_ARM_M + FOREARM_M * math.cos(e), FOREARM_M * math.sin(e))
+
+
+def _reaching_arms(chord_flexion_deg: float, elbow_flexion_deg: float) -> dict[str, float]:
+    """Arm angles that point the shoulder->wrist line at ``chord_flexion_deg`` (measured as
+    shoulder flexion) with the elbow bent ``elbow_flexion_deg``: the upper arm trails that line
+    by the angle the bend opens, so the elbow points back (hands fixed on a wall or the floor)."""
+    e = math.radians(elbow_flexion_deg)
+    trail = math.degrees(math.atan2(FOREARM_M * math.sin(e), UPPER_ARM_M + FOREARM_M * math.cos(e)))
+    return {"shoulder_flexion_deg": chord_flexion_deg - trail, "elbow_flexion_deg": elbow_flexion_deg}
+
+
+# -- legs ------------------------------------------------------------------------------------------
+
+
+def lunge_pose(side: Side = Side.LEFT) -> BodyPose:
+    """The bottom of a lunge with ``side``'s foot forward: front knee 95 deg (hip flexion 60,
+    shank tilted back 25 deg, foot flat), back knee 100 deg a hand's width above the floor (thigh
+    10 deg behind vertical, up on the toes), trunk upright (5 deg lean)."""
+    pose = BodyPose(trunk_lean_deg=5.0).with_side(side, hip_flexion_deg=60.0, knee_flexion_deg=85.0)
+    return pose.with_side(side.other, hip_flexion_deg=-10.0, knee_flexion_deg=80.0, foot_pitch_deg=70.0)
+
+
+def lunge_reps(n: int, period_s: float = 4.0, side: Side = Side.LEFT) -> Keyframes:
+    """``n`` lunges from standing with ``side``'s foot stepping forward (knees 180 -> 95-100)."""
+    return _reps(n, period_s, _cycle(lunge_pose(side)))
+
+
+def step_up_reps(n: int, period_s: float = 4.0, side: Side = Side.LEFT, step_m: float = 0.15) -> Keyframes:
+    """``n`` step-ups onto a ``step_m`` step leading with ``side``, stepping down backwards.
+
+    Lead foot on the step: lead knee 115 deg (hip flexion 45, knee flexion 65), trunk lean 10;
+    standing tall on the step at 0.55 of the period; the lead foot then reaches back down to the
+    floor (hip -15) while the knee of the leg still on the step bends to 110 deg: to lower the
+    other foot by 0.15 m the standing leg has to shorten by about that much, which takes
+    ~70 deg of knee flexion (two straight legs would need a 0.88 - 0.73 m leg).
+    """
+    other = side.other
+    on_step = (
+        BodyPose(trunk_lean_deg=10.0)
+        .with_side(side, hip_flexion_deg=45.0, knee_flexion_deg=65.0)
+        .with_side(other, shoulder_flexion_deg=15.0)
+    )
+    rising = (
+        BodyPose(trunk_lean_deg=10.0, lift_m=0.5 * step_m)
+        .with_side(side, hip_flexion_deg=20.0, knee_flexion_deg=25.0)
+        .with_side(other, hip_flexion_deg=-10.0, knee_flexion_deg=35.0)
+    )
+    on_top = BodyPose(lift_m=step_m)
+    stepping_down = (
+        BodyPose(trunk_lean_deg=15.0)
+        .with_side(side, hip_flexion_deg=-15.0, knee_flexion_deg=5.0, foot_pitch_deg=20.0)
+        .with_side(other, hip_flexion_deg=35.0, knee_flexion_deg=70.0)
+    )
+    phases = [(0.0, STANDING), (0.2, on_step), (0.4, rising), (0.55, on_top), (0.8, stepping_down), (1.0, STANDING)]
+    return _reps(n, period_s, phases)
+
+
+def heel_raise_reps(n: int, period_s: float = 3.0, rise_deg: float = 25.0) -> Keyframes:
+    """``n`` heel raises: the feet pitch ``rise_deg`` heel-up (ankle plantarflexion 20-30 deg in
+    older adults), a pause at the top, a slow lowering."""
+    return _reps(n, period_s, _cycle(BodyPose.symmetric(foot_pitch_deg=rise_deg), up_at=0.35, hold=0.2))
+
+
+def side_leg_raise_reps(n: int, period_s: float = 3.0, side: Side = Side.LEFT, raise_deg: float = 30.0) -> Keyframes:
+    """``n`` side leg raises of ``side``'s straight leg, ``raise_deg`` out (hip abduction 20-35)."""
+    return _reps(n, period_s, _cycle(BodyPose().with_side(side, hip_abduction_deg=raise_deg)))
+
+
+def knee_lift_pose(side: Side, lift_deg: float = 60.0) -> BodyPose:
+    """Marching: ``side``'s thigh ``lift_deg`` up (hip angle 180 - lift), knee bent 75, the
+    opposite arm swinging forward 25 deg and this side's arm back 10 deg."""
+    pose = BodyPose().with_side(side, hip_flexion_deg=lift_deg, knee_flexion_deg=75.0, shoulder_flexion_deg=-10.0)
+    return pose.with_side(side.other, shoulder_flexion_deg=25.0)
+
+
+def marching_reps(n: int, period_s: float = 1.5, side: Side = Side.LEFT, lift_deg: float = 60.0) -> Keyframes:
+    """``n`` knee lifts marching on the spot, legs alternating from ``side``; one lift a period."""
+    _check_reps(n, period_s)
+    out: Keyframes = [(0.0, STANDING)]
+    for rep in range(n):
+        lifted = side if rep % 2 == 0 else side.other
+        out += [((rep + 0.5) * period_s, knee_lift_pose(lifted, lift_deg)), ((rep + 1.0) * period_s, STANDING)]
+    return out
+
+
+# -- lying -----------------------------------------------------------------------------------------
+
+# On the back, knees bent, feet flat (foot pitch = -body pitch keeps the sole on the floor):
+# trunk-thigh angle 135 deg, knee angle 85 deg.
+LYING_KNEES_BENT = BodyPose.symmetric(
+    body_pitch_deg=-90.0, hip_flexion_deg=45.0, knee_flexion_deg=95.0, foot_pitch_deg=90.0
+)
+# Face down, arms along the sides, feet relaxed on the insteps.
+LYING_FACE_DOWN = BodyPose.symmetric(body_pitch_deg=90.0, foot_pitch_deg=70.0)
+
+
+def bridge_reps(n: int, period_s: float = 3.0) -> Keyframes:
+    """``n`` bridges from lying on the back with bent knees (trunk-thigh angle 135 deg).
+
+    At the top the shoulders and feet stay on the floor while the hips lift ~0.15 m: the trunk
+    slopes 22 deg (body pitch -112), the thighs continue its line to a trunk-thigh angle of
+    ~165 deg (older adults rarely reach a straight 180), the arms stay on the floor.
+    """
+    top = BodyPose.symmetric(
+        body_pitch_deg=-112.0,
+        hip_flexion_deg=15.0,
+        knee_flexion_deg=100.0,
+        foot_pitch_deg=112.0,
+        shoulder_flexion_deg=-22.0,
+    )
+    return _reps(n, period_s, _cycle(top, LYING_KNEES_BENT, hold=0.1))
+
+
+def _prone_lift(lift_deg: float) -> BodyPose:
+    """Lying face down with the chest ``lift_deg`` off the floor, neck in line (looking at the floor)."""
+    return replace(LYING_FACE_DOWN, trunk_lean_deg=-lift_deg)
+
+
+def prone_back_extension_reps(n: int, period_s: float = 4.0, lift_deg: float = 15.0) -> Keyframes:
+    """``n`` prone back extensions: the chest lifts ``lift_deg`` (10-15 deg is the gentle range;
+    trunk inclination 90 -> 75 deg) with a short pause at the top."""
+    return _reps(n, period_s, _cycle(_prone_lift(lift_deg), LYING_FACE_DOWN, up_at=0.4, hold=0.2))
+
+
+def back_extension_hold(duration_s: float, lift_deg: float = 15.0) -> Keyframes:
+    """Lying face down, the chest lifted ``lift_deg`` and held for ``duration_s`` (TTF: 3-5 s holds)."""
+    return _hold(LYING_FACE_DOWN, _prone_lift(lift_deg), duration_s)
+
+
+def standing_back_extension_reps(n: int, period_s: float = 4.0, extension_deg: float = 15.0) -> Keyframes:
+    """``n`` standing back extensions, hands on the lower back: the trunk leans back
+    ``extension_deg`` (a gentle 10-15 deg) as the hips ease 5 deg forward and the gaze lifts."""
+    # Elbows out and back, palms on the lower back (wrists ~0.13 m behind the hips, 0.13 m up).
+    hands_on_back = {
+        "shoulder_flexion_deg": -25.0,
+        "shoulder_abduction_deg": 30.0,
+        "shoulder_rotation_deg": -90.0,
+        "elbow_flexion_deg": 90.0,
+    }
+    rest = BodyPose.symmetric(**hands_on_back)
+    back = BodyPose.symmetric(
+        trunk_lean_deg=-extension_deg, neck_flexion_deg=-5.0, hip_flexion_deg=-5.0, **hands_on_back
+    )
+    return _reps(n, period_s, _cycle(back, rest, hold=0.1))
+
+
+# -- arms, chest, shoulders, back ------------------------------------------------------------------
+
+
+def wall_push_up_reps(
+    n: int, period_s: float = 3.0, depth_elbow_deg: float = 95.0, lean_deg: float = 20.0
+) -> Keyframes:
+    """``n`` wall push-ups: hands on the wall at shoulder height, body straight, feet flat.
+
+    Arms straight (elbows 170 deg) the body leans ``lean_deg`` towards the wall; bending the
+    elbows to ``depth_elbow_deg`` brings the chest nearer, so the body, pivoting at the ankles,
+    leans a few degrees more (~27 at 95 deg) while the hands stay on the wall.
+    """
+    wall_m = _ANKLE_TO_SHOULDER_M * math.sin(math.radians(lean_deg)) + _arm_chord_m(10.0)
+
+    def pose(elbow_flexion_deg: float) -> BodyPose:
+        shoulder_m = wall_m - _arm_chord_m(elbow_flexion_deg)
+        pitch = math.degrees(math.asin(shoulder_m / _ANKLE_TO_SHOULDER_M))
+        arms = _reaching_arms(90.0 + pitch, elbow_flexion_deg)  # the shoulder->wrist line horizontal
+        return BodyPose.symmetric(body_pitch_deg=pitch, foot_pitch_deg=-pitch, **arms)
+
+    top, bottom = pose(10.0), pose(180.0 - depth_elbow_deg)
+    return _reps(n, period_s, _cycle(bottom, top))
+
+
+def push_up_reps(n: int, period_s: float = 3.0, depth_elbow_deg: float = 95.0) -> Keyframes:
+    """``n`` floor push-ups on the toes, hands under the shoulders, body in one straight line.
+
+    Arms straight (elbows 170 deg) the body is pitched ~66 deg from vertical; lowering until the
+    elbows reach ``depth_elbow_deg`` (elbows back along the body) brings it to ~72 deg.
+    """
+
+    def pose(elbow_flexion_deg: float) -> BodyPose:
+        pitch = math.degrees(math.acos(_arm_chord_m(elbow_flexion_deg) / _ANKLE_TO_SHOULDER_M))
+        return BodyPose.symmetric(body_pitch_deg=pitch, **_reaching_arms(pitch, elbow_flexion_deg))  # arms plumb
+
+    return _reps(n, period_s, _cycle(pose(180.0 - depth_elbow_deg), pose(10.0)))
+
+
+def biceps_curl_reps(n: int, period_s: float = 3.0, side: Side | None = None, top_elbow_deg: float = 55.0) -> Keyframes:
+    """``n`` biceps curls with ``side``'s arm (both when None): elbow 170 -> ``top_elbow_deg``,
+    the upper arm drifting 10 deg forward at the top."""
+    rest = _with_limbs(STANDING, side, elbow_flexion_deg=10.0)
+    top = _with_limbs(STANDING, side, elbow_flexion_deg=180.0 - top_elbow_deg, shoulder_flexion_deg=10.0)
+    return _reps(n, period_s, _cycle(top, rest))
+
+
+def shoulder_press_reps(n: int, period_s: float = 3.0, side: Side | None = None) -> Keyframes:
+    """``n`` overhead presses from the hands at the shoulders (arm out 80 deg, elbow 85 deg) to
+    overhead (arm out 165 deg, elbow 165 deg): the forearm stays upright (rotation +90)."""
+    rack = _with_limbs(STANDING, side, shoulder_abduction_deg=80.0, shoulder_rotation_deg=90.0, elbow_flexion_deg=95.0)
+    up = _with_limbs(STANDING, side, shoulder_abduction_deg=165.0, shoulder_rotation_deg=90.0, elbow_flexion_deg=15.0)
+    return _reps(n, period_s, _cycle(up, rack))
+
+
+def lateral_raise_reps(n: int, period_s: float = 3.0, side: Side | None = None, raise_deg: float = 85.0) -> Keyframes:
+    """``n`` lateral raises: arm(s) from 5 deg out to ``raise_deg`` (about shoulder height),
+    elbows soft (10 deg)."""
+    rest = _with_limbs(STANDING, side, shoulder_abduction_deg=5.0, elbow_flexion_deg=10.0)
+    top = _with_limbs(STANDING, side, shoulder_abduction_deg=raise_deg, elbow_flexion_deg=10.0)
+    return _reps(n, period_s, _cycle(top, rest))
+
+
+def row_reps(n: int, period_s: float = 3.0, side: Side | None = None) -> Keyframes:
+    """``n`` standing band rows: arm(s) reaching forward (flexion 80, elbow 170 deg) pulled back to
+    the ribs (upper arm 20 deg behind the trunk, elbow 85 deg, forearm about level)."""
+    reach = _with_limbs(STANDING, side, shoulder_flexion_deg=80.0, elbow_flexion_deg=10.0)
+    pulled = _with_limbs(STANDING, side, shoulder_flexion_deg=-20.0, elbow_flexion_deg=95.0)
+    return _reps(n, period_s, _cycle(pulled, reach, hold=0.1))
+
+
+def jumping_jack_reps(n: int, period_s: float = 1.6, arms_deg: float = 150.0, legs_deg: float = 15.0) -> Keyframes:
+    """``n`` jumping jacks: arms out to ``arms_deg`` overhead and each leg ``legs_deg`` out,
+    with a 5 cm hop on the way out and on the way back."""
+    out = BodyPose.symmetric(shoulder_abduction_deg=arms_deg, elbow_flexion_deg=10.0, hip_abduction_deg=legs_deg)
+    hop = replace(blend(STANDING, out, 0.5), lift_m=0.05)
+    return _reps(n, period_s, [(0.0, STANDING), (0.25, hop), (0.5, out), (0.75, hop), (1.0, STANDING)])
+
+
+# -- balance holds ---------------------------------------------------------------------------------
+
+
+def tandem_pose(front: Side = Side.RIGHT) -> BodyPose:
+    """Feet in one line, ``front``'s heel against the other's toes: both legs 9 deg in (their
+    ankles meet on the midline), 7 deg forward and back (ankles 0.21 m apart)."""
+    pose = BodyPose.symmetric(hip_abduction_deg=-9.0).with_side(front, hip_flexion_deg=7.0)
+    return pose.with_side(front.other, hip_flexion_deg=-7.0)
+
+
+def tandem_stance(duration_s: float, front: Side = Side.RIGHT) -> Keyframes:
+    """Stepping into a tandem stance (``front`` foot ahead), holding it ``duration_s``, stepping out."""
+    return _hold(STANDING, tandem_pose(front), duration_s)
+
+
+def single_leg_pose(side: Side = Side.LEFT) -> BodyPose:
+    """Standing on ``side``'s leg, the other foot lifted ~0.13 m, a little behind (hip flexion 20,
+    knee flexion 60): about 0.15 of the leg length."""
+    return BodyPose().with_side(side.other, hip_flexion_deg=20.0, knee_flexion_deg=60.0)
+
+
+def single_leg_stance(duration_s: float, side: Side = Side.LEFT) -> Keyframes:
+    """Lifting a foot, standing on ``side``'s leg for ``duration_s``, putting it down (:func:`single_leg_pose`)."""
+    return _hold(STANDING, single_leg_pose(side), duration_s)
+
+
+# -- unsafe patterns (to be flagged, never coached) ------------------------------------------------
+
+
+def sit_up_reps(n: int, period_s: float = 3.0, spine_curl_deg: float = 45.0) -> Keyframes:
+    """``n`` full sit-ups from lying with bent knees, arms crossed: the trunk rises to 25 deg from
+    vertical (lean 65 from lying) with the back rounded ``spine_curl_deg``."""
+    lying = _with_limbs(LYING_KNEES_BENT, None, **_ARMS_CROSSED)
+    up = replace(lying, trunk_lean_deg=65.0, spine_curl_deg=spine_curl_deg)
+    return _reps(n, period_s, _cycle(up, lying))
+
+
+def crunch_reps(n: int, period_s: float = 2.5, spine_curl_deg: float = 35.0) -> Keyframes:
+    """``n`` crunches from lying with bent knees: the shoulders curl 30 deg off the floor (trunk
+    60 deg from vertical) with the back rounded ``spine_curl_deg``."""
+    lying = _with_limbs(LYING_KNEES_BENT, None, **_ARMS_CROSSED)
+    up = replace(lying, trunk_lean_deg=30.0, spine_curl_deg=spine_curl_deg)
+    return _reps(n, period_s, _cycle(up, lying))
+
+
+def rounded_back_lift_reps(n: int, period_s: float = 4.0, spine_curl_deg: float = 40.0) -> Keyframes:
+    """``n`` lifts of a low object with a rounded back and little hip bend: trunk lean 55 deg,
+    knees 160 deg, back rounded ``spine_curl_deg``, arms reaching down (hip angle ~115 deg)."""
+    bottom = BodyPose.symmetric(
+        trunk_lean_deg=55.0,
+        spine_curl_deg=spine_curl_deg,
+        hip_flexion_deg=10.0,
+        knee_flexion_deg=20.0,
+        shoulder_flexion_deg=55.0 + 0.5 * spine_curl_deg,
+    )
+    return _reps(n, period_s, _cycle(bottom))
+
+
+# -- twisting --------------------------------------------------------------------------------------
+
+
+def trunk_twist(duration_s: float, twist_deg: float = 45.0) -> Keyframes:
+    """Standing, arms crossed, feet planted: the shoulders turn ``twist_deg`` to the left over the
+    pelvis in 1 s, stay there ``duration_s``, turn back in 1 s; 0.5 s standing square either side."""
+    square = BodyPose.symmetric(**_ARMS_CROSSED)
+    twisted = replace(square, trunk_twist_deg=twist_deg)
+    return _hold(square, twisted, duration_s, settle_s=0.5, move_s=1.0)
+
+
+def turn_around(turn_deg: float = 90.0, duration_s: float = 2.0, steps: int = 4, lead_deg: float = 40.0) -> Keyframes:
+    """Turning the whole body ``turn_deg`` to the left on the spot in ``steps`` steps.
+
+    The shoulders lead the pelvis by ``lead_deg`` (a trunk rotation the pelvis catches up with)
+    while the feet step, one lifting (hip flexion 25, knee flexion 45) in each step: the twist of
+    a turn is carried by the feet, not the spine. 0.5 s standing square before and after.
+    """
+    if steps < 1 or duration_s <= 0.0:
+        raise ValueError(f"turn_around: expected steps >= 1 and duration_s > 0, got {steps}, {duration_s}")
+    step_s = duration_s / steps
+    out: Keyframes = [(0.0, STANDING), (0.5, STANDING)]
+    for i in range(steps):
+        t0 = 0.5 + i * step_s
+        heading_mid = turn_deg * (i + 0.5) / steps
+        foot = Side.LEFT if i % 2 == 0 else Side.RIGHT
+        lifted = BodyPose(heading_deg=heading_mid, trunk_twist_deg=lead_deg).with_side(
+            foot, hip_flexion_deg=25.0, knee_flexion_deg=45.0
+        )
+        landed = BodyPose(heading_deg=turn_deg * (i + 1) / steps, trunk_twist_deg=lead_deg if i < steps - 1 else 0.0)
+        out += [(t0 + 0.5 * step_s, lifted), (t0 + step_s, landed)]
+    out.append((out[-1][0] + 0.5, out[-1][1]))
+    return out
+
+
+MOTIONS: dict[str, Callable[[int], Keyframes]] = {
+    # counted
+    "sit_to_stand": sit_to_stand_reps,
+    "squat": squat_reps,
+    "lunge": lunge_reps,
+    "step_up": step_up_reps,
+    "heel_raise": heel_raise_reps,
+    "side_leg_raise": side_leg_raise_reps,
+    "marching": marching_reps,
+    "bridge": bridge_reps,
+    "jumping_jack": jumping_jack_reps,
+    "wall_push_up": wall_push_up_reps,
+    "push_up": push_up_reps,
+    "biceps_curl": biceps_curl_reps,
+    "shoulder_press": shoulder_press_reps,
+    "lateral_raise": lateral_raise_reps,
+    "row": row_reps,
+    "hip_hinge": hip_hinge_reps,
+    "standing_back_extension": standing_back_extension_reps,
+    "prone_back_extension": prone_back_extension_reps,
+    # holds: the argument is the hold's duration in seconds
+    "tandem_stance": tandem_stance,
+    "single_leg_stance": single_leg_stance,
+    "back_extension_hold": back_extension_hold,
+    # unsafe patterns
+    "toe_touch": toe_touch,
+    "sit_up": sit_up_reps,
+    "crunch": crunch_reps,
+    "rounded_back_lift": rounded_back_lift_reps,
+}
+"""Exercise id (:data:`spinesafe.classifiers.exercises.EXERCISES`) -> its motion as a function of
+the rep count (for holds: of the hold duration in seconds), with the defaults above."""
+
+SIDED_MOTIONS: dict[str, Callable[[int, Side], Keyframes]] = {
+    "lunge": lambda n, side: lunge_reps(n, side=side),
+    "step_up": lambda n, side: step_up_reps(n, side=side),
+    "side_leg_raise": lambda n, side: side_leg_raise_reps(n, side=side),
+    "marching": lambda n, side: marching_reps(n, side=side),
+    "biceps_curl": lambda n, side: biceps_curl_reps(n, side=side),
+    "shoulder_press": lambda n, side: shoulder_press_reps(n, side=side),
+    "lateral_raise": lambda n, side: lateral_raise_reps(n, side=side),
+    "row": lambda n, side: row_reps(n, side=side),
+    "tandem_stance": lambda d, side: tandem_stance(d, front=side),
+    "single_leg_stance": lambda d, side: single_leg_stance(d, side=side),
+}
+"""The one-sided variants: exercise id -> motion of (rep count or hold duration, the working side:
+the leading, lifted or working limb; the front foot in tandem stance; the standing leg in
+single-leg stance)."""
+
+
 __all__ = [
+    "LYING_FACE_DOWN",
+    "LYING_KNEES_BENT",
+    "MOTIONS",
+    "SIDED_MOTIONS",
     "STANDING",
     "BodyPose",
     "CameraView",
     "Keyframes",
     "SidePose",
     "animate",
+    "back_extension_hold",
+    "biceps_curl_reps",
+    "blend",
+    "bridge_reps",
     "chain",
+    "crunch_reps",
     "forward_kinematics",
+    "heel_raise_reps",
     "hip_hinge_reps",
+    "jumping_jack_reps",
+    "knee_lift_pose",
+    "lateral_raise_reps",
+    "lunge_pose",
+    "lunge_reps",
+    "marching_reps",
     "pose_to_frame",
+    "prone_back_extension_reps",
+    "push_up_reps",
+    "rounded_back_lift_reps",
+    "row_reps",
+    "shoulder_press_reps",
+    "side_leg_raise_reps",
+    "single_leg_pose",
+    "single_leg_stance",
     "sit_to_stand_reps",
+    "sit_up_reps",
     "squat_pose",
     "squat_reps",
     "standing",
+    "standing_back_extension_reps",
+    "step_up_reps",
+    "tandem_pose",
+    "tandem_stance",
     "toe_touch",
+    "trunk_twist",
+    "turn_around",
+    "wall_push_up_reps",
     "with_absence",
 ]
