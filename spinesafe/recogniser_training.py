@@ -40,7 +40,10 @@ _ANGLE_STD = slice(FRAME_DIM + 24, FRAME_DIM + 32)  # std of the 8 joint angles 
 
 def training_hash() -> str:
     """Hash of the code that defines the features and the training: a stale model fails a test."""
-    source = inspect.getsource(recogniser) + inspect.getsource(inspect.getmodule(training_hash))  # type: ignore[arg-type]
+    from spinesafe.pose import synthetic
+
+    modules = (recogniser, synthetic, inspect.getmodule(training_hash))
+    source = "".join(inspect.getsource(m) for m in modules if m is not None)
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 

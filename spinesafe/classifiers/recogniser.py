@@ -141,8 +141,11 @@ class RecogniserModel:
         """Load a model; the one shipped in the package when no path is given."""
         source = resources.files("spinesafe.classifiers") / "models" / "recogniser.npz" if path is None else Path(path)
         with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-            if str(data["format"]) != MODEL_FORMAT:
+            if "format" not in data.files or str(data["format"]) != MODEL_FORMAT:
                 raise ValueError(f"{source}: not a {MODEL_FORMAT} model")
+            missing = {"classes", "mean", "scale", "layers", "training_hash", "version"} - set(data.files)
+            if missing:
+                raise ValueError(f"{source}: model file lacks {', '.join(sorted(missing))}")
             layers = int(data["layers"])
             return cls(
                 classes=tuple(str(c) for c in data["classes"]),
