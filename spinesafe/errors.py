@@ -41,3 +41,23 @@ class OutputError(SpinesafeError, OSError):
 
 class CameraError(SpinesafeError, OSError):
     """A camera cannot be opened or stopped delivering frames."""
+
+
+class AudioUnavailable(SpinesafeError, RuntimeError):
+    """No sound device, PortAudio library or speech engine: cues fall back to the screen."""
+
+
+class StoreError(SpinesafeError, OSError):
+    """The session database cannot be opened, read or written."""
+
+
+class StoreVersionError(StoreError):
+    """The session database was written by a newer spinesafe; it is left untouched."""
+
+
+class StoreLockedError(StoreError):
+    """Another program holds the session database locked for longer than the timeout."""
+
+
+class ProgrammeError(SpinesafeError, ValueError):
+    """A programme file is malformed; the message names the file, the key and the allowed values."""

@@ -1,15 +1,30 @@
-"""The orchestrator: source -> pose -> classifiers -> feedback, for one input.
+"""The orchestrator: source -> pose -> classifiers -> feedback, for one input or a folder of them.
 
 ``run_review`` is what ``spinesafe review`` calls; ``analyse_poses`` is the pure core that
 a landmark replay and a video run share, which is why both give identical reports.
+
+Review throughput on a 2-core machine: decoding, pose estimation (MediaPipe, ~31 ms a 720p frame)
+and the classifiers (~1-3 ms) run in three threads chained by small queues (:func:`prefetch`),
+and the overlay and H.264 encoding in a fourth (:class:`~spinesafe.feedback.video.AnnotatedVideo`),
+at a lower priority so that on a busy machine the pose model keeps its core. OpenCV, PyAV and
+MediaPipe release the GIL in their heavy calls. ``scripts/bench_review.py`` measures it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import importlib
 import logging
+import math
+import os
+import queue
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -17,15 +32,26 @@ from spinesafe.classifiers.analyser import ExerciseAnalyser
 from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
 from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
-from spinesafe.errors import OutputError
-from spinesafe.feedback.cues import Cue, CuePolicy
-from spinesafe.feedback.report import SessionResult, build_report, write_json
+from spinesafe.errors import InputFileError, OutputError, SpinesafeError
+from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
+from spinesafe.feedback.report import SessionResult, build_report, reps_csv, write_json, write_text
+from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore
 from spinesafe.pose.frame import PoseFrame
+
+if TYPE_CHECKING:
+    from spinesafe.feedback.audio import SpeechEngine
+    from spinesafe.feedback.video import AnnotatedVideo, VideoSettings
+    from spinesafe.pose.estimators import PoseEstimator
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (frames done, frames expected or 0)
 RECORDING_SUFFIX = ".npz"
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp"})
+BANNER_S = 3.0  # a cue stays on the annotated video this long
+MAX_FLEXION_KEY_FRAMES = 4
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,52 +60,110 @@ class ReviewOutputs:
     report: dict[str, object]
     json_path: Path | None
     video_path: Path | None
+    html_path: Path | None = None
+    csv_path: Path | None = None
+    session_id: int | None = None
 
 
 class SessionRecorder:
-    """Collects events and cues of a run into a :class:`SessionResult`."""
+    """Collects events, cues and the per-frame time series of a run into a :class:`SessionResult`.
 
-    def __init__(self, result: SessionResult, analyser: ExerciseAnalyser) -> None:
+    With ``store`` (a :class:`~spinesafe.feedback.store.SessionLog`), the run is one set of that
+    stored session: its reps, flexion events, holds, twists and cues are written as they happen and
+    committed at least once a second from :meth:`step`. The owner of the log starts and finishes
+    the session (``store.begin(session_info(result))`` ... ``log.finish()``), so a live programme
+    can record several sets, one recorder each, into one session.
+    """
+
+    def __init__(self, result: SessionResult, analyser: ExerciseAnalyser, store: SessionLog | None = None) -> None:
         self.result = result
         self.analyser = analyser
         self.policy = CuePolicy()
-        self.cues: list[Cue] = list(self.policy.start(0.0))
+        self.log = store
+        self.cues: list[Cue] = []
         result.cues = self.cues
+        if store is not None:
+            store.start_set(analyser.spec.id, t_s=result.duration_s)
+        self._add_cues(self.policy.start(0.0))
 
     def step(self, pose: PoseFrame) -> list[Cue]:
         """Feed one pose; returns the cues it produced."""
-        self.result.frames += 1
-        self.result.frames_with_person += int(pose.present)
-        self.result.duration_s = max(self.result.duration_s, pose.t_s)
-        return self._take(self.analyser.update(pose))
+        result = self.result
+        result.frames += 1
+        result.frames_with_person += int(pose.present)
+        result.duration_s = max(result.duration_s, pose.t_s)
+        cues = self._take(self.analyser.update(pose))
+        if self.analyser.state is not None:
+            result.series.append(self.analyser.state)
+        if self.log is not None:
+            self.log.progress(result.duration_s, result.frames, result.frames_with_person)
+            self.log.tick()
+        return cues
 
     def finish(self) -> list[Cue]:
         cues = self._take(self.analyser.finish())
-        self.result.view_counts = self.analyser.view_counts
-        self.result.neutral = self.analyser.flexion.neutral
-        if self.result.frames_with_person == 0:
-            self.result.notes.append("No person was found in the video: nothing could be counted.")
-        if self.result.truncated:
-            self.result.notes.append(
-                "The video ended early (truncated or damaged): only the readable part was analysed."
-            )
+        result = self.result
+        result.view_counts = self.analyser.view_counts
+        result.neutral = self.analyser.flexion.neutral
+        if result.frames_with_person == 0:
+            result.notes.append("No person was found in the video: nothing could be counted.")
+        if result.truncated:
+            result.notes.append("The video ended early (truncated or damaged): only the readable part was analysed.")
+        if self.log is not None:
+            self.log.end_set(t_s=result.duration_s, calibration=_calibration(result), views=result.view_counts)
+            self.log.progress(result.duration_s, result.frames, result.frames_with_person)
         return cues
 
     def _take(self, events: list[Event]) -> list[Cue]:
+        log_ = self.log
         for event in events:
             if isinstance(event, RepCompleted):
                 self.result.reps.append(event)
+                if log_ is not None:
+                    log_.rep(event)
             elif isinstance(event, FlexionEnded):
                 self.result.flexion_events.append(event)
+                if log_ is not None:
+                    log_.flexion(event)
             elif isinstance(event, ViewUnsuitable):
                 self.result.view_warnings.append(event)
             elif isinstance(event, HoldCompleted):
                 self.result.holds.append(event)
+                if log_ is not None:
+                    log_.hold(event)
             elif isinstance(event, TwistEnded):
                 self.result.twist_events.append(event)
+                if log_ is not None:
+                    log_.twist(event)
         cues = self.policy.update(events)
-        self.cues.extend(cues)
+        self._add_cues(cues)
         return cues
+
+    def _add_cues(self, cues: list[Cue]) -> None:
+        self.cues.extend(cues)
+        if self.log is not None:
+            for cue in cues:
+                self.log.cue(cue)
+
+
+def _calibration(result: SessionResult) -> dict[str, Any] | None:
+    if result.neutral is None:
+        return None
+    values = dataclasses.asdict(result.neutral) if dataclasses.is_dataclass(result.neutral) else {}
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
+
+
+def session_info(result: SessionResult, programme: str | None = None) -> SessionInfo:
+    """What the store needs to start a session for ``result``."""
+    return SessionInfo(
+        patient=result.patient,
+        mode=result.mode,
+        source=result.source,
+        model=result.estimator,
+        fps=result.fps,
+        programme=programme,
+        started_at=result.started_at,
+    )
 
 
 def analyse_poses(
@@ -92,13 +176,121 @@ def analyse_poses(
     mode: str = "replay",
     flexion: FlexionConfig | None = None,
 ) -> SessionResult:
-    """Run the classifiers and cue policy over poses (no images, no MediaPipe)."""
+    """Run the classifiers and cue policy over poses (no images, no MediaPipe, no store)."""
     result = SessionResult(source=source, mode=mode, spec=spec, estimator=estimator, fps=fps)
     recorder = SessionRecorder(result, ExerciseAnalyser(spec, flexion))
     for pose in poses:
         recorder.step(pose)
     recorder.finish()
     return result
+
+
+def prefetch(items: Iterable[T], size: int = 4, name: str = "spinesafe-prefetch") -> Iterator[T]:
+    """Iterate ``items`` in a background thread, up to ``size`` ahead (video decoding overlaps pose
+    estimation). An exception raised by ``items`` is raised here, in order; leaving the loop early
+    stops the thread."""
+    buffer: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                if not put((True, item)):
+                    return
+            put((True, done))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((False, exc))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:  # a generator is closed by the thread that ran it (stops nested prefetches)
+                close()
+
+    thread = threading.Thread(target=produce, name=name, daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = buffer.get()
+            if not ok:
+                raise item
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5.0)
+
+
+@dataclass
+class _Input:
+    """An opened input: frames as (image or None, pose), and what to close."""
+
+    result: SessionResult
+    frames: Iterator[tuple[np.ndarray | None, PoseFrame]]
+    total: int
+    has_images: bool
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    truncated: Callable[[], bool] = lambda: False
+
+    def close(self) -> None:
+        close_frames = getattr(self.frames, "close", None)
+        if close_frames is not None:  # stops the decoding and pose threads first
+            close_frames()
+        for close in self.closers:
+            close()
+        self.closers = []
+
+
+def _open_input(path: Path, spec: ExerciseSpec, model: str | Path | None, estimator: PoseEstimator | None) -> _Input:
+    if path.suffix.lower() == RECORDING_SUFFIX:
+        from spinesafe.pose.recording import load_recording
+
+        recording = load_recording(path)
+        result = SessionResult(
+            source=recording.source,
+            mode="replay",
+            spec=spec,
+            estimator=recording.estimator,
+            fps=recording.fps,
+            truncated=recording.truncated,
+        )
+        frames: Iterator[tuple[np.ndarray | None, PoseFrame]] = ((None, pose) for pose in recording)
+        return _Input(result, frames, len(recording), has_images=False, truncated=lambda: recording.truncated)
+
+    from spinesafe.pose.estimators import create_estimator
+    from spinesafe.pose.sources import VideoFileSource
+
+    source = VideoFileSource(path)
+    try:
+        pose_estimator = estimator if estimator is not None else create_estimator(model)
+    except BaseException:
+        source.close()
+        raise
+    result = SessionResult(source=source.name, mode="review", spec=spec, estimator=pose_estimator.name, fps=source.fps)
+    # Three stages in three threads: decoding, pose estimation, and (in the caller) the classifiers,
+    # cues and drawing, so the pose model is never kept waiting by the others.
+    video_frames: Iterator[tuple[np.ndarray | None, PoseFrame]] = prefetch(
+        ((vf.image, pose_estimator.estimate(vf)) for vf in prefetch(source, name="spinesafe-decode")),
+        name="spinesafe-pose",
+    )
+    return _Input(
+        result,
+        video_frames,
+        source.expected_frames,
+        has_images=True,
+        closers=[source.close, pose_estimator.close],
+        truncated=lambda: source.truncated,
+    )
 
 
 def _prepare_out_dir(out_dir: Path) -> None:
@@ -114,6 +306,104 @@ def _prepare_out_dir(out_dir: Path) -> None:
         raise OutputError(f"{out_dir}: the output folder is not writable ({exc.strerror or exc})") from exc
 
 
+class _KeyFramePicker:
+    """Asks the video worker for the pictures worth showing in the report: the deepest point of the
+    rep with the largest range of motion, and the peak of the first few flexion events."""
+
+    def __init__(self, video: AnnotatedVideo) -> None:
+        self.video = video
+        self._best_rom = -math.inf
+        self._flexions = 0
+
+    def update(self, result: SessionResult, reps_before: int, flexions_before: int) -> None:
+        for rep in result.reps[reps_before:]:
+            if rep.complete and math.isfinite(rep.range_of_motion_deg) and rep.range_of_motion_deg > self._best_rom:
+                self._best_rom = rep.range_of_motion_deg
+                label = f"Deepest point of rep {rep.number} ({rep.range_of_motion_deg:.0f}° range of motion)"
+                self.video.request_key_frame("rep", rep.turn_s, label)
+        for event in result.flexion_events[flexions_before:]:
+            if self._flexions >= MAX_FLEXION_KEY_FRAMES:
+                break
+            self._flexions += 1
+            label = (
+                f"Back rounding at {event.peak_s:.1f} s: peak {event.peak_deg:.0f}° "
+                f"({event.severity.value}), seen from the {event.view}"
+            )
+            self.video.request_key_frame(f"flexion-{self._flexions}", event.peak_s, label)
+
+
+class _SpeechWarmer:
+    """Renders the words of each cue in a background thread as the cues appear, so the sound track
+    costs little time at the end (espeak-ng runs as a separate process, off the GIL)."""
+
+    def __init__(self, speech: SpeechEngine) -> None:
+        self.speech = speech
+        self.failed: Exception | None = None
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._seen: set[str] = set()
+        self._thread = threading.Thread(target=self._run, name="spinesafe-speech", daemon=True)
+        self._thread.start()
+
+    def add(self, cues: Iterable[Cue]) -> None:
+        for cue in cues:
+            if cue.text not in self._seen:
+                self._seen.add(cue.text)
+                self._queue.put(cue.text)
+
+    def _run(self) -> None:
+        from spinesafe.errors import AudioUnavailable
+
+        while (text := self._queue.get()) is not None:
+            if self.failed is not None:
+                continue
+            try:
+                self.speech.render(text)
+            except AudioUnavailable as exc:
+                self.failed = exc
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+
+def _speech_engine(speech: SpeechEngine | None) -> tuple[SpeechEngine, str | None]:
+    """The engine for the sound track, and a note for the report when speech cannot be rendered."""
+    from spinesafe.errors import AudioUnavailable
+    from spinesafe.feedback.audio import EspeakSpeech, SilentSpeech
+
+    if speech is not None:
+        return speech, None
+    try:
+        return EspeakSpeech(), None
+    except AudioUnavailable as exc:
+        log.warning("%s", exc)
+        return SilentSpeech(), f"Speech was not rendered into the video's sound track ({exc}); it has the tones only."
+
+
+def _add_sound_track(
+    silent_path: Path, out_path: Path, result: SessionResult, speech: SpeechEngine, warmer: _SpeechWarmer | None
+) -> None:
+    """``out_path``: the video of ``silent_path`` with the cue audio (the tones and words live mode plays)."""
+    from spinesafe.errors import AudioUnavailable
+    from spinesafe.feedback.audio import SAMPLE_RATE, SilentSpeech, render_timeline
+    from spinesafe.feedback.video import mux_audio
+
+    if warmer is not None:
+        warmer.close()
+        if warmer.failed is not None:
+            result.notes.append(
+                f"Speech was not rendered into the video's sound track ({warmer.failed}); it has the tones only."
+            )
+            speech = SilentSpeech()
+    duration_s = result.frames / result.fps if result.fps > 0 else result.duration_s
+    try:
+        samples = render_timeline(list(result.cues), duration_s, speech)
+    except AudioUnavailable as exc:
+        result.notes.append(f"Speech was not rendered into the video's sound track ({exc}); it has the tones only.")
+        samples = render_timeline(list(result.cues), duration_s, SilentSpeech())
+    mux_audio(silent_path, samples, SAMPLE_RATE, out_path)
+
+
 def run_review(
     input_path: str | Path,
     exercise: str,
@@ -123,82 +413,287 @@ def run_review(
     model: str | Path | None = None,
     write_video: bool = True,
     progress: Progress | None = None,
+    patient: str | None = None,
+    store: SessionStore | None = None,
+    estimator: PoseEstimator | None = None,
+    speech: SpeechEngine | None = None,
+    video_settings: VideoSettings | None = None,
+    write_html: bool = True,
 ) -> ReviewOutputs:
-    """Analyse a video file (or a landmark recording) and write the report and annotated video.
+    """Analyse a video file (or a landmark recording) and write the reports and annotated video.
 
-    Outputs: ``out_dir/report.json`` and ``out_dir/annotated.mp4`` when ``out_dir`` is given;
-    ``json_path`` writes the JSON report there too (or only there).
+    Outputs in ``out_dir`` (when given): ``report.json``, ``reps.csv``, ``report.html`` and
+    ``annotated.mp4`` (H.264 + AAC cue sound; not with ``write_video=False``). ``json_path``
+    writes the JSON report there too (or only there). With ``store`` the session is stored in the
+    history as it runs. ``estimator`` replaces the MediaPipe model (a fake, in tests); ``speech``
+    the espeak-ng voice of the sound track.
     """
-    from spinesafe.feedback.overlay import OverlayText, blank_canvas, draw_overlay
+    from spinesafe.feedback.overlay import draw_overlay
+    from spinesafe.feedback.video import AnnotatedVideo
 
     spec = get_exercise(exercise)
-    input_path = Path(input_path)
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         _prepare_out_dir(out)
     if json_path is not None:
         _prepare_out_dir(Path(json_path).parent)
+    write_html = write_html and out is not None
+    if write_html:
+        _preload("matplotlib.figure", "matplotlib.backends.backend_agg")
 
-    frames: Iterator[tuple[np.ndarray | None, PoseFrame]]
-    if input_path.suffix.lower() == RECORDING_SUFFIX:
-        from spinesafe.pose.recording import load_recording
-
-        recording = load_recording(input_path)
-        result = SessionResult(
-            source=recording.source,
-            mode="replay",
-            spec=spec,
-            estimator=recording.estimator,
-            fps=recording.fps,
-            truncated=recording.truncated,
-        )
-        total = len(recording)
-        frames = ((None, pose) for pose in recording)
-        closers: list[Callable[[], None]] = []
-    else:
-        from spinesafe.pose.estimators import create_estimator
-        from spinesafe.pose.sources import VideoFileSource
-
-        source = VideoFileSource(input_path)
-        estimator = create_estimator(model)
-        result = SessionResult(source=source.name, mode="review", spec=spec, estimator=estimator.name, fps=source.fps)
-        total = source.expected_frames
-        frames = ((vf.image, estimator.estimate(vf)) for vf in source)
-        closers = [source.close, estimator.close]
-
-    recorder = SessionRecorder(result, ExerciseAnalyser(spec))
-    from spinesafe.feedback.video import Mp4Writer
-
-    writer: Mp4Writer | None = None
-    video_path = out / "annotated.mp4" if out is not None and write_video else None
-    banner: Cue | None = None
+    opened = _open_input(Path(input_path), spec, model, estimator)
+    result = opened.result
+    result.patient = patient or default_patient()
     try:
-        for done, (image, pose) in enumerate(frames, start=1):
-            cues = recorder.step(pose)
-            if cues:
-                banner = min(cues, key=lambda c: c.kind.value != "safety")
-            if video_path is not None:
-                canvas = image if image is not None else blank_canvas(pose.image_size)
-                if writer is None:  # sized from the first decoded frame (rotation already applied)
-                    writer = Mp4Writer(video_path, result.fps, (canvas.shape[1], canvas.shape[0]))
-                if banner is not None and pose.t_s - banner.t_s > 3.0:
-                    banner = None
-                text = OverlayText(exercise=spec.name, cue=banner.text if banner else "")
-                writer.write(draw_overlay(canvas, pose, recorder.analyser.state, text))
-            if progress is not None:
-                progress(done, total)
-        if input_path.suffix.lower() != RECORDING_SUFFIX:
-            result.truncated = bool(getattr(source, "truncated", False))
+        session_log = store.begin(session_info(result)) if store is not None else None
+    except BaseException:
+        opened.close()
+        raise
+    video_path = out / "annotated.mp4" if out is not None and write_video else None
+    silent_path = video_path.with_name(".annotated.video.mp4") if video_path is not None else None
+    draw_key_frames = opened.has_images and write_html
+    video = None
+    if silent_path is not None or draw_key_frames:
+        video = AnnotatedVideo(
+            silent_path, result.fps, draw_overlay, settings=video_settings, key_frames=draw_key_frames
+        )
+    speech_engine, no_speech = _speech_engine(speech) if video_path is not None else (None, None)
+    warmer = _SpeechWarmer(speech_engine) if speech_engine is not None and no_speech is None else None
+
+    status = "failed"
+    try:
+        _analyse_frames(
+            opened, SessionRecorder(result, ExerciseAnalyser(spec), store=session_log), video, warmer, progress
+        )
+        if video is not None:
+            result.key_frames = video.close()
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
-        for close in closers:
-            close()
-        if writer is not None:
-            writer.close()
-    recorder.finish()
-    report = build_report(result)
-    written_json = None
-    if out is not None:
-        written_json = write_json(report, out / "report.json")
-    if json_path is not None:
-        written_json = write_json(report, json_path)
-    return ReviewOutputs(result=result, report=report, json_path=written_json, video_path=video_path)
+        opened.close()
+        if status != "complete":
+            if video is not None:
+                video.abort()
+            if warmer is not None:
+                warmer.close()
+            if silent_path is not None:
+                silent_path.unlink(missing_ok=True)
+            if session_log is not None:
+                _finish_quietly(session_log, status, result)
+
+    try:  # the session is over: the history records it even if an output cannot be written
+        if video_path is not None and silent_path is not None and speech_engine is not None:
+            if no_speech is not None:
+                result.notes.append(no_speech)
+            try:
+                _add_sound_track(silent_path, video_path, result, speech_engine, warmer)
+            finally:
+                silent_path.unlink(missing_ok=True)
+        report = build_report(result)
+        written_json = html_path = csv_path = None
+        if out is not None:
+            written_json = write_json(report, out / "report.json")
+            csv_path = write_text(reps_csv(report), out / "reps.csv", "the rep table")
+            if write_html:
+                from spinesafe.feedback.html_report import session_html
+
+                html_path = write_text(session_html(result, report), out / "report.html", "the HTML report")
+        if json_path is not None:
+            written_json = write_json(report, json_path)
+    finally:
+        if session_log is not None:
+            session_log.finish(duration_s=result.duration_s, truncated=result.truncated, notes=result.notes)
+    return ReviewOutputs(
+        result=result,
+        report=report,
+        json_path=written_json,
+        video_path=video_path,
+        html_path=html_path,
+        csv_path=csv_path,
+        session_id=session_log.session_id if session_log is not None else None,
+    )
+
+
+def _analyse_frames(
+    opened: _Input,
+    recorder: SessionRecorder,
+    video: AnnotatedVideo | None,
+    warmer: _SpeechWarmer | None,
+    progress: Progress | None,
+) -> None:
+    """The frame loop: classifiers and cues, the annotated frame to the video worker (with the cue of
+    the last few seconds as its banner), key-frame requests, and speech rendered ahead."""
+    from spinesafe.feedback.overlay import OverlayText, blank_canvas
+
+    result = recorder.result
+    name = result.spec.name
+    picker = _KeyFramePicker(video) if video is not None else None
+    if warmer is not None:
+        warmer.add(recorder.cues)
+    banner: Cue | None = None
+    for done, (image, pose) in enumerate(opened.frames, start=1):
+        reps_before, flexions_before = len(result.reps), len(result.flexion_events)
+        cues = recorder.step(pose)
+        if cues:
+            banner = min(cues, key=lambda c: c.kind is not CueKind.SAFETY)
+            if warmer is not None:
+                warmer.add(cues)
+        if video is not None and picker is not None:
+            if banner is not None and pose.t_s - banner.t_s > BANNER_S:
+                banner = None
+            canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
+            video.submit(
+                canvas, pose, recorder.analyser.state, OverlayText(exercise=name, cue=banner.text if banner else "")
+            )
+            picker.update(result, reps_before, flexions_before)
+        if progress is not None:
+            progress(done, opened.total)
+    result.truncated = opened.truncated()
+    reps_before, flexions_before = len(result.reps), len(result.flexion_events)
+    cues = recorder.finish()
+    if warmer is not None:
+        warmer.add(cues)
+    if picker is not None:
+        picker.update(result, reps_before, flexions_before)
+
+
+def _preload(*modules: str) -> None:
+    """Import ``modules`` in a background thread while the frames are analysed (matplotlib takes about a
+    second to import, and the pose thread leaves the GIL free while MediaPipe runs)."""
+
+    def load() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except ImportError as exc:  # reported where the module is really used
+                log.debug("preloading %s failed: %s", name, exc)
+
+    threading.Thread(target=load, name="spinesafe-preload", daemon=True).start()
+
+
+def _finish_quietly(session_log: SessionLog, status: str, result: SessionResult) -> None:
+    """Mark a stored session failed or interrupted without hiding the error that ended it."""
+    try:
+        session_log.finish(status=status, duration_s=result.duration_s, notes=result.notes)
+    except SpinesafeError as exc:
+        log.warning("could not mark the stored session %s: %s", status, exc)
+
+
+def default_patient() -> str:
+    return os.environ.get("SPINESAFE_PATIENT") or "default"
+
+
+# --- a folder of videos ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One entry of a batch: ``status`` ok / failed / skipped."""
+
+    file: str
+    status: str
+    output: Path | None = None
+    message: str = ""
+    rep_count: int | None = None
+    partial_rep_count: int | None = None
+    flexion_events: int | None = None
+    duration_s: float | None = None
+    truncated: bool | None = None
+    seconds: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["output"] = str(self.output) if self.output is not None else None
+        return data
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What a folder holds: inputs to analyse (with their output folder names) and entries skipped."""
+
+    inputs: list[tuple[Path, str]]
+    skipped: list[BatchItem]
+
+
+def plan_folder(folder: str | Path) -> BatchPlan:
+    """Videos and recordings in ``folder`` (not its subfolders), in name order, each with a unique
+    output folder name (its stem, or stem_suffix when two share a stem); other entries are skipped
+    with the reason."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputFileError(f"{folder}: no such folder")
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        raise InputFileError(f"{folder}: cannot list the folder ({exc.strerror or exc})") from exc
+    inputs: list[Path] = []
+    skipped: list[BatchItem] = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        suffix = entry.suffix.lower()
+        reason = ""
+        if entry.is_symlink() and not entry.exists():
+            reason = "broken link"
+        elif entry.is_dir():
+            reason = "a folder (subfolders are not searched)"
+        elif suffix not in VIDEO_SUFFIXES and suffix != RECORDING_SUFFIX:
+            reason = "not a video file"
+        elif not entry.is_file():
+            reason = "not a regular file"
+        elif not os.access(entry, os.R_OK):
+            reason = "cannot be read (permission denied)"
+        if reason:
+            skipped.append(BatchItem(file=entry.name, status="skipped", message=reason))
+        else:
+            inputs.append(entry)
+    stems = [p.stem for p in inputs]
+    named = [(p, p.stem if stems.count(p.stem) == 1 else f"{p.stem}_{p.suffix.lstrip('.').lower()}") for p in inputs]
+    return BatchPlan(named, skipped)
+
+
+def review_folder(
+    plan: BatchPlan,
+    exercise: str,
+    out_dir: str | Path,
+    *,
+    on_start: Callable[[int, int, Path], Progress | None] | None = None,
+    on_done: Callable[[BatchItem], None] | None = None,
+    **review_options: Any,
+) -> list[BatchItem]:
+    """Review every input of ``plan`` into ``out_dir/<name>/``; a failure is recorded and the batch
+    goes on. ``on_start(i, n, path)`` may return a per-video progress callback."""
+    out = Path(out_dir)
+    items: list[BatchItem] = []
+    for i, (path, name) in enumerate(plan.inputs, start=1):
+        progress = on_start(i, len(plan.inputs), path) if on_start is not None else None
+        started = time.monotonic()
+        try:
+            outputs = run_review(path, exercise, out_dir=out / name, progress=progress, **review_options)
+        except (SpinesafeError, OSError, ValueError, RuntimeError) as exc:
+            log.debug("review of %s failed", path, exc_info=True)
+            with contextlib.suppress(OSError):  # only removed when empty: nothing was written there
+                (out / name).rmdir()
+            item = BatchItem(
+                file=path.name, status="failed", message=str(exc), seconds=round(time.monotonic() - started, 2)
+            )
+        else:
+            report = outputs.report
+            item = BatchItem(
+                file=path.name,
+                status="ok",
+                output=out / name,
+                message="truncated: only the readable part was analysed" if outputs.result.truncated else "",
+                rep_count=outputs.result.rep_count,
+                partial_rep_count=int(report["partial_rep_count"]),  # type: ignore[call-overload]
+                flexion_events=len(outputs.result.flexion_events),
+                duration_s=round(outputs.result.duration_s, 3),
+                truncated=outputs.result.truncated,
+                seconds=round(time.monotonic() - started, 2),
+            )
+        items.append(item)
+        if on_done is not None:
+            on_done(item)
+    return items

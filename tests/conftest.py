@@ -5,7 +5,9 @@ Videos are session-scoped because every MediaPipe frame costs ~35 ms; keep them 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -96,3 +98,81 @@ def cut_copy() -> Callable[[Path, Path, float], Path]:
 def truncated_video(tmp_path_factory: pytest.TempPathFactory, faststart_video: Path) -> Path:
     """The faststart video cut at 60% of its bytes."""
     return _cut_copy(faststart_video, tmp_path_factory.mktemp("videos") / "truncated.mp4", 0.6)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_session_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every session a test runs is stored in a temporary database, never in the user's history."""
+    path = tmp_path_factory.mktemp("history") / "sessions.db"
+    saved = os.environ.get("SPINESAFE_DB")
+    os.environ["SPINESAFE_DB"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("SPINESAFE_DB", None)
+    else:
+        os.environ["SPINESAFE_DB"] = saved
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (apt-get install chromium); never `playwright install`
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """What a real browser made of a local HTML file."""
+
+    title: str
+    text: str
+    problems: list[str]  # console errors and warnings, page errors, failed requests
+    requests: list[str]  # every URL the page asked for (itself included)
+    images: list[dict[str, object]]  # per <img>: ok (loaded with a size), width, alt
+    headings: list[str]  # the <h2> texts
+    table_rows: int
+
+
+@pytest.fixture(scope="session")
+def render_in_browser() -> Callable[[Path], RenderedPage]:
+    """``render_in_browser(path)`` opens a local HTML file in headless Chromium (driven by playwright);
+    skips the test, saying why, when Chromium or playwright is not installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): the browser check cannot run")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+
+    def render(path: Path) -> RenderedPage:
+        problems: list[str] = []
+        requests: list[str] = []
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.on("requestfailed", lambda r: problems.append(f"failed: {r.url[:80]}"))
+                page.on("request", lambda r: requests.append(r.url))
+                page.goto(path.as_uri())
+                page.wait_for_load_state("load")
+                return RenderedPage(
+                    title=page.title(),
+                    text=page.inner_text("body"),
+                    problems=problems,
+                    requests=requests,
+                    images=page.eval_on_selector_all(
+                        "img",
+                        "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0,"
+                        " width: e.naturalWidth, alt: e.alt}))",
+                    ),
+                    headings=page.eval_on_selector_all("h2", "els => els.map(e => e.textContent)"),
+                    table_rows=page.eval_on_selector_all("table tbody tr", "els => els.length"),
+                )
+            finally:
+                browser.close()
+
+    return render

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from spinesafe.commands import evaluate, exercises, record, review
+from spinesafe.commands import evaluate, exercises, history, live, programs, record, report, review, train_recogniser
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -17,4 +17,14 @@ EXIT_INTERRUPTED = 130
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 # Order here is the order in ``spinesafe --help``.
-REGISTRARS: list[Registrar] = [review.register, record.register, evaluate.register, exercises.register]
+REGISTRARS: list[Registrar] = [
+    live.register,
+    programs.register,
+    review.register,
+    history.register,
+    report.register,
+    record.register,
+    evaluate.register,
+    exercises.register,
+    train_recogniser.register,
+]

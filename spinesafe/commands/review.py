@@ -1,19 +1,47 @@
-"""``spinesafe review``: analyse a video or a landmark recording."""
+"""``spinesafe review``: analyse a video, a landmark recording, or a folder of them."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.exercises import EXERCISES
 from spinesafe.commands.arguments import ProgressBar, exercise_id
 
+if TYPE_CHECKING:
+    from spinesafe.feedback.store import SessionStore
+    from spinesafe.session import BatchItem, ReviewOutputs
+
 
 def run(args: argparse.Namespace) -> int:
+    from spinesafe.feedback.store import SessionStore, default_db_path
+    from spinesafe.session import default_patient
+
+    args.patient = args.patient or default_patient()
+    folder = Path(args.input).is_dir()
+    if folder and args.json is not None:
+        print(
+            "spinesafe review: error: --json is for one video; a folder writes DIR/<video>/report.json", file=sys.stderr
+        )
+        return 2
+    if args.out is None and args.json is None:
+        args.out = Path("spinesafe-output") / (Path(args.input).name if folder else Path(args.input).stem)
+    store = None
+    if not args.no_history:
+        store = SessionStore(args.db or default_db_path())  # opened first: a bad database stops before any work
+    try:
+        return review_folder(args, store) if folder else review_one(args, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
     from spinesafe.session import run_review
 
-    if args.out is None and args.json is None:
-        args.out = Path("spinesafe-output") / Path(args.input).stem
     bar = ProgressBar(f"analysing {Path(args.input).name}", enabled=None if not args.quiet else False)
     try:
         outputs = run_review(
@@ -24,9 +52,16 @@ def run(args: argparse.Namespace) -> int:
             model=args.model,
             write_video=not args.no_video,
             progress=bar,
+            patient=args.patient,
+            store=store,
         )
     finally:
         bar.close()
+    print_summary(outputs, store)
+    return 0
+
+
+def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     result = outputs.result
     report = outputs.report
     print(f"{result.source}: {result.spec.name}, {result.duration_s:.1f} s, {result.frames} frames")
@@ -40,25 +75,128 @@ def run(args: argparse.Namespace) -> int:
         print(f"    {span}  peak {event.peak_deg:4.0f} deg  {event.severity.value}  ({event.view} view)")
     for warning in result.view_warnings:
         print(f"  note: {warning.judgement} cannot be judged from a {warning.view} view. {warning.advice}")
+    for note in result.notes:
+        if note.startswith("Speech was not rendered"):
+            print(f"  note: {note}")
     if result.truncated:
         print("  warning: the video ended early (truncated or damaged); the readable part was analysed")
     if outputs.json_path:
         print(f"  report: {outputs.json_path}")
+    if outputs.html_path:
+        print(f"  HTML report: {outputs.html_path}")
+    if outputs.csv_path:
+        print(f"  rep table: {outputs.csv_path}")
     if outputs.video_path:
         print(f"  annotated video: {outputs.video_path}")
+    if store is not None and outputs.session_id is not None:
+        print(f"  stored in the history: {store.path} (session {outputs.session_id}, patient {result.patient})")
+
+
+def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
+    from spinesafe.errors import OutputError
+    from spinesafe.feedback.report import write_text
+    from spinesafe.session import plan_folder, review_folder
+
+    plan = plan_folder(args.input)
+    for item in plan.skipped:
+        print(f"skipped {item.file}: {item.message}")
+    if not plan.inputs:
+        print(f"spinesafe: error: {args.input}: no video files in this folder", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror or exc})") from exc
+    bars: list[ProgressBar] = []
+
+    def on_start(i: int, n: int, path: Path) -> ProgressBar:
+        bar = ProgressBar(f"[{i}/{n}] {path.name}", enabled=None if not args.quiet else False)
+        bars.append(bar)
+        return bar
+
+    def on_done(item: BatchItem) -> None:
+        bars[-1].close()
+        if item.status == "ok":
+            print(
+                f"ok      {item.file}: {item.rep_count} reps, {item.flexion_events} flexion events"
+                + (" (truncated)" if item.truncated else "")
+            )
+        else:
+            print(f"FAILED  {item.file}: {item.message}")
+
+    items = review_folder(
+        plan,
+        args.exercise,
+        out,
+        on_start=on_start,
+        on_done=on_done,
+        model=args.model,
+        write_video=not args.no_video,
+        patient=args.patient,
+        store=store,
+    )
+    everything = items + plan.skipped
+    print()
+    print(format_batch_table(everything))
+    failed = sum(1 for i in items if i.status != "ok")
+    summary = {
+        "schema": "spinesafe.batch/1",
+        "folder": str(args.input),
+        "exercise": args.exercise,
+        "patient": args.patient,
+        "videos": [i.to_json() for i in items],
+        "skipped": [i.to_json() for i in plan.skipped],
+        "totals": {
+            "videos": len(items),
+            "ok": len(items) - failed,
+            "failed": failed,
+            "skipped": len(plan.skipped),
+            "reps": sum(i.rep_count or 0 for i in items),
+            "flexion_events": sum(i.flexion_events or 0 for i in items),
+        },
+    }
+    path = write_text(json.dumps(summary, indent=2) + "\n", out / "batch.json", "the batch summary")
+    print(f"{len(items) - failed} of {len(items)} videos analysed, {len(plan.skipped)} entries skipped")
+    print(f"batch summary: {path}")
+    if failed:
+        print(f"spinesafe: error: {failed} of {len(items)} videos could not be analysed (see above)", file=sys.stderr)
+        return 2
     return 0
+
+
+def format_batch_table(items: list[BatchItem]) -> str:
+    header = (
+        f"{'file':32s} {'status':8s} {'reps':>5s} {'partial':>7s} {'flexion':>7s} {'duration':>9s} {'time':>7s}  note"
+    )
+    lines = [header, "-" * len(header)]
+    for i in items:
+
+        def cell(value: object, width: int, fmt: str = "{}") -> str:
+            return f"{'-' if value is None else fmt.format(value):>{width}s}"
+
+        lines.append(
+            f"{i.file[:32]:32s} {i.status:8s} {cell(i.rep_count, 5)} {cell(i.partial_rep_count, 7)} "
+            f"{cell(i.flexion_events, 7)} {cell(i.duration_s, 9, '{:.1f} s')} {cell(i.seconds, 7, '{:.1f} s')}  "
+            f"{i.message}"
+        )
+    return "\n".join(lines)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review = sub.add_parser(
         "review",
-        help="analyse a recorded video (or a landmark recording .npz) into a report and an annotated video",
+        help="analyse a recorded video, a landmark recording (.npz) or a folder of them into reports",
         description=(
-            "Analyse a video file of a person exercising, or a landmark recording made by `spinesafe record`. "
-            "Writes DIR/report.json and DIR/annotated.mp4 and prints a summary."
+            "Analyse a video file of a person exercising, a landmark recording made by `spinesafe record`, or every "
+            "video in a folder. Writes DIR/report.json, DIR/reps.csv, DIR/report.html and DIR/annotated.mp4 (H.264 "
+            "with the cue sound track), prints a summary and stores the session in the history. A folder gives "
+            "DIR/<video name>/... per video, a summary table and DIR/batch.json; one bad file does not stop it."
         ),
     )
-    review.add_argument("input", metavar="VIDEO", help="video file (mp4, mov, avi, ...) or landmark recording (.npz)")
+    review.add_argument(
+        "input", metavar="VIDEO|FOLDER", help="video file (mp4, mov, ...), landmark recording (.npz), or a folder"
+    )
     review.add_argument(
         "--exercise",
         "-e",
@@ -68,10 +206,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"exercise id, one of: {', '.join(sorted(EXERCISES))}",
     )
     review.add_argument("--out", "-o", type=Path, metavar="DIR", help="output folder (default: spinesafe-output/NAME)")
-    review.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report to FILE")
+    review.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report to FILE (one video)")
     review.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )
     review.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    review.add_argument(
+        "--patient", metavar="NAME", help="whose session this is (default: $SPINESAFE_PATIENT, or 'default')"
+    )
+    review.add_argument(
+        "--db",
+        type=Path,
+        metavar="FILE",
+        help="session history database (default: $SPINESAFE_DB, or ~/.local/share/spinesafe/sessions.db)",
+    )
+    review.add_argument("--no-history", action="store_true", help="do not store the session in the history")
     review.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     review.set_defaults(func=run)

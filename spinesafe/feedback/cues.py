@@ -1,39 +1,65 @@
 """Cue policy: which events become words for the person, and when.
 
-Safety first (flexion, then tracking and view), then counting and praise. The same cue is
-not repeated within its cooldown, so the person is never nagged every second. Words follow
-what physiotherapists say (DESIGN.md): "hinge at your hips, not your back", "chest up".
-A cue never tells a person to bend the spine forward.
+Safety first (flexion and twisting, then tracking and view), then counting, praise and tempo.
+The same sentence is not repeated within its cooldown and praise waits for a quiet moment, so
+the person is never nagged every second. Words follow what physiotherapists say (DESIGN.md):
+"hinge at your hips, not your back", "chest up", "slow and controlled". A cue never tells a
+person to bend the spine forward.
+
+Live sessions count within a set (:meth:`CuePolicy.begin_set`) so "great, 5 more" is right, and
+set a tempo limit (``min_rep_s``): a rep quicker than that gets "Slower." (Too Fit To Fracture:
+slow, controlled movement; a controlled strength rep takes 2-4 s).
 """
 
 from __future__ import annotations
 
 import enum
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spinesafe.classifiers.events import (
+    CalibrationDone,
     Event,
     FlexionEnded,
     FlexionStarted,
+    HoldCompleted,
+    HoldProgress,
     RepCompleted,
     Severity,
     TrackingLost,
     TrackingRestored,
+    TwistStarted,
+    UnsafeMovement,
     ViewUnsuitable,
 )
 
 PAIN_RULE = "Mild soreness is normal; sharp pain means stop."
+SLOWER = "Slower."
+HINGE = "Hinge at your hips, keep your chest up."
+STOP_FLEXION = "Stop. Stand tall, then hinge at your hips, not your back."
+TWIST = "Keep your hips and shoulders facing the same way: turn with your feet, not your back."
+NOT_SEEN = "I can't see you. Step back into view."
+CALIBRATED = "Thank you. That is your neutral posture."
 
 
 class CueKind(enum.Enum):
     SAFETY = "safety"
     SETUP = "setup"
     COUNT = "count"
+    FORM = "form"  # technique about the rep just done ("Slower.")
     PRAISE = "praise"
     INFO = "info"
 
 
-PRIORITY = {CueKind.SAFETY: 0, CueKind.SETUP: 1, CueKind.COUNT: 2, CueKind.PRAISE: 3, CueKind.INFO: 4}
+PRIORITY = {
+    CueKind.SAFETY: 0,
+    CueKind.SETUP: 1,
+    CueKind.COUNT: 2,
+    CueKind.FORM: 3,
+    CueKind.PRAISE: 4,
+    CueKind.INFO: 5,
+}
 
 
 @dataclass(frozen=True)
@@ -48,8 +74,18 @@ class Cue:
 
 @dataclass(frozen=True)
 class CuePolicyConfig:
-    same_text_cooldown_s: float = 8.0  # the same words at most this often
-    praise_every_reps: int = 5  # "great, five done" every N good reps
+    same_text_cooldown_s: float = 8.0  # the same words at most this often (counts excepted)
+    praise_every_reps: int = 5  # "great, 5 more" every N good reps
+    praise_quiet_s: float = 3.0  # praise only when no safety/setup cue was given this recently
+    min_rep_s: float = 0.0  # reps quicker than this get "Slower." (0 = no tempo cue)
+    count_hold_seconds: bool = True  # speak the seconds of a hold ("1", "2", ...)
+
+    def __post_init__(self) -> None:
+        if self.same_text_cooldown_s < 0 or self.praise_every_reps < 1 or self.min_rep_s < 0:
+            raise ValueError(
+                "CuePolicyConfig: expected same_text_cooldown_s >= 0, praise_every_reps >= 1, min_rep_s >= 0; got "
+                f"{self.same_text_cooldown_s}, {self.praise_every_reps}, {self.min_rep_s}"
+            )
 
 
 class CuePolicy:
@@ -61,22 +97,41 @@ class CuePolicy:
 
     def reset(self) -> None:
         self._last_said: dict[str, float] = {}
+        self._last_urgent_s = -math.inf
         self._good_reps = 0
         self._flexed_in_rep = False
+        self._set_first_number = 1
+        self._set_target: int | None = None
 
     def start(self, t_s: float = 0.0) -> list[Cue]:
         """Cues that open every session (the pain rule, DESIGN.md safety rules)."""
         return [Cue(t_s, CueKind.INFO, PAIN_RULE)]
 
+    def begin_set(self, target_reps: int | None, first_number: int = 1) -> None:
+        """Count the reps of a new set from ``first_number`` (the analyser's next rep number), towards
+        ``target_reps`` (None = open-ended). Counts and praise are then relative to the set."""
+        self._set_first_number = first_number
+        self._set_target = target_reps
+        self._good_reps = 0
+        self._flexed_in_rep = False
+
     def update(self, events: list[Event]) -> list[Cue]:
-        cues = [cue for event in events for cue in self._cues_for(event)]
-        cues.sort(key=lambda c: PRIORITY[c.kind])
+        return self.admit(cue for event in events for cue in self._cues_for(event))
+
+    def admit(self, cues: Iterable[Cue]) -> list[Cue]:
+        """The cues that may be said now, safety first; drops repeats within the cooldown and praise
+        right after a warning. Other parts of a session (setup check, programme) use this too."""
+        ordered = sorted(cues, key=lambda c: PRIORITY[c.kind])
         said: list[Cue] = []
-        for cue in cues:
+        for cue in ordered:
             last = self._last_said.get(cue.text)
             if cue.kind is not CueKind.COUNT and last is not None and cue.t_s - last < self.config.same_text_cooldown_s:
                 continue
+            if cue.kind is CueKind.PRAISE and cue.t_s - self._last_urgent_s < self.config.praise_quiet_s:
+                continue
             self._last_said[cue.text] = cue.t_s
+            if cue.kind in (CueKind.SAFETY, CueKind.SETUP):
+                self._last_urgent_s = cue.t_s
             said.append(cue)
         return said
 
@@ -85,24 +140,61 @@ class CuePolicy:
         if isinstance(event, FlexionStarted):
             self._flexed_in_rep = True
             if event.severity is Severity.STOP:
-                return [Cue(t, CueKind.SAFETY, "Stop. Stand tall, then hinge at your hips, not your back.")]
-            return [Cue(t, CueKind.SAFETY, "Hinge at your hips, keep your chest up.")]
-        if isinstance(event, FlexionEnded):
-            return []
+                return [Cue(t, CueKind.SAFETY, STOP_FLEXION)]
+            return [Cue(t, CueKind.SAFETY, HINGE)]
         if isinstance(event, RepCompleted):
-            if not event.complete:
-                return [Cue(t, CueKind.INFO, "Half rep, not counted.")]
-            cues = [Cue(t, CueKind.COUNT, str(event.number))]
-            flexed, self._flexed_in_rep = self._flexed_in_rep, False
-            if not flexed:  # praise only reps done with a neutral back
-                self._good_reps += 1
-                if self._good_reps % self.config.praise_every_reps == 0:
-                    cues.append(Cue(t, CueKind.PRAISE, f"Great, {event.number} done. Slow and controlled."))
-            return cues
+            return self._rep_cues(event)
+        if isinstance(event, TwistStarted):
+            return [Cue(t, CueKind.SAFETY, TWIST)]
+        if isinstance(event, UnsafeMovement):
+            name = event.pattern.replace("_", " ")
+            return [Cue(t, CueKind.SAFETY, f"Please avoid the {name}: it rounds your back.")]
         if isinstance(event, TrackingLost):
-            return [Cue(t, CueKind.SETUP, "I can't see you. Step back into view.")]
-        if isinstance(event, TrackingRestored):
-            return []
+            return [Cue(t, CueKind.SETUP, NOT_SEEN)]
         if isinstance(event, ViewUnsuitable):
             return [Cue(t, CueKind.SETUP, event.advice)]
+        if isinstance(event, HoldProgress):
+            return self._hold_progress(event)
+        if isinstance(event, HoldCompleted):
+            if event.complete:
+                return [Cue(t, CueKind.PRAISE, "Well held.")]
+            return [Cue(t, CueKind.INFO, f"Held {event.held_s:.0f} seconds. Aim for {event.target_s:g}.")]
+        if isinstance(event, CalibrationDone):
+            return [Cue(t, CueKind.INFO, CALIBRATED)]
+        if isinstance(event, (FlexionEnded, TrackingRestored)):
+            return []
         return []
+
+    def _rep_cues(self, event: RepCompleted) -> list[Cue]:
+        t = event.t_s
+        if not event.complete:
+            return [Cue(t, CueKind.INFO, "Half rep, not counted.")]
+        number = event.number - self._set_first_number + 1
+        cues = [Cue(t, CueKind.COUNT, str(number))]
+        flexed, self._flexed_in_rep = self._flexed_in_rep, False
+        rushed = self.config.min_rep_s > 0 and event.duration_s < self.config.min_rep_s
+        if rushed:
+            cues.append(Cue(t, CueKind.FORM, SLOWER))
+        if not flexed and not rushed:  # praise only reps done with a neutral back and under control
+            self._good_reps += 1
+            if self._good_reps % self.config.praise_every_reps == 0:
+                cues.append(Cue(t, CueKind.PRAISE, self._praise(number)))
+        return cues
+
+    def _praise(self, number: int) -> str:
+        if self._set_target is None:
+            return f"Great, {number} done. Slow and controlled."
+        remaining = self._set_target - number
+        if remaining > 0:
+            return f"Great, {remaining} more."
+        return "Great work."
+
+    def _hold_progress(self, event: HoldProgress) -> list[Cue]:
+        if not self.config.count_hold_seconds:
+            return []
+        seconds = int(event.held_s + 1e-6)
+        # Every second for short holds (back-extension holds of 3-5 s); every 5 s for long balance holds.
+        step = 1 if event.target_s <= 10 else 5
+        if seconds < 1 or seconds % step:
+            return []
+        return [Cue(event.t_s, CueKind.COUNT, str(seconds))]

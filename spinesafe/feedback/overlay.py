@@ -32,11 +32,26 @@ BACK_VIEWS = ("side", "oblique")  # views the flexion monitor judges from
 
 @dataclass(frozen=True)
 class OverlayText:
-    """The words shown beside the video: exercise name, the current cue, status."""
+    """The words shown beside the video: exercise name, the current cue, status.
+
+    Live sessions add: ``counter`` (shown instead of the analyser's rep count, e.g. "3/10" or
+    "0:42"), ``progress`` (set and rest progress, under the top band), ``message`` (a large
+    centred message: calibration countdown, rest timer, PAUSED), ``hints`` (the keyboard keys,
+    along the bottom) and ``compact`` (smaller bands that leave more of the video visible, for
+    sharing the view in a video call).
+    """
 
     exercise: str
     cue: str = ""
     status: str = ""
+    counter: str = ""
+    progress: str = ""
+    message: str = ""
+    hints: str = ""
+    compact: bool = False
+
+
+COMPACT_SCALE = 0.6  # text and bands in the compact (telehealth) layout, relative to the normal one
 
 
 def blank_canvas(size: tuple[int, int]) -> np.ndarray:
@@ -58,7 +73,7 @@ def draw_overlay(image: np.ndarray, frame: PoseFrame, state: FrameState | None, 
         raise ValueError(f"image: expected (height, width, 3), got {image.shape}")
     out = image.copy()
     height, width = out.shape[:2]
-    unit = max(height, width) / 720.0
+    unit = max(height, width) / 720.0 * (COMPACT_SCALE if text.compact else 1.0)
     flexed = bool(state and state.flexed)
     if frame.present:
         px = frame.pixels()[:, :2]
@@ -84,20 +99,52 @@ def draw_overlay(image: np.ndarray, frame: PoseFrame, state: FrameState | None, 
     _text(out, text.exercise, (int(12 * unit), int(38 * unit)), 1.0 * unit, WHITE, max(1, int(2 * unit)))
     thick = max(1, int(2 * unit))
     _text(out, _back_status(state), (int(12 * unit), int(76 * unit)), 0.8 * unit, VERMILION if flexed else WHITE, thick)
-    count = str(state.rep_count) if state else "0"
+    count = text.counter or (str(state.rep_count) if state else "0")
     (tw, _), _ = cv2.getTextSize(count, cv2.FONT_HERSHEY_SIMPLEX, 2.4 * unit, max(2, int(5 * unit)))
     _text(out, count, (width - tw - int(16 * unit), int(78 * unit)), 2.4 * unit, ORANGE, max(2, int(5 * unit)))
-    # Bottom band: the current cue, large.
+    # Bottom: keyboard hints in a thin strip, and above it the current cue, large.
+    bottom = height
+    if text.hints:
+        strip = int(30 * unit)
+        bottom = height - strip
+        cv2.rectangle(out, (0, bottom), (width, height), BLACK, -1)
+        _text(out, text.hints, (int(12 * unit), height - int(9 * unit)), 0.55 * unit, GREY, max(1, int(unit)))
     if text.cue:
         lines = _wrap(text.cue, width - int(24 * unit), 0.9 * unit, thick)
         line_h = int(40 * unit)
-        top = height - band - line_h * (len(lines) - 1)
-        cv2.rectangle(out, (0, top), (width, height), BLACK, -1)
+        top = bottom - band - line_h * (len(lines) - 1)
+        cv2.rectangle(out, (0, top), (width, bottom), BLACK, -1)
         for i, line in enumerate(lines):
             _text(out, line, (int(12 * unit), top + int(band / 2 + 12 * unit) + i * line_h), 0.9 * unit, WHITE, thick)
+    below_band = band
+    if text.progress:
+        strip = int(40 * unit)
+        cv2.rectangle(out, (0, band), (width, band + strip), BLACK, -1)
+        _text(out, text.progress, (int(12 * unit), band + int(28 * unit)), 0.75 * unit, ORANGE, thick)
+        below_band = band + strip
     if text.status:
-        _text(out, text.status, (int(12 * unit), band + int(30 * unit)), 0.6 * unit, GREY, 1)
+        for i, line in enumerate(_wrap(text.status, width - int(24 * unit), 0.6 * unit, 1)[:2]):
+            _text(out, line, (int(12 * unit), below_band + int((30 + 26 * i) * unit)), 0.6 * unit, GREY, 1)
+    if text.message:
+        _centred_message(out, text.message, unit)
     return out
+
+
+def _centred_message(img: np.ndarray, message: str, unit: float) -> None:
+    """A large message in the middle of the image on a dark box (readable from 2-3 m)."""
+    height, width = img.shape[:2]
+    scale, thick = 1.5 * unit, max(2, int(3 * unit))
+    lines = _wrap(message, int(width * 0.85), scale, thick)
+    line_h = int(62 * unit)
+    sizes = [cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0] for line in lines]
+    box_w = max(w for w, _ in sizes) + int(40 * unit)
+    box_h = line_h * len(lines) + int(30 * unit)
+    x0, y0 = (width - box_w) // 2, (height - box_h) // 2
+    region = img[max(0, y0) : y0 + box_h, max(0, x0) : x0 + box_w]
+    region[:] = (region * 0.25).astype(np.uint8)  # darkened, the person still faintly visible
+    for i, (line, (w, _)) in enumerate(zip(lines, sizes, strict=True)):
+        baseline = y0 + int(15 * unit) + line_h * (i + 1) - int(14 * unit)
+        _text(img, line, ((width - w) // 2, baseline), scale, WHITE, thick)
 
 
 def _back_status(state: FrameState | None) -> str:

@@ -1,16 +1,28 @@
-"""The JSON report of a session (contract in DESIGN.md, schema ``spinesafe.report/1``)."""
+"""The report of a session: :class:`SessionResult`, its JSON view (contract in DESIGN.md, schema
+``spinesafe.report/1``) and the per-rep CSV table.
+
+The HTML report (:mod:`spinesafe.feedback.html_report`) and the session store
+(:mod:`spinesafe.feedback.store`) are other views of the same :class:`SessionResult`.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
 import tempfile
+from array import array
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from spinesafe import __version__
+from spinesafe.classifiers.analyser import FrameState
 from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
 from spinesafe.classifiers.exercises import ExerciseSpec
 from spinesafe.classifiers.flexion import Neutral
@@ -24,6 +36,46 @@ FLEXION_METHOD_NOTE = (
     "against the person's neutral, which a hip hinge with a straight back leaves unchanged. "
     "A side view is best; from the front, flexion is not judged."
 )
+
+SERIES_FIELDS = ("t_s", "primary_deg", "flexion_deg", "trunk_inclination_deg")
+
+
+class TimeSeries:
+    """Per-frame values for the timeline plot, kept compactly: 20 bytes a frame (2 MB an hour at 30 fps).
+
+    ``t_s`` in seconds (float64); ``primary_deg`` (the exercise's primary angle), ``flexion_deg``
+    (trunk rounding against neutral) and ``trunk_inclination_deg`` (trunk against vertical) as
+    float32, NaN where the analyser had no value (no person, joint not seen).
+    """
+
+    __slots__ = ("_columns",)
+
+    def __init__(self) -> None:
+        self._columns: dict[str, array[float]] = {name: array("d" if name == "t_s" else "f") for name in SERIES_FIELDS}
+
+    def append(self, state: FrameState) -> None:
+        for name, column in self._columns.items():
+            column.append(getattr(state, name))
+
+    def __len__(self) -> int:
+        return len(self._columns["t_s"])
+
+    def column(self, name: str) -> np.ndarray:
+        """(n,) float64 copy of one column (one of :data:`SERIES_FIELDS`)."""
+        return np.array(self._columns[name], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class KeyFrame:
+    """A picture from the annotated video for the report: JPEG bytes, its time and why it was kept."""
+
+    t_s: float
+    label: str
+    jpeg: bytes = field(repr=False)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -48,10 +100,34 @@ class SessionResult:
     view_counts: dict[str, int] = field(default_factory=dict)
     neutral: Neutral | None = None
     notes: list[str] = field(default_factory=list)
+    patient: str = "default"
+    started_at: datetime = field(default_factory=utc_now)
+    series: TimeSeries = field(default_factory=TimeSeries, repr=False)
+    key_frames: list[KeyFrame] = field(default_factory=list, repr=False)
 
     @property
     def rep_count(self) -> int:
         return sum(1 for r in self.reps if r.complete)
+
+    @property
+    def main_view(self) -> str:
+        views = self.view_counts
+        return max(views, key=lambda v: views[v]) if views else "unknown"
+
+
+def rep_flags(result: SessionResult, rep: RepCompleted) -> list[str]:
+    """Plain words for what was notable in one rep: partial, cut by the source, back rounded, twisted."""
+    flags: list[str] = []
+    if not rep.complete:
+        flags.append("partial (not counted)")
+    if rep.truncated:
+        flags.append("cut by the start or end of the recording")
+    for event in result.flexion_events:
+        if event.start_s <= rep.end_s and event.end_s >= rep.start_s:
+            flags.append(f"back rounded ({event.severity.value}, peak {event.peak_deg:.0f} deg)")
+    if any(e.start_s <= rep.end_s and e.end_s >= rep.start_s for e in result.twist_events):
+        flags.append("trunk twisted")
+    return flags
 
 
 def _r(x: float, nd: int = 2) -> float | None:
@@ -62,12 +138,12 @@ def build_report(result: SessionResult) -> dict[str, Any]:
     spec = result.spec
     neutral = result.neutral
     views = result.view_counts
-    main_view = max(views, key=lambda v: views[v]) if views else "unknown"
     return {
         "schema": SCHEMA,
         "app_version": __version__,
         "source": result.source,
         "mode": result.mode,
+        "patient": result.patient,
         "estimator": result.estimator,
         "exercise": spec.id,
         "exercise_name": spec.name,
@@ -91,6 +167,7 @@ def build_report(result: SessionResult) -> dict[str, Any]:
                 "range_of_motion_deg": _r(r.range_of_motion_deg, 1),
                 "turn_angle_deg": _r(r.turn_angle_deg, 1),
                 "peak_trunk_flexion_deg": _r(r.peak_trunk_flexion_deg, 1),
+                "flags": rep_flags(result, r),
             }
             for r in result.reps
         ],
@@ -122,7 +199,7 @@ def build_report(result: SessionResult) -> dict[str, Any]:
             for e in result.twist_events
         ],
         "cues": [c.to_json() for c in result.cues],
-        "views": {"frames_per_view": views, "main_view": main_view},
+        "views": {"frames_per_view": views, "main_view": result.main_view},
         "view_warnings": [
             {"t_s": _r(w.t_s, 3), "view": w.view, "judgement": w.judgement, "advice": w.advice}
             for w in result.view_warnings
@@ -135,20 +212,66 @@ def build_report(result: SessionResult) -> dict[str, Any]:
             else "not calibrated: neutral learnt from the first upright second, or a default",
         },
         "flexion_method": FLEXION_METHOD_NOTE,
+        "key_frames": [{"t_s": _r(k.t_s, 3), "label": k.label} for k in result.key_frames],
         "notes": result.notes,
     }
 
 
-def write_json(report: dict[str, Any], path: str | Path) -> Path:
-    """Write atomically (temp file + rename) so a crash never leaves half a report."""
+REP_COLUMNS = (
+    "number",
+    "complete",
+    "truncated",
+    "start_s",
+    "turn_s",
+    "end_s",
+    "duration_s",
+    "range_of_motion_deg",
+    "turn_angle_deg",
+    "peak_trunk_flexion_deg",
+    "flags",
+)
+
+
+def reps_csv(report: dict[str, Any]) -> str:
+    """The per-rep table of a JSON report as CSV text (one row per rep, partial reps included)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REP_COLUMNS)
+    for rep in report["reps"]:
+        row = [rep[c] for c in REP_COLUMNS]
+        row[-1] = "; ".join(rep["flags"])
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue()
+
+
+def publish(tmp: Path, path: Path) -> None:
+    """Rename a finished temporary file onto ``path`` with the permissions a new file would get
+    (``mkstemp`` makes files only the owner can read)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
+def write_text(text: str | bytes, path: str | Path, what: str = "the report") -> Path:
+    """Write atomically (temp file + rename) so a crash never leaves half a file."""
     path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".json", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=2)
-            handle.write("\n")
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            publish(Path(tmp), path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write the report ({exc.strerror or exc})") from exc
+        raise OutputError(f"{path}: cannot write {what} ({exc.strerror or exc})") from exc
     return path
+
+
+def write_json(report: dict[str, Any], path: str | Path) -> Path:
+    """Write atomically (temp file + rename) so a crash never leaves half a report."""
+    return write_text(json.dumps(report, indent=2) + "\n", path)

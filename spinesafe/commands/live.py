@@ -1,0 +1,159 @@
+"""``spinesafe live``: coach a person through a camera (or a video played as one)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from spinesafe.classifiers.exercises import EXERCISES
+from spinesafe.pose.camera import parse_camera
+
+EXIT_INTERRUPTED = 130
+
+
+def _exercise_or_auto(value: str) -> str:
+    if value != "auto" and value not in EXERCISES:
+        raise argparse.ArgumentTypeError(f"unknown exercise {value!r}; valid ids: auto, {', '.join(sorted(EXERCISES))}")
+    return value
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 100:
+        raise argparse.ArgumentTypeError(f"expected a number above 0 (up to 100), got {value}")
+    return number
+
+
+def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends the session like Ctrl+C: the report is written
+
+
+def run(args: argparse.Namespace) -> int:
+    from spinesafe.live import LiveOptions, run_live
+
+    if args.exercise is None and args.program is None:
+        print("spinesafe live: error: give --exercise ID or --program FILE", file=sys.stderr)
+        return 2
+    options = LiveOptions(
+        camera=args.camera,
+        exercise=args.exercise,
+        programme=args.program,
+        mirror=args.mirror,
+        headless=args.headless,
+        audio_file=args.audio_file,
+        json_path=args.json,
+        mute=args.mute,
+        voice=not args.no_voice,
+        virtual_camera=args.virtual_camera,
+        compact=True if args.compact else None,
+        setup_check=not args.no_setup_check,
+        calibrate=not args.no_calibration,
+        speed=args.speed,
+        model=args.model,
+        fullscreen=args.fullscreen,
+    )
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        outcome = run_live(options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    for notice in outcome.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    report = outcome.report
+    print(
+        f"{report['source']}: {report['exercise_name']}, {report['duration_s'] or 0:.1f} s, ended: {outcome.ended_by}"
+    )
+    for entry in report.get("exercises", [report]):
+        partial = entry["partial_rep_count"]
+        line = f"  {entry['exercise_name']}: {entry['rep_count']} reps"
+        if partial:
+            line += f" (+{partial} partial, not counted)"
+        holds = [h for h in entry["holds"] if h["complete"]]
+        if holds:
+            line += f", {len(holds)} holds"
+        line += f", {len(entry['flexion_events'])} spinal flexion events"
+        print(line)
+    for note in report["notes"]:
+        print(f"  note: {note}")
+    if outcome.json_path:
+        print(f"  report: {outcome.json_path}")
+    if outcome.audio_path:
+        print(f"  audio: {outcome.audio_path}")
+    if outcome.latencies_s:
+        ordered = sorted(outcome.latencies_s)
+        logging.getLogger(__name__).info(
+            "camera-to-overlay latency: median %.1f ms over %d frames", 1000 * ordered[len(ordered) // 2], len(ordered)
+        )
+    if outcome.interrupted:
+        print("spinesafe: interrupted; the report was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    live = sub.add_parser(
+        "live",
+        help="live coaching from a camera: set-up check, counting, spoken cues, programmes",
+        description=(
+            "Coach an exercise session live from a camera: a set-up check (whole body, distance, light, view), "
+            "a three-second neutral calibration, then the exercise or programme with a large rep counter, "
+            "spinal-flexion warnings, spoken cues and rests. Keys: SPACE pause, N next exercise, M mute, Q quit. "
+            "Mild soreness is normal; sharp pain means stop."
+        ),
+    )
+    live.add_argument(
+        "--camera",
+        type=parse_camera,
+        default=0,
+        metavar="INDEX|PATH",
+        help="camera index (default 0), or a video file / landmark recording (.npz) played as a camera in real time",
+    )
+    live.add_argument(
+        "--exercise",
+        "-e",
+        type=_exercise_or_auto,
+        metavar="ID",
+        help=f"exercise id, or 'auto' to recognise it (needs the recogniser model): {', '.join(sorted(EXERCISES))}",
+    )
+    live.add_argument("--program", type=Path, metavar="FILE", help="programme file (TOML); see `spinesafe programs`")
+    live.add_argument(
+        "--mirror",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show the picture mirrored (default: on for a camera, off for a video file)",
+    )
+    live.add_argument("--headless", action="store_true", help="no window (keys unavailable; Ctrl+C to stop)")
+    live.add_argument(
+        "--audio-file", type=Path, metavar="WAV", help="also render every tone and spoken cue, at its time, to WAV"
+    )
+    live.add_argument("--json", type=Path, metavar="FILE", help="write the session report (same format as review)")
+    live.add_argument(
+        "--mute", action="store_true", help="start with the speakers off (M toggles; --audio-file still records)"
+    )
+    live.add_argument("--no-voice", action="store_true", help="tones only, no spoken cues")
+    live.add_argument(
+        "--virtual-camera",
+        action="store_true",
+        help="send the overlaid view to a virtual camera for a video call (needs spinesafe[virtualcam])",
+    )
+    live.add_argument(
+        "--compact", action="store_true", help="compact overlay for screen sharing (default with --virtual-camera)"
+    )
+    live.add_argument("--fullscreen", action="store_true", help="full-screen window (a TV or a laptop across the room)")
+    live.add_argument("--no-setup-check", action="store_true", help="skip the set-up check")
+    live.add_argument("--no-calibration", action="store_true", help="skip the 'stand tall' neutral calibration")
+    live.add_argument(
+        "--speed",
+        type=_positive,
+        default=1.0,
+        metavar="X",
+        help="play a video file or recording X times real time (testing)",
+    )
+    live.add_argument(
+        "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
+    )
+    live.set_defaults(func=run)

@@ -1,0 +1,339 @@
+"""Self-contained HTML reports: one file that opens from an e-mail attachment with no network.
+
+CSS is inline, pictures are ``data:`` URIs (PNG plots, JPEG key frames), and a Content Security
+Policy forbids the page from loading anything else. Two reports:
+
+- :func:`session_html`: one session for the patient and their physiotherapist (summary, per-rep
+  table, timeline plot, key frames, camera views, plain-language notes).
+- :func:`clinician_html`: a patient's sessions over a period with progress plots.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from spinesafe.feedback.cues import PAIN_RULE
+from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SessionResult
+from spinesafe.feedback.store import ExerciseTotals, SessionSummary
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+STYLE = """
+:root { --ink: #1b1b1b; --muted: #555; --line: #d0d0d0; --warn: #D55E00; --ok: #0072B2; --bg: #fafafa; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink);
+       margin: 0; background: var(--bg); font-size: 17px; line-height: 1.5; }
+main { max-width: 1060px; margin: 0 auto; padding: 24px; background: #fff; }
+h1 { font-size: 1.7em; margin: 0 0 4px; }
+h2 { font-size: 1.25em; margin: 32px 0 8px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
+.sub { color: var(--muted); margin: 0 0 16px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 150px; }
+.card .n { font-size: 1.9em; font-weight: 700; }
+.card .l { color: var(--muted); font-size: 0.9em; }
+.card.warn { border-color: var(--warn); }
+.card.warn .n { color: var(--warn); }
+.callout { border-left: 6px solid var(--ok); background: #eef5fb; padding: 10px 16px; margin: 12px 0; }
+.callout.warn { border-color: var(--warn); background: #fdf0e8; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 0.95em; }
+th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.flag td { background: #fdf0e8; }
+img.plot { width: 100%; height: auto; border: 1px solid var(--line); }
+.frames { display: flex; flex-wrap: wrap; gap: 12px; }
+figure { margin: 0; flex: 1 1 300px; max-width: 500px; }
+figure img { width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { font-size: 0.9em; color: var(--muted); }
+footer { color: var(--muted); font-size: 0.85em; margin-top: 32px; }
+details summary { cursor: pointer; }
+"""
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _num(value: object, fmt: str = "{:.1f}") -> str:
+    return "–" if value is None else escape(fmt.format(value))
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int], flagged: set[int]) -> str:
+    head = "".join(f"<th{' class=num' if i in numeric else ''}>{escape(h)}</th>" for i, h in enumerate(headers))
+    lines = []
+    for r, row in enumerate(rows):
+        cells = "".join(f"<td{' class=num' if i in numeric else ''}>{c}</td>" for i, c in enumerate(row))
+        lines.append(f"<tr{' class=flag' if r in flagged else ''}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+
+
+def _card(number: str, label: str, warn: bool = False) -> str:
+    return f'<div class="card{" warn" if warn else ""}"><div class="n">{number}</div><div class="l">{label}</div></div>'
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%d %b %Y, %H:%M")
+
+
+def patient_notes(flexion_events: int, main_view: str) -> list[str]:
+    """Plain-language notes every report carries: the pain rule, how the back is judged, what to do."""
+    notes = [
+        f"<strong>The pain rule.</strong> {escape(PAIN_RULE)} Stop the exercise if you feel sharp or sudden pain, "
+        "and tell your physiotherapist or doctor.",
+        "<strong>How your back is checked.</strong> The camera finds 33 points on your body (shoulders, hips, "
+        "ears, knees and so on) but it cannot see your spine itself. spinesafe estimates rounding of the back "
+        "from how your head, shoulders and hips line up compared with your own upright posture. Bending at the "
+        "hips with a straight back is <em>not</em> counted as rounding. It is an estimate: a side view works "
+        "best, and from the front rounding is not judged at all.",
+        "<strong>Bend at your hips, not your back.</strong> Keep your chest up and your chin gently tucked, move "
+        "slowly and with control, breathe out as you lift, and keep a chair or counter within reach.",
+    ]
+    if flexion_events:
+        notes.append(
+            f"<strong>Rounding was seen {flexion_events} time{'s' if flexion_events != 1 else ''}.</strong> "
+            "Look at the marked reps and pictures below with your physiotherapist. Rounded-back bending under "
+            "load is the movement people with osteoporosis are advised to avoid."
+        )
+    if main_view not in ("side", "oblique"):
+        notes.append(
+            f"<strong>Camera view.</strong> You were mostly seen from the {escape(main_view)}, from where "
+            "back rounding cannot be judged. Next time, place the camera to your side, about 2-3 m away."
+        )
+    return notes
+
+
+def session_html(result: SessionResult, report: dict[str, Any]) -> str:
+    """The report of one session as a self-contained HTML page."""
+    from spinesafe.feedback.plots import timeline_png
+
+    spec = result.spec
+    stop = sum(1 for e in result.flexion_events if e.severity.value == "stop")
+    flex_n = len(result.flexion_events)
+    parts: list[str] = [
+        f"<h1>{escape(spec.name)} — session report</h1>",
+        f'<p class="sub">{escape(result.patient)} · {escape(_local(result.started_at))} · '
+        f"{escape(result.mode)} of <strong>{escape(result.source)}</strong> · {result.duration_s:.1f} s</p>",
+        '<div class="cards">',
+        _card(str(result.rep_count), "reps counted"),
+        _card(str(report["partial_rep_count"]), "partial reps (not counted)"),
+        _card(str(flex_n), f"back-rounding events ({stop} stop)", warn=flex_n > 0),
+        _card(f"{result.duration_s:.0f} s", "duration"),
+        _card(escape(result.main_view), "main camera view"),
+        "</div>",
+    ]
+    if not report["person_detected"]:
+        parts.append('<p class="callout warn">No person was found in the video: nothing could be counted.</p>')
+    if result.truncated:
+        parts.append(
+            '<p class="callout warn">The video ended early (truncated or damaged): only the readable part '
+            "was analysed.</p>"
+        )
+    parts.append("<h2>Notes for you</h2>")
+    parts += [f'<p class="callout">{note}</p>' for note in patient_notes(flex_n, result.main_view)]
+
+    parts.append("<h2>Timeline</h2>")
+    if len(result.series):
+        parts.append(
+            f'<img class="plot" alt="Timeline of the primary angle and trunk flexion" '
+            f'src="{_data_uri(timeline_png(result), "image/png")}">'
+        )
+    else:
+        parts.append("<p>No frames were analysed.</p>")
+
+    parts.append("<h2>Repetitions</h2>")
+    rows, flagged = [], set()
+    for i, rep in enumerate(report["reps"]):
+        if rep["flags"]:
+            flagged.add(i)
+        rows.append(
+            [
+                escape(str(rep["number"]) if rep["complete"] else "partial"),
+                _num(rep["start_s"], "{:.1f}"),
+                _num(rep["duration_s"], "{:.1f}"),
+                _num(rep["range_of_motion_deg"], "{:.0f}"),
+                _num(rep["peak_trunk_flexion_deg"], "{:.0f}"),
+                escape("; ".join(rep["flags"])) or "–",
+            ]
+        )
+    if rows:
+        parts.append(
+            _table(
+                ["rep", "start (s)", "duration (s)", "range of motion (°)", "peak trunk flexion (°)", "flags"],
+                rows,
+                numeric={1, 2, 3, 4},
+                flagged=flagged,
+            )
+        )
+    else:
+        parts.append("<p>No repetitions were found.</p>")
+
+    parts.append("<h2>Back rounding (spinal flexion) events</h2>")
+    if result.flexion_events:
+        parts.append(
+            _table(
+                ["start (s)", "end (s)", "peak (°)", "severity", "judged from"],
+                [
+                    [
+                        _num(e.start_s),
+                        _num(e.end_s),
+                        _num(e.peak_deg, "{:.0f}"),
+                        escape(e.severity.value),
+                        escape(f"{e.view} view"),
+                    ]
+                    for e in result.flexion_events
+                ],
+                numeric={0, 1, 2},
+                flagged=set(range(flex_n)),
+            )
+        )
+    else:
+        parts.append(
+            "<p>None seen" + ("" if result.main_view in ("side", "oblique") else " (see the camera view)") + ".</p>"
+        )
+    if result.twist_events:
+        parts.append(f"<p>Trunk twisting was seen {len(result.twist_events)} time(s).</p>")
+    if result.holds:
+        parts.append(
+            _table(
+                ["hold", "start (s)", "held (s)", "target (s)", "reached"],
+                [
+                    [
+                        escape(h.exercise),
+                        _num(h.start_s),
+                        _num(h.held_s),
+                        _num(h.target_s),
+                        "yes" if h.complete else "no",
+                    ]
+                    for h in result.holds
+                ],
+                numeric={1, 2, 3},
+                flagged=set(),
+            )
+        )
+
+    parts.append("<h2>Key moments</h2>")
+    if result.key_frames:
+        parts.append('<div class="frames">')
+        for frame in result.key_frames:
+            parts.append(
+                f'<figure><img alt="{escape(frame.label)}" src="{_data_uri(frame.jpeg, "image/jpeg")}">'
+                f"<figcaption>{escape(frame.label)} (at {frame.t_s:.1f} s)</figcaption></figure>"
+            )
+        parts.append("</div>")
+    elif result.mode == "replay":
+        parts.append("<p>No pictures: this session was replayed from a landmark recording, which holds no images.</p>")
+    else:
+        parts.append("<p>No pictures: there was no rep or back-rounding event to show.</p>")
+
+    parts.append("<h2>Camera view</h2>")
+    views = result.view_counts
+    total = sum(views.values()) or 1
+    parts.append(
+        "<p>Frames by the view the person was seen from: "
+        + ", ".join(f"{escape(v)} {100 * n / total:.0f}%" for v, n in sorted(views.items(), key=lambda x: -x[1]))
+        + (". " if views else "none. ")
+        + "Back rounding is judged only from a side or oblique view; each event above says which view it came "
+        "from.</p>"
+    )
+    for warning in result.view_warnings:
+        parts.append(
+            f'<p class="callout warn">{escape(warning.judgement.capitalize())} cannot be judged from a '
+            f"{escape(warning.view)} view (at {warning.t_s:.1f} s). {escape(warning.advice)}</p>"
+        )
+
+    if result.notes:
+        parts.append("<h2>Analysis notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in result.notes) + "</ul>")
+    cues = "".join(
+        f"<tr><td class=num>{c.t_s:.1f}</td><td>{escape(c.kind.value)}</td><td>{escape(c.text)}</td></tr>"
+        for c in result.cues
+    )
+    parts.append(
+        f"<details><summary>Cues given ({len(result.cues)})</summary><table><thead><tr><th class=num>time (s)</th>"
+        f"<th>kind</th><th>words</th></tr></thead><tbody>{cues}</tbody></table></details>"
+    )
+    calibration = report["calibration"]
+    parts.append(
+        f"<footer><p>How flexion is inferred: {escape(FLEXION_METHOD_NOTE)}</p>"
+        f"<p>Calibration: {escape(str(calibration['note']))}. spinesafe {escape(str(report['app_version']))}, "
+        f"pose model {escape(result.estimator)}, report schema {escape(str(report['schema']))}.</p></footer>"
+    )
+    return _page(f"{spec.name} — {result.source}", "\n".join(parts))
+
+
+def clinician_html(
+    patient: str,
+    since: datetime | None,
+    until: datetime | None,
+    sessions: Sequence[SessionSummary],
+    totals: Sequence[ExerciseTotals],
+) -> str:
+    """A patient's sessions over a period: table, progress plots (reps, range of motion, flexion events)."""
+    from spinesafe.feedback.plots import progress_png
+
+    period = (
+        f"{_local(since) if since else 'the first session'} to {_local(until) if until else 'now'}"
+        if sessions
+        else "no sessions"
+    )
+    reps = sum(s.reps for s in sessions)
+    flex = sum(s.flexion_events for s in sessions)
+    rom_by_session: dict[int, list[float]] = {}
+    for total in totals:
+        if total.mean_range_of_motion_deg is not None:
+            rom_by_session.setdefault(total.session_id, []).append(total.mean_range_of_motion_deg)
+    parts = [
+        f"<h1>Progress report — {escape(patient)}</h1>",
+        f'<p class="sub">{len(sessions)} session(s), {escape(period)}</p>',
+        '<div class="cards">',
+        _card(str(len(sessions)), "sessions"),
+        _card(str(reps), "reps counted"),
+        _card(str(flex), "back-rounding events", warn=flex > 0),
+        "</div>",
+        "<h2>Progress</h2>",
+        f'<img class="plot" alt="Reps, range of motion and flexion events per session" '
+        f'src="{_data_uri(progress_png(totals), "image/png")}">',
+        "<h2>Sessions</h2>",
+        _table(
+            ["date", "mode", "source", "exercises", "reps", "mean ROM (°)", "flexion events", "status"],
+            [
+                [
+                    escape(_local(s.started_at)),
+                    escape(s.mode),
+                    escape(s.source),
+                    escape(", ".join(s.exercises)),
+                    str(s.reps),
+                    _num(
+                        sum(rom_by_session[s.id]) / len(rom_by_session[s.id]) if s.id in rom_by_session else None,
+                        "{:.0f}",
+                    ),
+                    str(s.flexion_events),
+                    escape(s.shown_status),
+                ]
+                for s in sessions
+            ],
+            numeric={4, 5, 6},
+            flagged={i for i, s in enumerate(sessions) if s.flexion_events},
+        ),
+        "<h2>Reading this report</h2>",
+        f'<p class="callout">{escape(FLEXION_METHOD_NOTE)} Each session report says which camera view each '
+        "judgement came from.</p>",
+        f'<p class="callout">Sessions offer the pain rule to the patient: "{escape(PAIN_RULE)}"</p>',
+        f"<footer><p>Made by spinesafe from the session history on this computer; nothing left it. Generated "
+        f"{escape(_local(datetime.now().astimezone()))}.</p></footer>",
+    ]
+    return _page(f"Progress report — {patient}", "\n".join(parts))

@@ -1,0 +1,438 @@
+"""``spinesafe live``: camera -> pose -> coach -> window, sound, virtual camera and report.
+
+:func:`run_live` joins the edges around the pure :class:`~spinesafe.coaching.LiveCoach`:
+
+- a :class:`~spinesafe.pose.camera.LiveCamera` whose capture thread always hands over the newest
+  frame (a real camera, a video file paced in real time, or a landmark recording replayed);
+- a pose estimator (MediaPipe; the replay estimator for recordings);
+- a :class:`~spinesafe.feedback.window.Display` (an OpenCV window with keys, or headless);
+- cue players (speakers through sounddevice, a WAV file), never blocking the frame loop;
+- an optional virtual camera for telehealth, and the JSON report (checkpointed every second, so a
+  killed process loses at most the last second; written again at the end and on Ctrl+C).
+
+Every edge can be passed in, so tests run the real loop with fakes (``HeadlessDisplay``,
+``RecordingPlayer``, ``ReplayCamera``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from spinesafe.classifiers.exercises import EXERCISES, get_exercise
+from spinesafe.coaching import CoachConfig, CoachView, LiveCoach, Recogniser
+from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError
+from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFilePlayer, default_speech
+from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
+from spinesafe.feedback.overlay import OverlayText, draw_overlay
+from spinesafe.feedback.report import write_json
+from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, OpenCVWindow
+from spinesafe.pose.camera import CameraStatus, CapturedFrame, FileCamera, LiveCamera, ReplayCamera, ReplayEstimator
+from spinesafe.pose.estimators import PoseEstimator
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.programs import Programme, load_programme, single_exercise
+
+log = logging.getLogger(__name__)
+
+RECORDING_SUFFIX = ".npz"
+AUTO = "auto"
+FRAME_WAIT_S = 0.5  # wait this long for a frame before showing the camera's status instead
+DONE_SCREEN_S = 6.0  # the summary stays on screen this long (window mode) before the session closes
+AUDIO_DRAIN_S = 8.0  # at a normal end, let the last words (the summary) finish playing
+LOST_SIZE = (1280, 720)
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """What ``spinesafe live`` was asked to do (see ``spinesafe live --help``)."""
+
+    camera: int | Path = 0
+    exercise: str | None = None
+    programme: Path | None = None
+    mirror: bool | None = None  # None: mirror a real camera (like a mirror), not a recording
+    headless: bool = False
+    audio_file: Path | None = None
+    json_path: Path | None = None
+    mute: bool = False  # speakers off at the start (M toggles); a WAV file still gets everything
+    voice: bool = True
+    virtual_camera: bool = False
+    compact: bool | None = None  # None: compact when sending to a virtual camera
+    setup_check: bool = True
+    calibrate: bool = True
+    speed: float = 1.0  # pace of a file or recording used as the camera
+    model: Path | None = None
+    fullscreen: bool = False
+    checkpoint_s: float = 1.0
+
+
+@dataclass
+class LiveOutcome:
+    """What happened: the report, where files went, and measurements for the benchmark."""
+
+    report: dict[str, Any]
+    json_path: Path | None
+    audio_path: Path | None
+    ended_by: str
+    interrupted: bool
+    frames: int
+    # Per frame, as compact arrays (8 bytes a value: ~2.6 MB for all three over an hour at 30 fps).
+    latencies_s: array[float] = field(default_factory=lambda: array("d"))  # capture -> overlay shown
+    loop_s: array[float] = field(default_factory=lambda: array("d"))  # one frame's work in the loop
+    shown_at: array[float] = field(default_factory=lambda: array("d"))  # clock() when shown
+    cue_log: list[tuple[Cue, float, float]] = field(default_factory=list)  # (cue, captured_at, dispatched_at)
+    onsets: list[Onset] = field(default_factory=list)
+    dropped_frames: int = 0
+    notices: list[str] = field(default_factory=list)  # degraded modes, said once
+
+
+def load_live_programme(options: LiveOptions) -> Programme | None:
+    """The programme file, a one-exercise programme for ``--exercise ID``, or None for ``auto``."""
+    if options.programme is not None:
+        return load_programme(options.programme)
+    if options.exercise is None:
+        raise UnknownExerciseError(
+            f"give --exercise ID or --program FILE; exercise ids: auto, {', '.join(sorted(EXERCISES))}"
+        )
+    if options.exercise == AUTO:
+        return None
+    get_exercise(options.exercise)  # unknown ids: an error listing the valid ones
+    return single_exercise(options.exercise)
+
+
+def load_recogniser() -> Recogniser:
+    """The exercise recogniser for ``--exercise auto``, or a clear error when its model is missing."""
+    from spinesafe.classifiers.recogniser import ExerciseRecogniser, RecogniserModel
+
+    try:
+        model = RecogniserModel.load()
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelLoadError(
+            f"--exercise auto: the exercise recogniser model cannot be loaded ({exc}); "
+            f"give an exercise id ({', '.join(sorted(EXERCISES))}) or --program FILE"
+        ) from exc
+    return ExerciseRecogniser(model)
+
+
+def open_camera(options: LiveOptions) -> tuple[LiveCamera, PoseEstimator]:
+    """The camera and estimator for ``--camera``: an index, a video file, or a landmark recording."""
+    source = options.camera
+    if isinstance(source, Path) and source.suffix.lower() == RECORDING_SUFFIX:
+        from spinesafe.pose.recording import load_recording
+
+        recording = load_recording(source)
+        poses = list(recording)
+        camera = ReplayCamera(poses, name=source.name, fps=recording.fps, speed=options.speed)
+        return camera, ReplayEstimator(poses, name=recording.estimator)
+    from spinesafe.pose.estimators import create_estimator
+
+    cam: LiveCamera
+    if isinstance(source, Path):
+        cam = FileCamera(source, speed=options.speed)
+    else:
+        from spinesafe.pose.camera import ThreadedCamera
+
+        cam = ThreadedCamera(source)
+    return cam, create_estimator(options.model)
+
+
+def mirrored(pose: PoseFrame) -> PoseFrame:
+    """The pose as drawn on a horizontally flipped image (x -> 1 - x); for display only."""
+    if not pose.present:
+        return pose
+    landmarks = pose.landmarks.copy()
+    landmarks[:, 0] = 1.0 - landmarks[:, 0]
+    return PoseFrame(pose.t_s, pose.index, pose.image_size, landmarks, pose.visibility, pose.world, pose.present)
+
+
+def brightness(image: np.ndarray) -> float:
+    """Mean grey level 0-255 of a BGR image, on a 1-in-8 subsample (cheap)."""
+    small = image[::8, ::8]
+    return float(small.mean()) if small.size else math.nan
+
+
+class _ReportWriter:
+    """Writes the checkpoint report in the background (latest wins), off the frame loop."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pending: dict[str, Any] | None = None
+        self._cond = threading.Condition()
+        self._stop = False
+        self.error: OutputError | None = None
+        self._thread = threading.Thread(target=self._run, name="spinesafe-report", daemon=True)
+        self._thread.start()
+
+    def submit(self, report: dict[str, Any]) -> None:
+        with self._cond:
+            self._pending = report
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending is not None or self._stop)
+                report, self._pending = self._pending, None
+                if report is None:
+                    return
+            try:
+                write_json(report, self.path)
+            except OutputError as exc:
+                self.error = exc
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout=5.0)
+
+
+def _make_speakers(options: LiveOptions, warm_up: list[str], notices: list[str]) -> SoundDevicePlayer | None:
+    """The sound-device player, or None (and a notice) when there is no audio output."""
+    speech = default_speech(options.voice)
+    if options.voice and speech.name == "silent":
+        notices.append("speech: espeak-ng is not installed (apt-get install espeak-ng): tones and on-screen words only")
+    speakers = SoundDevicePlayer(speech, warm_up=warm_up)
+    if not speakers.available:
+        notices.append("sound: no audio output device; cues are shown on screen only")
+        speakers.close()
+        return None
+    return speakers
+
+
+def run_live(
+    options: LiveOptions,
+    *,
+    camera: LiveCamera | None = None,
+    estimator: PoseEstimator | None = None,
+    display: Display | None = None,
+    speakers: CuePlayer | None = None,
+    recogniser: Recogniser | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> LiveOutcome:
+    """Run a live session until the programme ends, the source ends, Q is pressed or Ctrl+C.
+
+    Edges not given are made from ``options``. ``speakers`` replaces the sound-device player
+    (tests pass a :class:`~spinesafe.feedback.audio.RecordingPlayer`); ``--audio-file`` is added
+    to it. Ctrl+C ends the session cleanly: the report is written and ``interrupted`` is True.
+    """
+    programme = load_live_programme(options)
+    if programme is None and recogniser is None:
+        recogniser = load_recogniser()
+    if options.json_path is not None:
+        _check_writable(options.json_path)
+    if options.audio_file is not None:
+        _check_writable(options.audio_file)
+    notices: list[str] = []
+    own_display = display is None
+    if display is None:  # before the camera: no screen is the likelier failure, and nothing to undo
+        display = HeadlessDisplay() if options.headless else OpenCVWindow(fullscreen=options.fullscreen)
+    if camera is None or estimator is None:
+        camera, estimator = open_camera(options)
+    assert camera is not None and estimator is not None
+    coach = LiveCoach(
+        programme,
+        source=camera.name,
+        estimator=estimator.name,
+        fps=camera.fps,
+        config=CoachConfig(setup_check=options.setup_check, calibrate=options.calibrate),
+        policy_config=CuePolicyConfig(),
+        recogniser=recogniser,
+    )
+    speaker_player: CuePlayer | None = speakers
+    if speakers is None:
+        speaker_player = _make_speakers(options, coach.sentences(), notices)
+    sound = speaker_player if isinstance(speaker_player, SoundDevicePlayer) else None
+    files: list[WavFilePlayer] = []
+    if options.audio_file is not None:
+        files.append(WavFilePlayer(options.audio_file, default_speech(options.voice)))
+    muted = options.mute
+    mirror = options.mirror if options.mirror is not None else not camera.is_file
+    compact = options.compact if options.compact is not None else options.virtual_camera
+    writer = _ReportWriter(options.json_path) if options.json_path is not None else None
+    vcam: Any = None
+    outcome = LiveOutcome(
+        report={},
+        json_path=options.json_path,
+        audio_path=options.audio_file,
+        ended_by="",
+        interrupted=False,
+        frames=0,
+        notices=notices,
+    )
+    last_t = 0.0
+    last_image: np.ndarray | None = None
+    lost_announced = False
+    next_checkpoint = clock() + options.checkpoint_s
+
+    def dispatch(cues: list[Cue], t_s: float, captured_at: float) -> None:
+        now = clock()
+        for cue in cues:
+            outcome.cue_log.append((cue, captured_at, now))
+            for p in files:
+                p.play(cue, t_s)
+            if speaker_player is not None and not muted:
+                speaker_player.play(cue, t_s)
+
+    def handle(keys: list[Key], t_s: float) -> bool:
+        """Apply key presses; True to quit."""
+        nonlocal muted
+        for key in keys:
+            if key is Key.QUIT:
+                return True
+            if key is Key.PAUSE:
+                dispatch(coach.toggle_pause(t_s), t_s, clock())
+            elif key is Key.NEXT:
+                dispatch(coach.next_entry(t_s), t_s, clock())
+            elif key is Key.MUTE:
+                muted = not muted
+                log.info("sound %s", "off" if muted else "on")
+        return False
+
+    try:
+        camera.start()
+        dispatch(coach.start(0.0), 0.0, clock())
+        while True:
+            frame = camera.read(FRAME_WAIT_S)
+            if frame is None:
+                if camera.status is CameraStatus.ENDED:
+                    coach.ended_by = coach.ended_by or "end of the recording"
+                    break
+                # Camera lost or still starting: say so on screen (and once aloud), keep the session.
+                display.show(_status_screen(last_image, camera.message or "Waiting for the camera..."))
+                if camera.status is CameraStatus.LOST and not lost_announced:
+                    lost_announced = True
+                    text = "I've lost the camera picture. Check the camera; I'll keep trying."
+                    dispatch(coach.announce([Cue(last_t, CueKind.SETUP, text)]), last_t, clock())
+                if handle(display.poll_keys(last_t), last_t):
+                    coach.ended_by = "quit (Q)"
+                    break
+                continue
+            lost_announced = False
+            outcome.frames += 1
+            read_at = clock()
+            pose = estimator.estimate(frame)
+            t = last_t = frame.t_s
+            if handle(display.poll_keys(t), t):
+                coach.ended_by = "quit (Q)"
+                break
+            light = brightness(frame.image) if camera.real_images else math.nan
+            dispatch(coach.update(pose, light), t, frame.captured_at)
+            view = coach.view(t)
+            image = _render(frame, pose, view, mirror=mirror, compact=compact, muted=muted)
+            last_image = image
+            display.show(image)
+            if options.virtual_camera:
+                if vcam is None:
+                    vcam = _open_virtual_camera(image, camera.fps, notices)
+                vcam.send(image)
+            done_at = clock()
+            outcome.latencies_s.append(done_at - frame.captured_at)
+            outcome.loop_s.append(done_at - read_at)
+            outcome.shown_at.append(done_at)
+            if writer is not None and done_at >= next_checkpoint:
+                next_checkpoint = done_at + options.checkpoint_s
+                writer.submit(coach.report(in_progress=True))
+            if coach.done and (isinstance(display, HeadlessDisplay) or coach.done_for_s >= DONE_SCREEN_S):
+                break
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        coach.ended_by = coach.ended_by or "interrupted (Ctrl+C)"
+    finally:
+        # Inputs first (nothing more comes in), then the session's end, then the outputs. A failing
+        # output (a full disk) still lets everything else close; its error is raised last.
+        camera.close()
+        estimator.close()
+        if vcam is not None:
+            vcam.close()
+        if own_display:
+            display.close()
+        dispatch(coach.finish(last_t, coach.ended_by or "stopped"), last_t, clock())
+        outcome.ended_by = coach.ended_by
+        outcome.report = coach.report()
+        if getattr(camera, "truncated", False):
+            outcome.report["truncated"] = True
+        outcome.dropped_frames = int(getattr(camera, "dropped", 0))
+        if sound is not None:
+            if not outcome.interrupted and not coach.ended_by.startswith("quit"):
+                sound.drain(AUDIO_DRAIN_S)  # let the summary be heard
+            outcome.onsets = list(sound.onsets)
+        if speaker_player is not None:
+            speaker_player.close()
+        if writer is not None:
+            writer.close()
+        _write_outputs(outcome, writer.path if writer is not None else None, files, last_t)
+    return outcome
+
+
+def _write_outputs(outcome: LiveOutcome, json_path: Path | None, files: list[WavFilePlayer], end_s: float) -> None:
+    """The final report and the WAV files; every one is attempted, the first error is raised."""
+    errors: list[OutputError] = []
+    if json_path is not None:
+        try:
+            outcome.json_path = write_json(outcome.report, json_path)
+        except OutputError as exc:
+            errors.append(exc)
+    for player in files:
+        player.extend_to(end_s)
+        try:
+            player.close()
+        except OutputError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+
+
+def _check_writable(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: the folder {parent} does not exist")
+
+
+def _open_virtual_camera(image: np.ndarray, fps: float, notices: list[str]) -> Any:
+    from spinesafe.feedback.virtual_camera import VirtualCamera
+
+    vcam = VirtualCamera(image.shape[1], image.shape[0], fps)
+    if not vcam.available:
+        notices.append(vcam.message)
+    return vcam
+
+
+def _render(
+    frame: CapturedFrame, pose: PoseFrame, view: CoachView, *, mirror: bool, compact: bool, muted: bool
+) -> np.ndarray:
+    image = cv2.flip(frame.image, 1) if mirror else frame.image
+    drawn = mirrored(pose) if mirror else pose
+    hints = KEY_HINTS + ("   (sound off)" if muted else "")
+    text = OverlayText(
+        exercise=view.title,
+        cue=view.cue,
+        status=view.status,
+        counter=view.counter,
+        progress=view.progress,
+        message=view.message,
+        hints=hints,
+        compact=compact,
+    )
+    return draw_overlay(image, drawn, view.state, text)
+
+
+def _status_screen(last: np.ndarray | None, message: str) -> np.ndarray:
+    """The last picture darkened (or a blank one) with the camera's status in large type."""
+    if last is None:
+        width, height = LOST_SIZE
+        base = np.full((height, width, 3), 32, dtype=np.uint8)
+    else:
+        base = (last * 0.3).astype(np.uint8)
+    absent = PoseFrame.absent(0.0, 0, (base.shape[1], base.shape[0]))
+    text = OverlayText(exercise="Camera", message=message, hints=KEY_HINTS)
+    return draw_overlay(base, absent, None, text)

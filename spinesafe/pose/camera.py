@@ -1,0 +1,336 @@
+"""Live cameras: a capture thread that always hands over the newest frame, and paced fakes.
+
+The live loop must never work on stale images: pose inference takes ~30 ms, and a camera
+buffers frames, so reading them in order adds latency that grows without bound. Every camera
+here captures in its own thread into a one-frame slot; :meth:`read` returns the newest frame
+not yet handed over (older ones are dropped and counted in :attr:`dropped`).
+
+- :class:`ThreadedCamera`: a real camera through OpenCV. Unplugged or busy: :attr:`status`
+  becomes LOST with a message, the thread retries every second, the session carries on.
+- :class:`FileCamera`: a video file played as if it were a camera, paced in real time
+  (``spinesafe live --camera PATH``), so the whole live path runs without a camera.
+- :class:`ReplayCamera` + :class:`ReplayEstimator`: a landmark recording (or synthetic poses)
+  paced the same way, with blank images; the estimator hands back the recorded pose of each
+  frame. The fake edge for live tests: no camera and no MediaPipe.
+
+Frame times (``t_s``) are seconds since the camera started for a real camera, and the file's
+own timestamps for the paced fakes (so rep durations are the recording's). ``captured_at`` is
+the ``time.monotonic()`` at which the frame became available, for latency measurements.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from spinesafe.errors import CameraError, SpinesafeError
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.sources import VideoFileSource, VideoFrame
+
+log = logging.getLogger(__name__)
+
+RETRY_S = 1.0  # how often a lost camera is tried again
+BACKGROUND_GREY = 32  # the blank image a replay camera draws on
+
+
+@dataclass(frozen=True)
+class CapturedFrame(VideoFrame):
+    """A camera frame with the monotonic time at which it was captured (seconds)."""
+
+    captured_at: float = 0.0
+
+
+class CameraStatus(enum.Enum):
+    STARTING = "starting"
+    LIVE = "live"
+    LOST = "lost"  # unplugged, busy or failing: retrying
+    ENDED = "ended"  # a file or recording played to its end
+
+
+class LiveCamera(Protocol):
+    """What the live loop needs from a camera."""
+
+    name: str
+    fps: float
+    is_file: bool  # a recording rather than a real camera (not mirrored by default)
+    real_images: bool  # False for a landmark replay (blank pictures: no light level to judge)
+
+    def start(self) -> None: ...
+
+    def read(self, timeout_s: float) -> CapturedFrame | None:
+        """The newest frame not yet read, waiting up to ``timeout_s``; None if none came."""
+        ...
+
+    @property
+    def status(self) -> CameraStatus: ...
+
+    @property
+    def message(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+class _LatestFrameSlot:
+    """One frame, replaced by each newer one; readers wait for a frame they have not seen."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._frame: CapturedFrame | None = None
+        self._seq = 0
+        self._read_seq = 0
+        self.dropped = 0
+        self.status = CameraStatus.STARTING
+        self.message = "Starting the camera..."
+
+    def put(self, frame: CapturedFrame) -> None:
+        with self._cond:
+            if self._seq > self._read_seq:
+                self.dropped += 1  # the reader never saw the previous one
+            self._frame = frame
+            self._seq += 1
+            self.status = CameraStatus.LIVE
+            self.message = ""
+            self._cond.notify_all()
+
+    def set_status(self, status: CameraStatus, message: str) -> None:
+        with self._cond:
+            self.status = status
+            self.message = message
+            self._cond.notify_all()
+
+    def get(self, timeout_s: float) -> CapturedFrame | None:
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._seq > self._read_seq or self.status is CameraStatus.ENDED, timeout=timeout_s
+            )
+            if self._seq > self._read_seq:
+                self._read_seq = self._seq
+                return self._frame
+            return None
+
+
+class _ThreadedSource:
+    """Shared lifecycle: a daemon producer thread filling a :class:`_LatestFrameSlot`."""
+
+    name = "camera"
+    fps = 30.0
+    is_file = False
+    real_images = True
+
+    def __init__(self) -> None:
+        self._slot = _LatestFrameSlot()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._guarded_run, name=f"spinesafe-{self.name}", daemon=True)
+            self._thread.start()
+
+    def _guarded_run(self) -> None:
+        try:
+            self._run()
+        except SpinesafeError as exc:  # e.g. a file that turns out not to be a video
+            self.error = exc
+            self._slot.set_status(CameraStatus.ENDED, str(exc))
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def read(self, timeout_s: float) -> CapturedFrame | None:
+        return self._slot.get(timeout_s)
+
+    @property
+    def status(self) -> CameraStatus:
+        return self._slot.status
+
+    @property
+    def message(self) -> str:
+        return self._slot.message
+
+    @property
+    def dropped(self) -> int:
+        """Frames captured but replaced by a newer one before the live loop read them."""
+        return self._slot.dropped
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3.0)
+
+
+Opener = Callable[[int], Any]  # index -> an object with isOpened/read/release/set/get (cv2.VideoCapture)
+
+
+class ThreadedCamera(_ThreadedSource):
+    """A real camera: OpenCV capture in a thread; reconnects when unplugged or busy."""
+
+    def __init__(
+        self,
+        index: int = 0,
+        width: int = 1280,
+        height: int = 720,
+        opener: Opener | None = None,
+        retry_s: float = RETRY_S,
+    ) -> None:
+        super().__init__()
+        self.index = index
+        self.name = f"camera {index}"
+        self.width, self.height = width, height
+        self._opener: Opener = opener or cv2.VideoCapture
+        self.retry_s = retry_s
+        self.reconnects = 0
+        self._t0 = time.monotonic()
+
+    def _open(self) -> Any | None:
+        capture = self._opener(self.index)
+        if not capture.isOpened():
+            capture.release()
+            return None
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # where the backend supports it: no stale frames queued
+        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
+        return capture
+
+    def _run(self) -> None:
+        self._t0 = time.monotonic()
+        capture: Any | None = None
+        index = 0
+        ever_opened = False
+        while not self._stop.is_set():
+            if capture is None:
+                capture = self._open()
+                if capture is None:
+                    self._slot.set_status(
+                        CameraStatus.LOST,
+                        f"Camera {self.index} cannot be opened (unplugged, or used by another program?). Retrying...",
+                    )
+                    self._stop.wait(self.retry_s)
+                    continue
+                if ever_opened:
+                    self.reconnects += 1
+                    log.info("%s: reconnected", self.name)
+                ever_opened = True
+            ok, image = capture.read()
+            now = time.monotonic()
+            if not ok or image is None:
+                capture.release()
+                capture = None
+                self._slot.set_status(
+                    CameraStatus.LOST, f"Camera {self.index} stopped sending pictures. Check the cable. Retrying..."
+                )
+                log.warning("%s stopped delivering frames; retrying every %.0f s", self.name, self.retry_s)
+                self._stop.wait(self.retry_s)
+                continue
+            self._slot.put(CapturedFrame(image=image, t_s=now - self._t0, index=index, captured_at=now))
+            index += 1
+        if capture is not None:
+            capture.release()
+
+
+class _PacedSource(_ThreadedSource):
+    """Publishes frames at their own timestamps divided by ``speed`` (real time at 1.0)."""
+
+    is_file = True
+
+    def __init__(self, speed: float = 1.0) -> None:
+        super().__init__()
+        if speed <= 0:
+            raise ValueError(f"speed: expected > 0, got {speed}")
+        self.speed = speed
+        self.published = 0
+
+    def _pace(self, frames: Any) -> None:
+        start: float | None = None
+        t_first = 0.0
+        for frame in frames:
+            if self._stop.is_set():
+                return
+            if start is None:
+                start, t_first = time.monotonic(), frame.t_s
+            due = start + (frame.t_s - t_first) / self.speed
+            delay = due - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                return
+            now = time.monotonic()
+            self._slot.put(CapturedFrame(image=frame.image, t_s=frame.t_s, index=frame.index, captured_at=now))
+            self.published += 1
+        self._slot.set_status(CameraStatus.ENDED, f"{self.name}: end of the recording")
+
+
+class FileCamera(_PacedSource):
+    """A video file played as a live camera, in real time (``speed`` 2.0 plays twice as fast)."""
+
+    def __init__(self, path: str | Path, speed: float = 1.0) -> None:
+        super().__init__(speed)
+        self._source = VideoFileSource(path)  # raises InputFileError / VideoDecodeError at once
+        self.name = self._source.name
+        self.fps = self._source.fps
+
+    @property
+    def truncated(self) -> bool:
+        return self._source.truncated
+
+    def _run(self) -> None:
+        try:
+            self._pace(iter(self._source))
+        finally:
+            self._source.close()
+
+
+class ReplayCamera(_PacedSource):
+    """Recorded poses played as a live camera: blank images, paced by the poses' times.
+
+    Frame ``i`` of the camera carries ``index = i`` so :class:`ReplayEstimator` finds its pose.
+    """
+
+    real_images = False
+
+    def __init__(self, poses: Sequence[PoseFrame], name: str = "replay", fps: float = 30.0, speed: float = 1.0) -> None:
+        super().__init__(speed)
+        if not poses:
+            raise CameraError(f"{name}: the recording has no frames")
+        self.poses = list(poses)
+        self.name = name
+        self.fps = fps
+        width, height = self.poses[0].image_size
+        self._blank = np.full((height, width, 3), BACKGROUND_GREY, dtype=np.uint8)
+
+    def _run(self) -> None:
+        self._pace(VideoFrame(image=self._blank, t_s=p.t_s, index=i) for i, p in enumerate(self.poses))
+
+
+class ReplayEstimator:
+    """The recorded pose of each :class:`ReplayCamera` frame (by index), at the frame's time."""
+
+    name = "replay"
+
+    def __init__(self, poses: Sequence[PoseFrame], name: str = "replay") -> None:
+        self.poses = list(poses)
+        self.name = name
+
+    def estimate(self, frame: VideoFrame) -> PoseFrame:
+        return self.poses[frame.index]
+
+    def close(self) -> None:
+        pass
+
+
+def parse_camera(value: str) -> int | Path:
+    """``--camera`` argument: a camera index ("0") or a path to a video or landmark recording."""
+    try:
+        return int(value)
+    except ValueError:
+        return Path(value)

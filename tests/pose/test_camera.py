@@ -1,0 +1,133 @@
+"""Live cameras: newest-frame hand-over, real-time pacing, and reconnecting a lost camera."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinesafe.errors import InputFileError
+from spinesafe.pose.camera import (
+    CameraStatus,
+    FileCamera,
+    ReplayCamera,
+    ReplayEstimator,
+    ThreadedCamera,
+    parse_camera,
+)
+from spinesafe.pose.synthetic import animate, standing
+
+
+class FakeCapture:
+    """Stands in for cv2.VideoCapture: opens or not, then gives ``frames`` images and fails."""
+
+    def __init__(self, opened: bool = True, frames: int = 0) -> None:
+        self.opened = opened
+        self.left = frames
+        self.released = False
+
+    def isOpened(self) -> bool:  # OpenCV's spelling
+        return self.opened
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        if self.left <= 0:
+            return False, None
+        self.left -= 1
+        time.sleep(0.005)
+        return True, np.zeros((48, 64, 3), np.uint8)
+
+    def set(self, prop: int, value: float) -> bool:
+        return True
+
+    def get(self, prop: int) -> float:
+        return 30.0
+
+    def release(self) -> None:
+        self.released = True
+
+
+def drain(camera: FileCamera | ReplayCamera | ThreadedCamera, delay_s: float = 0.0, limit_s: float = 10.0) -> list:
+    frames = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        frame = camera.read(0.5)
+        if frame is None:
+            if camera.status is CameraStatus.ENDED:
+                break
+            continue
+        frames.append(frame)
+        if delay_s:
+            time.sleep(delay_s)
+    return frames
+
+
+def test_file_camera_plays_in_real_time(person_video: Path) -> None:
+    camera = FileCamera(person_video)  # 45 frames at 30 fps: 1.5 s
+    assert camera.is_file and camera.real_images and camera.fps == 30.0
+    start = time.monotonic()
+    camera.start()
+    frames = drain(camera)
+    elapsed = time.monotonic() - start
+    camera.close()
+    assert len(frames) == 45 and camera.dropped == 0
+    assert 1.3 < elapsed < 2.5, elapsed
+    times = [f.t_s for f in frames]
+    assert times == sorted(times) and times[-1] == pytest.approx(44 / 30, abs=0.01)
+    waits = [f.captured_at - start - f.t_s for f in frames]  # each frame published at its own time
+    assert max(waits) - min(waits) < 0.3
+
+
+def test_slow_reader_gets_the_newest_frame_not_a_backlog(person_video: Path) -> None:
+    camera = FileCamera(person_video, speed=1.0)
+    camera.start()
+    frames = drain(camera, delay_s=0.1)  # a loop three times slower than the camera
+    camera.close()
+    assert 10 <= len(frames) <= 20 and camera.dropped >= 25
+    for frame in frames:  # never more than one frame period behind when read
+        assert frame.index >= 0
+    gaps = np.diff([f.index for f in frames])
+    assert gaps.min() >= 2  # frames in between were dropped, not queued
+
+
+def test_file_camera_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError):
+        FileCamera(tmp_path / "missing.mp4")
+    assert parse_camera("0") == 0 and parse_camera("clip.mp4") == Path("clip.mp4")
+
+
+def test_replay_camera_and_estimator_pair() -> None:
+    poses = animate(standing(1.0), fps=30, image_size=(320, 180))
+    camera = ReplayCamera(poses, name="rec", speed=4.0)
+    estimator = ReplayEstimator(poses)
+    assert not camera.real_images
+    camera.start()
+    frames = drain(camera)
+    camera.close()
+    assert frames[0].image.shape == (180, 320, 3)
+    for frame in frames:
+        assert estimator.estimate(frame) is poses[frame.index]
+        assert frame.t_s == poses[frame.index].t_s
+
+
+def test_threaded_camera_reconnects_after_unplugging() -> None:
+    # Opening fails once (busy), then a camera gives 5 frames and dies (unplugged), then it is back.
+    captures = [FakeCapture(opened=False), FakeCapture(frames=5), FakeCapture(frames=1000)]
+    camera = ThreadedCamera(0, opener=lambda _index: captures.pop(0), retry_s=0.05)
+    statuses: list[tuple[CameraStatus, str]] = []
+    camera.start()
+    frames = []
+    deadline = time.monotonic() + 5.0
+    while len(frames) < 20 and time.monotonic() < deadline:
+        frame = camera.read(0.02)
+        statuses.append((camera.status, camera.message))
+        if frame is not None:
+            frames.append(frame)
+    camera.close()
+    assert len(frames) == 20
+    assert camera.reconnects == 1
+    messages = {m for s, m in statuses if s is CameraStatus.LOST}
+    assert any("cannot be opened" in m for m in messages) or any("stopped sending" in m for m in messages)
+    times = [f.t_s for f in frames]
+    assert times == sorted(times)  # one clock across the reconnect
