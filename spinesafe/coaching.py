@@ -43,6 +43,7 @@ from spinesafe.feedback.cues import (
     CuePolicyConfig,
 )
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SCHEMA, SessionResult, build_report
+from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.programs import Phase, Programme, ProgrammeEntry, single_exercise
 from spinesafe.session import SessionRecorder
@@ -165,6 +166,7 @@ class LiveCoach:
         self.recogniser = recogniser if programme is None else None
         self._candidate, self._streak = "", 0
         self.source, self.estimator, self.fps = source, estimator, fps
+        self.session_log: SessionLog | None = None  # the stored session each entry's sets go into
         self.config = config or CoachConfig()
         self.policy = CuePolicy(policy_config)
         self.cues: list[Cue] = []  # everything said, in order
@@ -381,7 +383,7 @@ class LiveCoach:
         if spec is not None:
             analyser = ExerciseAnalyser(spec, entry.flexion, neutral=self.neutral)
             result = SessionResult(source=self.source, mode="live", spec=spec, estimator=self.estimator, fps=self.fps)
-            run.recorder = SessionRecorder(result, analyser)
+            run.recorder = SessionRecorder(result, analyser, store=self.session_log)
             run.recorder.policy = self.policy  # one policy: cooldowns hold across the whole session
             run.result = result
         self.runs.append(run)

@@ -36,11 +36,13 @@ from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFil
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
 from spinesafe.feedback.overlay import OverlayText, draw_overlay
 from spinesafe.feedback.report import write_json
+from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore, default_db_path
 from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, OpenCVWindow
 from spinesafe.pose.camera import CameraStatus, CapturedFrame, FileCamera, LiveCamera, ReplayCamera, ReplayEstimator
 from spinesafe.pose.estimators import PoseEstimator
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.programs import Programme, load_programme, single_exercise
+from spinesafe.session import default_patient
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ class LiveOptions:
     model: Path | None = None
     fullscreen: bool = False
     checkpoint_s: float = 1.0
+    history: bool = True  # store the session in the SQLite history (DESIGN: every session is stored)
+    db: Path | None = None  # None: --db / SPINESAFE_DB / the user's data dir
+    patient: str | None = None  # None: $SPINESAFE_PATIENT or "default"
 
 
 @dataclass
@@ -248,6 +253,8 @@ def run_live(
         policy_config=CuePolicyConfig(),
         recogniser=recogniser,
     )
+    store, session_log = _open_history(options, programme, camera.name, estimator.name, camera.fps)
+    coach.session_log = session_log
     speaker_player: CuePlayer | None = speakers
     if speakers is None:
         speaker_player = _make_speakers(options, coach.sentences(), notices)
@@ -370,8 +377,35 @@ def run_live(
             speaker_player.close()
         if writer is not None:
             writer.close()
+        if session_log is not None and store is not None:
+            try:
+                session_log.finish(status="interrupted" if outcome.interrupted else "complete", duration_s=last_t)
+            finally:
+                store.close()
         _write_outputs(outcome, writer.path if writer is not None else None, files, last_t)
     return outcome
+
+
+def _open_history(
+    options: LiveOptions, programme: Programme | None, source: str, model: str, fps: float
+) -> tuple[SessionStore | None, SessionLog | None]:
+    """Open the session database and start this session in it (None, None with --no-history)."""
+    if not options.history:
+        return None, None
+    store = SessionStore(options.db or default_db_path())
+    info = SessionInfo(
+        patient=options.patient or default_patient(),
+        mode="live",
+        source=source,
+        model=model,
+        fps=fps,
+        programme=programme.name if programme is not None else None,
+    )
+    try:
+        return store, store.begin(info)
+    except Exception:
+        store.close()
+        raise
 
 
 def _write_outputs(outcome: LiveOutcome, json_path: Path | None, files: list[WavFilePlayer], end_s: float) -> None:

@@ -418,7 +418,6 @@ def run_review(
     estimator: PoseEstimator | None = None,
     speech: SpeechEngine | None = None,
     video_settings: VideoSettings | None = None,
-    write_html: bool = True,
 ) -> ReviewOutputs:
     """Analyse a video file (or a landmark recording) and write the reports and annotated video.
 
@@ -437,8 +436,7 @@ def run_review(
         _prepare_out_dir(out)
     if json_path is not None:
         _prepare_out_dir(Path(json_path).parent)
-    write_html = write_html and out is not None
-    if write_html:
+    if out is not None:  # for the HTML report's plots
         _preload("matplotlib.figure", "matplotlib.backends.backend_agg")
 
     opened = _open_input(Path(input_path), spec, model, estimator)
@@ -451,7 +449,7 @@ def run_review(
         raise
     video_path = out / "annotated.mp4" if out is not None and write_video else None
     silent_path = video_path.with_name(".annotated.video.mp4") if video_path is not None else None
-    draw_key_frames = opened.has_images and write_html
+    draw_key_frames = opened.has_images and out is not None  # for the HTML report
     video = None
     if silent_path is not None or draw_key_frames:
         video = AnnotatedVideo(
@@ -496,10 +494,9 @@ def run_review(
         if out is not None:
             written_json = write_json(report, out / "report.json")
             csv_path = write_text(reps_csv(report), out / "reps.csv", "the rep table")
-            if write_html:
-                from spinesafe.feedback.html_report import session_html
+            from spinesafe.feedback.html_report import session_html
 
-                html_path = write_text(session_html(result, report), out / "report.html", "the HTML report")
+            html_path = write_text(session_html(result, report), out / "report.html", "the HTML report")
         if json_path is not None:
             written_json = write_json(report, json_path)
     finally:
@@ -680,14 +677,13 @@ def review_folder(
                 file=path.name, status="failed", message=str(exc), seconds=round(time.monotonic() - started, 2)
             )
         else:
-            report = outputs.report
             item = BatchItem(
                 file=path.name,
                 status="ok",
                 output=out / name,
                 message="truncated: only the readable part was analysed" if outputs.result.truncated else "",
                 rep_count=outputs.result.rep_count,
-                partial_rep_count=int(report["partial_rep_count"]),  # type: ignore[call-overload]
+                partial_rep_count=sum(1 for r in outputs.result.reps if not r.complete),
                 flexion_events=len(outputs.result.flexion_events),
                 duration_s=round(outputs.result.duration_s, 3),
                 truncated=outputs.result.truncated,

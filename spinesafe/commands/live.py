@@ -55,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         model=args.model,
         fullscreen=args.fullscreen,
+        history=not args.no_history,
+        db=args.db,
+        patient=args.patient,
     )
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
@@ -143,6 +146,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     live.add_argument(
         "--compact", action="store_true", help="compact overlay for screen sharing (default with --virtual-camera)"
     )
+    live.add_argument(
+        "--patient", metavar="NAME", help="whose session this is (default: $SPINESAFE_PATIENT, or 'default')"
+    )
+    live.add_argument(
+        "--db", type=Path, metavar="FILE", help="session database (default: $SPINESAFE_DB or the data dir)"
+    )
+    live.add_argument("--no-history", action="store_true", help="do not store this session in the history")
     live.add_argument("--fullscreen", action="store_true", help="full-screen window (a TV or a laptop across the room)")
     live.add_argument("--no-setup-check", action="store_true", help="skip the set-up check")
     live.add_argument("--no-calibration", action="store_true", help="skip the 'stand tall' neutral calibration")

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from spinesafe.classifiers.analyser import FrameState
-from spinesafe.errors import OutputError
+from spinesafe.errors import OutputError, SpinesafeError
 from spinesafe.feedback.overlay import OverlayText
 from spinesafe.feedback.report import KeyFrame, publish
 from spinesafe.pose.frame import PoseFrame
@@ -223,8 +223,10 @@ class AnnotatedVideo:
                     self._take_key_frame(item)
                 else:
                     self._render(item)
-        except BaseException as exc:  # handed to the frame loop by submit()/close()
-            self._error = exc
+        except Exception as exc:  # handed to the frame loop by submit()/close(), as a clear error
+            self._error = (
+                exc if isinstance(exc, SpinesafeError) else OutputError(f"{self.path}: cannot write the video ({exc})")
+            )
             while True:  # unblock a producer waiting on a full queue
                 try:
                     if self._queue.get(timeout=1.0) is None:
