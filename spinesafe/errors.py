@@ -61,3 +61,7 @@ class StoreLockedError(StoreError):
 
 class ProgrammeError(SpinesafeError, ValueError):
     """A programme file is malformed; the message names the file, the key and the allowed values."""
+
+
+class RecognitionError(SpinesafeError, ValueError):
+    """``--exercise auto`` found no exercise in the input."""

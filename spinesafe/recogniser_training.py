@@ -26,7 +26,7 @@ import numpy as np
 from spinesafe import __version__
 from spinesafe.classifiers import recogniser
 from spinesafe.classifiers.exercises import EXERCISES
-from spinesafe.classifiers.recogniser import FRAME_DIM, IDLE, RecogniserModel, windows
+from spinesafe.classifiers.recogniser import FRAME_DIM, IDLE, RecogniserModel, recognise_windows, windows
 from spinesafe.evaluation import default_cache_dir, landmarks_for, load_manifest
 from spinesafe.pose.frame import PoseFrame
 
@@ -151,19 +151,6 @@ def fit(x: np.ndarray, y: list[str], seed: int = SEED) -> RecogniserModel:
     )
 
 
-def classify_clip(model: RecogniserModel, feats: list[np.ndarray]) -> tuple[str, float]:
-    """Clip label: the highest mean probability over windows not judged idle."""
-    probs = model.probabilities(np.asarray(feats))
-    idle_index = model.classes.index(IDLE) if IDLE in model.classes else -1
-    active = probs[np.argmax(probs, axis=1) != idle_index] if idle_index >= 0 else probs
-    use = active if len(active) else probs
-    mean = use.mean(axis=0)
-    if idle_index >= 0 and len(active):
-        mean[idle_index] = 0.0
-    best = int(np.argmax(mean))
-    return model.classes[best], float(mean[best] / max(mean.sum(), 1e-9))
-
-
 @dataclass
 class CrossValidation:
     per_clip: list[tuple[str, str, str, float]]  # clip, true, predicted, confidence
@@ -187,7 +174,8 @@ def leave_one_clip_out(
         x = np.concatenate([np.asarray(synth.x), cx[keep]])
         y = list(synth.y) + list(cy[keep])
         model = fit(x, y)
-        predicted, confidence = classify_clip(model, list(cx[groups == clip]))
+        recognised = recognise_windows(model, list(cx[groups == clip]))
+        predicted, confidence = recognised.label, recognised.confidence
         per_clip.append((clip, truth, predicted, confidence))
         confusion.setdefault(truth, {}).setdefault(predicted, 0)
         confusion[truth][predicted] += 1

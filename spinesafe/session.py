@@ -30,18 +30,20 @@ import numpy as np
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
 from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
-from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
+from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
-from spinesafe.errors import InputFileError, OutputError, SpinesafeError
+from spinesafe.errors import InputFileError, OutputError, RecognitionError, SpinesafeError
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
 from spinesafe.feedback.report import SessionResult, build_report, reps_csv, write_json, write_text
 from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore
 from spinesafe.pose.frame import PoseFrame
 
 if TYPE_CHECKING:
+    from spinesafe.classifiers.recogniser import ClipRecognition
     from spinesafe.feedback.audio import SpeechEngine
     from spinesafe.feedback.video import AnnotatedVideo, VideoSettings
     from spinesafe.pose.estimators import PoseEstimator
+    from spinesafe.pose.sources import VideoFrame
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +295,64 @@ def _open_input(path: Path, spec: ExerciseSpec, model: str | Path | None, estima
     )
 
 
+AUTO = "auto"
+
+
+class _StoredPoses:
+    """An estimator that hands back poses found in a first pass, by frame index (``--exercise auto``)."""
+
+    def __init__(self, poses: list[PoseFrame], name: str) -> None:
+        self._poses, self.name = poses, name
+
+    def estimate(self, frame: VideoFrame) -> PoseFrame:
+        if frame.index < len(self._poses):
+            return self._poses[frame.index]
+        return PoseFrame.absent(frame.t_s, frame.index, frame.size)
+
+    def close(self) -> None:
+        pass
+
+
+def _recognise_input(
+    path: Path, model: str | Path | None, estimator: PoseEstimator | None, progress: Progress | None
+) -> tuple[str, ClipRecognition, PoseEstimator | None]:
+    """First pass of ``--exercise auto``: the recording's (or video's) poses -> the exercise.
+
+    For a video the poses are kept and handed to the second pass, so MediaPipe runs once.
+    """
+    from spinesafe.classifiers.recogniser import RecogniserModel, recognise_clip
+
+    poses: list[PoseFrame]
+    second: PoseEstimator | None = estimator
+    if path.suffix.lower() == RECORDING_SUFFIX:
+        from spinesafe.pose.recording import load_recording
+
+        poses = list(load_recording(path))
+    else:
+        from spinesafe.pose.estimators import create_estimator
+        from spinesafe.pose.sources import VideoFileSource
+
+        source = VideoFileSource(path)
+        first = estimator if estimator is not None else create_estimator(model)
+        poses = []
+        try:
+            for done, frame in enumerate(source, start=1):
+                poses.append(first.estimate(frame))
+                if progress is not None:
+                    progress(done, source.expected_frames)
+        finally:
+            source.close()
+            first.close()
+        second = _StoredPoses(poses, first.name)
+    recognition = recognise_clip(RecogniserModel.load(), poses)
+    if recognition.label not in EXERCISES:
+        raise RecognitionError(
+            f"{path}: no exercise could be recognised (the person seems to stand still or is not seen); "
+            "give --exercise ID"
+        )
+    return recognition.label, recognition, second
+
+
 def _prepare_out_dir(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -430,6 +490,9 @@ def run_review(
     from spinesafe.feedback.overlay import draw_overlay
     from spinesafe.feedback.video import AnnotatedVideo
 
+    recognition = None
+    if exercise == AUTO:
+        exercise, recognition, estimator = _recognise_input(Path(input_path), model, estimator, progress)
     spec = get_exercise(exercise)
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -442,6 +505,13 @@ def run_review(
     opened = _open_input(Path(input_path), spec, model, estimator)
     result = opened.result
     result.patient = patient or default_patient()
+    if recognition is not None:
+        result.exercise_confidence, result.exercise_sure = recognition.confidence, recognition.sure
+        if not recognition.sure:
+            result.notes.append(
+                f"Not sure which exercise this is: the best guess, {spec.name}, has confidence "
+                f"{recognition.confidence:.2f}. Give --exercise to be certain."
+            )
     try:
         session_log = store.begin(session_info(result)) if store is not None else None
     except BaseException:

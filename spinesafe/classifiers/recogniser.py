@@ -234,3 +234,40 @@ def windows(frames: Sequence[PoseFrame], window_s: float = WINDOW_S, stride_s: f
         if t0 + window_s > end + 1e-9:
             break
     return out
+
+
+@dataclass(frozen=True)
+class ClipRecognition:
+    """The exercise of a whole recording: best label, its share of the probability, and whether to trust it."""
+
+    label: str
+    confidence: float
+    sure: bool
+
+
+def recognise_clip(model: RecogniserModel, frames: Sequence[PoseFrame], min_confidence: float = 0.5) -> ClipRecognition:
+    """The exercise of a whole recording (see :func:`recognise_windows`)."""
+    return recognise_windows(model, windows(frames), min_confidence)
+
+
+def recognise_windows(
+    model: RecogniserModel, feats: Sequence[np.ndarray], min_confidence: float = 0.5
+) -> ClipRecognition:
+    """The class with the highest mean probability over the windows not judged idle.
+
+    ``sure`` is False below ``min_confidence`` or when every window looks idle: callers say
+    "not sure" instead of presenting the guess as fact.
+    """
+    if not len(feats):
+        return ClipRecognition(label=IDLE, confidence=0.0, sure=False)
+    probs = model.probabilities(np.asarray(feats))
+    idle = model.classes.index(IDLE) if IDLE in model.classes else -1
+    active = probs[np.argmax(probs, axis=1) != idle] if idle >= 0 else probs
+    if not len(active):
+        return ClipRecognition(label=IDLE, confidence=float(probs[:, idle].mean()), sure=False)
+    mean = active.mean(axis=0)
+    if idle >= 0:
+        mean[idle] = 0.0
+    best = int(np.argmax(mean))
+    confidence = float(mean[best] / max(float(mean.sum()), 1e-9))
+    return ClipRecognition(label=model.classes[best], confidence=confidence, sure=confidence >= min_confidence)

@@ -38,6 +38,11 @@ class ProgressBar:
             sys.stderr.flush()
 
 
+def exercise_id_or_auto(value: str) -> str:
+    """An exercise id, or ``auto`` (recognise it)."""
+    return value if value == "auto" else exercise_id(value)
+
+
 def exercise_id(value: str) -> str:
     if value not in EXERCISES:
         raise argparse.ArgumentTypeError(f"unknown exercise {value!r}; valid ids: {', '.join(sorted(EXERCISES))}")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.exercises import EXERCISES
-from spinesafe.commands.arguments import ProgressBar, exercise_id
+from spinesafe.commands.arguments import ProgressBar, exercise_id_or_auto
 
 if TYPE_CHECKING:
     from spinesafe.feedback.store import SessionStore
@@ -65,6 +65,9 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     result = outputs.result
     report = outputs.report
     print(f"{result.source}: {result.spec.name}, {result.duration_s:.1f} s, {result.frames} frames")
+    if result.exercise_confidence is not None:
+        sure = "" if result.exercise_sure else " - not sure, give --exercise to be certain"
+        print(f"  exercise recognised automatically (confidence {result.exercise_confidence:.2f}){sure}")
     if not report["person_detected"]:
         print("  no person was found in the video: 0 reps")
     partial = report["partial_rep_count"]
@@ -201,9 +204,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--exercise",
         "-e",
         required=True,
-        type=exercise_id,
+        type=exercise_id_or_auto,
         metavar="ID",
-        help=f"exercise id, one of: {', '.join(sorted(EXERCISES))}",
+        help=(
+            f"exercise id, one of: {', '.join(sorted(EXERCISES))}; or 'auto' to recognise it "
+            "(experimental: right on about half of real clips; the report gives the confidence)"
+        ),
     )
     review.add_argument("--out", "-o", type=Path, metavar="DIR", help="output folder (default: spinesafe-output/NAME)")
     review.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report to FILE (one video)")

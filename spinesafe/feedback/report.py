@@ -101,6 +101,9 @@ class SessionResult:
     neutral: Neutral | None = None
     notes: list[str] = field(default_factory=list)
     patient: str = "default"
+    # Set when the exercise was recognised (``--exercise auto``): (confidence in [0, 1], sure?)
+    exercise_confidence: float | None = None
+    exercise_sure: bool = True
     started_at: datetime = field(default_factory=utc_now)
     series: TimeSeries = field(default_factory=TimeSeries, repr=False)
     key_frames: list[KeyFrame] = field(default_factory=list, repr=False)
@@ -146,6 +149,9 @@ def build_report(result: SessionResult) -> dict[str, Any]:
         "patient": result.patient,
         "estimator": result.estimator,
         "exercise": spec.id,
+        "exercise_recognised": result.exercise_confidence is not None,
+        "exercise_confidence": _r(result.exercise_confidence, 3) if result.exercise_confidence is not None else None,
+        "exercise_sure": result.exercise_sure,
         "exercise_name": spec.name,
         "duration_s": _r(result.duration_s, 3),
         "fps": _r(result.fps, 3),

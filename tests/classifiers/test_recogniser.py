@@ -85,3 +85,32 @@ def test_frame_vector_is_mirror_invariant() -> None:
     a = window_features([v for f in left if (v := frame_vector(f)) is not None])
     b = window_features([v for f in right if (v := frame_vector(f)) is not None])
     np.testing.assert_allclose(a, b, atol=0.05)
+
+
+def test_review_auto_recognises_and_reports_confidence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from spinesafe.cli import main
+    from spinesafe.pose.recording import save_recording
+
+    frames = animate(
+        chain(standing(2.0), squat_reps(4)), 30.0, view=CameraView.SIDE_FACING_RIGHT, jitter_px=1.0, seed=5
+    )
+    rec = save_recording(tmp_path / "squats.npz", frames, source="squats", estimator="synthetic", fps=30.0)
+    out = tmp_path / "out"
+    assert main(["review", str(rec), "--exercise", "auto", "--out", str(out), "--no-video", "--no-history"]) == 0
+    import json
+
+    report = json.loads((out / "report.json").read_text())
+    assert report["exercise"] == "squat"
+    assert report["exercise_recognised"] is True
+    assert 0.5 <= report["exercise_confidence"] <= 1.0
+    assert report["rep_count"] == 4
+
+
+def test_review_auto_on_someone_standing_still_is_a_clear_error(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from spinesafe.cli import main
+    from spinesafe.pose.recording import save_recording
+
+    frames = animate(standing(6.0), 30.0, view=CameraView.FRONT, seed=2)
+    rec = save_recording(tmp_path / "still.npz", frames, source="still", estimator="synthetic", fps=30.0)
+    assert main(["review", str(rec), "--exercise", "auto", "--json", str(tmp_path / "r.json"), "--no-history"]) == 2
+    assert "no exercise could be recognised" in capsys.readouterr().err
