@@ -21,7 +21,7 @@ from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, SideRule, g
 from spinesafe.classifiers.features import compute_features
 from spinesafe.errors import InputFileError, RecordingFormatError
 from spinesafe.feedback.report import SessionResult
-from spinesafe.pose.recording import Recording, load_recording, save_recording
+from spinesafe.pose.recording import Recording, load_recording, record_video, save_recording
 from spinesafe.session import analyse_poses
 
 MATCH_SLACK_S = 0.5
@@ -144,23 +144,15 @@ def landmarks_for(clip_path: Path, cache_dir: Path, progress: Callable[[int, int
             return load_recording(cached)
         except RecordingFormatError:
             cached.unlink()
-    from spinesafe.pose.estimators import create_estimator
-    from spinesafe.pose.sources import VideoFileSource
-
-    source = VideoFileSource(clip_path)
-    estimator = create_estimator()
-    poses = []
-    try:
-        for done, frame in enumerate(source, start=1):
-            poses.append(estimator.estimate(frame))
-            if progress:
-                progress(done, source.expected_frames)
-    finally:
-        source.close()
-        estimator.close()
+    recording = record_video(clip_path, progress=progress)
     cache_dir.mkdir(parents=True, exist_ok=True)
     save_recording(
-        cached, poses, source=source.name, estimator=estimator.name, fps=source.fps, truncated=source.truncated
+        cached,
+        recording.frames,
+        source=recording.source,
+        estimator=recording.estimator,
+        fps=recording.fps,
+        truncated=recording.truncated,
     )
     return load_recording(cached)
 

@@ -329,21 +329,11 @@ def _recognise_input(
 
         poses = list(load_recording(path))
     else:
-        from spinesafe.pose.estimators import create_estimator
-        from spinesafe.pose.sources import VideoFileSource
+        from spinesafe.pose.recording import record_video
 
-        source = VideoFileSource(path)
-        first = estimator if estimator is not None else create_estimator(model)
-        poses = []
-        try:
-            for done, frame in enumerate(source, start=1):
-                poses.append(first.estimate(frame))
-                if progress is not None:
-                    progress(done, source.expected_frames)
-        finally:
-            source.close()
-            first.close()
-        second = _StoredPoses(poses, first.name)
+        recording = record_video(path, model=model, estimator=estimator, progress=progress)
+        poses = list(recording)
+        second = _StoredPoses(poses, recording.estimator)
     recognition = recognise_clip(RecogniserModel.load(), poses)
     if recognition.label not in EXERCISES:
         raise RecognitionError(

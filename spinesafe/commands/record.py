@@ -9,28 +9,24 @@ from spinesafe.commands.arguments import ProgressBar
 
 
 def run(args: argparse.Namespace) -> int:
-    from spinesafe.pose.estimators import create_estimator
-    from spinesafe.pose.recording import save_recording
-    from spinesafe.pose.sources import VideoFileSource
+    from spinesafe.pose.recording import record_video, save_recording
 
-    source = VideoFileSource(args.input)
-    estimator = create_estimator(args.model)
-    bar = ProgressBar(f"recording {source.name}", enabled=None if not args.quiet else False)
-    poses = []
+    bar = ProgressBar(f"recording {Path(args.input).name}", enabled=None if not args.quiet else False)
     try:
-        for done, frame in enumerate(source, start=1):
-            poses.append(estimator.estimate(frame))
-            bar(done, source.expected_frames)
+        recording = record_video(args.input, model=args.model, progress=bar)
     finally:
         bar.close()
-        source.close()
-        estimator.close()
     path = save_recording(
-        args.output, poses, source=source.name, estimator=estimator.name, fps=source.fps, truncated=source.truncated
+        args.output,
+        recording.frames,
+        source=recording.source,
+        estimator=recording.estimator,
+        fps=recording.fps,
+        truncated=recording.truncated,
     )
-    seen = sum(p.present for p in poses)
-    print(f"{source.name}: {len(poses)} frames, person in {seen}; landmarks saved to {path}")
-    if source.truncated:
+    seen = sum(p.present for p in recording)
+    print(f"{recording.source}: {len(recording)} frames, person in {seen}; landmarks saved to {path}")
+    if recording.truncated:
         print("  warning: the video ended early (truncated or damaged); the readable part was recorded")
     return 0
 

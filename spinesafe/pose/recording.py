@@ -7,15 +7,19 @@ The file is plain numpy arrays (no pickle), so loading an untrusted file is safe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from spinesafe.errors import InputFileError, OutputError, RecordingFormatError
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import NUM_LANDMARKS
+
+if TYPE_CHECKING:
+    from spinesafe.pose.estimators import PoseEstimator
 
 FORMAT = "spinesafe.landmarks/1"
 
@@ -120,3 +124,42 @@ def load_recording(path: str | Path) -> Recording:
         raise
     except (KeyError, ValueError, OSError, IndexError) as exc:
         raise RecordingFormatError(f"{path}: not a spinesafe landmark recording ({exc})") from exc
+
+
+def record_video(
+    path: str | Path,
+    *,
+    model: str | Path | None = None,
+    estimator: PoseEstimator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Recording:
+    """Run pose estimation over every frame of a video file and keep the poses in memory.
+
+    ``estimator`` replaces the model made from ``model`` (the bundled one by default); either
+    is closed at the end. ``progress(done, expected_frames)`` is called after each frame.
+    """
+    from spinesafe.pose.estimators import create_estimator
+    from spinesafe.pose.sources import VideoFileSource
+
+    source = VideoFileSource(path)
+    try:
+        pose_estimator = estimator if estimator is not None else create_estimator(model)
+    except BaseException:
+        source.close()
+        raise
+    poses = []
+    try:
+        for done, frame in enumerate(source, start=1):
+            poses.append(pose_estimator.estimate(frame))
+            if progress is not None:
+                progress(done, source.expected_frames)
+    finally:
+        source.close()
+        pose_estimator.close()
+    return Recording(
+        frames=tuple(poses),
+        source=source.name,
+        estimator=pose_estimator.name,
+        fps=source.fps,
+        truncated=source.truncated,
+    )
