@@ -1,14 +1,15 @@
 """Spinal-flexion monitor: flags forward rounding of the back, not a hip hinge.
 
-BlazePose has no spine landmarks, so rounding is inferred from proxies (DESIGN.md, safety
-rules), each compared with the person's own neutral:
+BlazePose has no spine landmarks, so rounding is inferred from a proxy (DESIGN.md, safety
+rules) compared with the person's own neutral:
 
 - **neck curl**: the ear drops ahead of the hip->shoulder line when the upper back rounds
   (shoulders roll forward, head goes down). A hip hinge with a neutral spine tilts the whole
   trunk-neck line together and leaves this angle unchanged, which is what separates the two.
-- **torso shortening**: the shoulder-to-hip distance in world metres shrinks when the spine
-  curls (the chord of a bent arc is shorter than the arc). Noisy in MediaPipe's depth, so it
-  only adds to the neck-curl evidence, it never flags on its own.
+- **torso shortening** (recorded with the neutral, not used to judge): the shoulder-to-hip
+  distance in world metres should shrink when the spine curls, but measured on the corpus
+  MediaPipe shrinks it as much in a straight-back deadlift (0.48 -> 0.41 m) as in a rounded one,
+  so it cannot separate them.
 
 Neutral comes from a calibration ("stand tall for three seconds"); without one, the monitor
 learns it from the first upright, steady frames and the report says calibration was not done.
