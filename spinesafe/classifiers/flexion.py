@@ -6,6 +6,12 @@ rules) compared with the person's own neutral:
 - **neck curl**: the ear drops ahead of the hip->shoulder line when the upper back rounds
   (shoulders roll forward, head goes down). A hip hinge with a neutral spine tilts the whole
   trunk-neck line together and leaves this angle unchanged, which is what separates the two.
+- **hip fold with straight knees**: with the knees (nearly) straight the hamstrings stop hip
+  flexion at about 90 deg (a straight-leg raise reaches 80-90 deg in healthy adults and less
+  with age: Youdas et al. 2005; Magee, Orthopedic Physical Assessment), so the trunk cannot
+  come closer than ~90 deg to the thigh by the hips alone. Any further closing of the
+  trunk-thigh angle is the spine rounding - a standing toe touch or a long-sitting reach for
+  the toes. It needs no head landmarks, so it also works with the head below the hips.
 - **torso shortening** (recorded with the neutral, not used to judge): the shoulder-to-hip
   distance in world metres should shrink when the spine curls, but measured on the corpus
   MediaPipe shrinks it as much in a straight-back deadlift (0.48 -> 0.41 m) as in a rounded one,
@@ -46,6 +52,12 @@ MAX_JUDGED_INCLINATION_DEG = 100.0
 # not the loaded or end-range flexion the guidelines warn about; measured on the corpus it was
 # the main source of false alarms (standing at a rack looking at the bar).
 MIN_JUDGED_INCLINATION_DEG = 15.0
+# Hip-fold proxy (see the module docstring): the trunk-thigh angle the hips alone can reach with
+# straight knees, and the knee angle counted as "nearly straight" (MediaPipe reads a straight
+# knee as 145-180 deg in a deep fold; at 40 deg of knee flexion the hamstrings still limit the
+# hip). The excess closing beyond the limit is taken as spinal flexion in degrees.
+HAMSTRING_LIMIT_TRUNK_THIGH_DEG = 90.0
+STRAIGHT_KNEE_MIN_DEG = 140.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,7 @@ class FlexionMonitor:
         self.config = config or FlexionConfig()
         self._given_neutral = neutral
         self._curl = MedianFilter(0.2)
+        self._fold = MedianFilter(0.2)
         self.reset()
 
     def reset(self) -> None:
@@ -104,6 +117,8 @@ class FlexionMonitor:
         self._learning: list[tuple[float, float, float]] = []
         self._learnt = self._given_neutral is not None
         self._curl.reset()
+        self._fold.reset()
+        self._proxies: set[str] = set()
         self.state = FlexionState.NEUTRAL
         self.flexion_deg = 0.0
         self._start_s = 0.0
@@ -136,23 +151,32 @@ class FlexionMonitor:
                 )
             return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
         self._learn(features)
-        if not MIN_JUDGED_INCLINATION_DEG <= features.trunk_inclination_deg <= MAX_JUDGED_INCLINATION_DEG:
-            self.flexion_deg = math.nan
-            return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
-        curl = self._curl.update(t, features.neck_curl_deg)
-        flexion = curl - self.neutral.neck_curl_deg if math.isfinite(curl) else math.nan
+        # The neck curl says something only with the trunk between upright and horizontal; the
+        # hip fold holds at any inclination (a toe touch puts the head below the hips).
+        judged = MIN_JUDGED_INCLINATION_DEG <= features.trunk_inclination_deg <= MAX_JUDGED_INCLINATION_DEG
+        curl = self._curl.update(t, features.neck_curl_deg) if judged else math.nan
+        by_curl = curl - self.neutral.neck_curl_deg if math.isfinite(curl) else math.nan
+        by_fold = self._fold.update(t, hip_fold_flexion_deg(features))
+        flexion = max((v for v in (by_curl, by_fold) if math.isfinite(v)), default=math.nan)
         self.flexion_deg = flexion
         if not math.isfinite(flexion):
-            return events
+            if judged:  # a landmark missing for a frame: keep the state
+                return events
+            return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
+        crossing = tuple(
+            name for name, v in (("neck_curl", by_curl), ("hip_fold", by_fold)) if v >= self.config.caution_deg
+        )
         cfg = self.config
         if self.state is FlexionState.NEUTRAL:
             if flexion >= cfg.caution_deg:
                 self.state = FlexionState.PENDING
                 self._start_s, self._peak_deg, self._peak_s = t, flexion, t
                 self._view = view
+                self._proxies = set(crossing)
         else:
             if flexion > self._peak_deg:
                 self._peak_deg, self._peak_s = flexion, t
+            self._proxies.update(crossing)
             if flexion < cfg.caution_deg - cfg.hysteresis_deg:
                 return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
             if self.state is FlexionState.PENDING and t - self._start_s >= cfg.min_duration_s:
@@ -190,7 +214,7 @@ class FlexionMonitor:
                 peak_s=self._peak_s,
                 severity=self._severity(self._peak_deg),
                 view=self._view.value,
-                proxies=("neck_curl",),
+                proxies=tuple(sorted(self._proxies)),
             )
         )
         self.state = FlexionState.NEUTRAL
@@ -219,3 +243,14 @@ class FlexionMonitor:
                     calibrated=False,
                 )
                 self._learnt = True
+
+
+def hip_fold_flexion_deg(features: FrameFeatures) -> float:
+    """Spinal flexion implied by the trunk closing on a straight-kneed thigh beyond what the
+    hamstrings allow the hips; 0 within the limit, NaN when no side has a straight knee seen."""
+    excess = [
+        HAMSTRING_LIMIT_TRUNK_THIGH_DEG - features.angle(f"hip_{side}")
+        for side in ("left", "right")
+        if features.angle(f"knee_{side}") >= STRAIGHT_KNEE_MIN_DEG and math.isfinite(features.angle(f"hip_{side}"))
+    ]
+    return max(0.0, *excess) if excess else math.nan

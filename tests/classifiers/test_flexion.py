@@ -9,19 +9,30 @@ import pytest
 
 from spinesafe.classifiers.events import FlexionEnded, FlexionStarted, Severity, ViewUnsuitable
 from spinesafe.classifiers.features import FrameFeatures, View
-from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, Neutral
+from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, Neutral, hip_fold_flexion_deg
 from spinesafe.pose.landmarks import Side
 
 FPS = 30.0
 NEUTRAL = Neutral(neck_curl_deg=15.0, torso_length_m=0.5, calibrated=True)
 
 
-def features(t: float, curl: float, view: View = View.SIDE, inclination: float = 40.0) -> FrameFeatures:
-    """Features of a person bending forward 40 deg (the monitor judges 15-100 deg of trunk tilt)."""
-    present = not math.isnan(curl)
+def features(
+    t: float,
+    curl: float,
+    view: View = View.SIDE,
+    inclination: float = 40.0,
+    hip: float = math.nan,
+    knee: float = math.nan,
+) -> FrameFeatures:
+    """Features of a person bending forward 40 deg (the monitor judges 15-100 deg of trunk tilt).
+
+    ``hip`` (trunk-thigh) and ``knee`` angles are given for the near (left) leg only.
+    """
+    present = not math.isnan(curl) or not math.isnan(hip)
     return FrameFeatures(
         t_s=t, present=present, view=view if present else View.UNKNOWN, near_side=Side.LEFT, facing_x=1.0,
-        angles={}, trunk_inclination_deg=inclination, trunk_lean_deg=inclination, neck_curl_deg=curl,
+        angles={"hip_left": hip, "knee_left": knee}, trunk_inclination_deg=inclination,
+        trunk_lean_deg=inclination, neck_curl_deg=curl,
         torso_length_m=0.5, body_height_px=500.0, visibility=0.9,
     )  # fmt: skip
 
@@ -147,3 +158,44 @@ def test_bridge_with_hips_above_shoulders_is_not_judged(monitor: FlexionMonitor)
 def test_invalid_config_is_rejected() -> None:
     with pytest.raises(ValueError, match="caution_deg"):
         FlexionConfig(caution_deg=40.0, stop_deg=30.0)
+
+
+# --- hip fold with straight knees (hamstrings stop the hips near 90 deg trunk-thigh) ---------
+
+
+def fold(monitor: FlexionMonitor, seconds: float, *, inclination: float, hip: float, knee: float, curl: float) -> list:
+    events: list[object] = []
+    for i in range(round(seconds * FPS)):
+        events += monitor.update(features(i / FPS, curl, inclination=inclination, hip=hip, knee=knee))
+    return events + monitor.finish()
+
+
+def test_hip_fold_is_the_closing_beyond_the_hamstring_limit() -> None:
+    assert hip_fold_flexion_deg(features(0.0, 15.0, hip=50.0, knee=165.0)) == pytest.approx(40.0)
+    assert hip_fold_flexion_deg(features(0.0, 15.0, hip=95.0, knee=170.0)) == 0.0  # a straight-legged hinge
+    assert math.isnan(hip_fold_flexion_deg(features(0.0, 15.0, hip=50.0, knee=90.0)))  # bent knees: no limit
+    assert math.isnan(hip_fold_flexion_deg(features(0.0, 15.0)))  # legs not seen
+
+
+def test_toe_touch_with_head_below_hips_is_flexion(monitor: FlexionMonitor) -> None:
+    # Trunk 150 deg from vertical: the neck curl is not judged there, the straight-kneed fold is.
+    events = fold(monitor, 2.0, inclination=150.0, hip=50.0, knee=160.0, curl=math.nan)
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+    ended = events[-1]
+    assert isinstance(ended, FlexionEnded)
+    assert ended.severity is Severity.STOP and ended.peak_deg == pytest.approx(40.0)
+    assert ended.proxies == ("hip_fold",)
+
+
+def test_long_sitting_reach_for_the_toes_is_flexion(monitor: FlexionMonitor) -> None:
+    events = fold(monitor, 2.0, inclination=35.0, hip=62.0, knee=175.0, curl=15.0)  # neck neutral
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+
+
+@pytest.mark.parametrize(
+    ("hip", "knee"),
+    [(95.0, 170.0), (75.0, 170.0), (50.0, 90.0)],
+    ids=["straight-legged-hinge-to-horizontal", "hinge-within-caution", "deep-squat-bent-knees"],
+)
+def test_hip_folds_the_hips_can_make_are_not_flexion(monitor: FlexionMonitor, hip: float, knee: float) -> None:
+    assert fold(monitor, 2.0, inclination=60.0, hip=hip, knee=knee, curl=15.0) == []
