@@ -181,8 +181,10 @@ _SPECS = (
         guideline=f"{_TTF}: chest and arms.",
     ),
     ExerciseSpec(
-        id="push_up", name="Push-up", kind=Kind.COUNTED, signal="elbow",
-        # As the wall push-up, on an incline or the floor.
+        id="push_up", name="Push-up", kind=Kind.COUNTED, signal="push_elbow",
+        # As the wall push-up, on an incline or the floor. The signal is the elbow angle, or in a
+        # side view the angle implied by the shoulder-wrist distance when that is more bent
+        # (features._chord_elbow_deg: a bar or rack often hides the elbow).
         rest=145.0, turn=115.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
         how_to="Hands under the shoulders, body in one straight line, lower the chest, push up.",
         guideline=f"{_TTF}: chest and arms; keep the back straight.",

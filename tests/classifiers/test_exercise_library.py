@@ -14,6 +14,7 @@ xfail whose reason gives the measured signal against the spec (see KNOWN_FAILURE
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from spinesafe.classifiers.events import (
 from spinesafe.classifiers.exercises import EXERCISES, CountAt, ExerciseSpec, Kind, SideRule
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.landmarks import Side
+from spinesafe.pose.landmarks import Joint, Side, sided
 from spinesafe.pose.synthetic import (
     MOTIONS,
     SIDED_MOTIONS,
@@ -388,3 +389,43 @@ def test_a_front_view_cannot_judge_flexion(name: str) -> None:
     unsuitable = [e for e in events if isinstance(e, ViewUnsuitable)]
     assert [(e.view, e.judgement) for e in unsuitable] == [("front", "spinal flexion")]
     assert [e for e in events if isinstance(e, (FlexionStarted, FlexionEnded))] == []
+
+
+# --- push-ups with the elbow hidden behind a bar --------------------------------------------------
+
+
+def _elbows_read_straight(frame: PoseFrame) -> PoseFrame:
+    """The frame as MediaPipe gives it when a bar hides the elbows: the 3-D elbows sit on the
+    shoulder-wrist line (arms read straight), while the image shoulders and wrists stay right."""
+    world = frame.world.copy() if frame.world is not None else None
+    if world is not None:
+        for side in Side:
+            s, e, w = (sided(j, side) for j in (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST))
+            world[e] = (world[s] + world[w]) / 2
+    return dataclasses.replace(frame, world=world)
+
+
+def test_push_ups_are_counted_from_the_shoulder_wrist_distance_when_the_elbow_is_lost() -> None:
+    frames = [_elbows_read_straight(f) for f in animate(MOTIONS["push_up"](N_REPS), FPS, view=camera(View.SIDE))]
+    assert all(compute_features(f).angle("elbow") > 170 for f in frames[::10])  # the 3-D elbow never bends
+    assert reps_of(analyse(EXERCISES["push_up"], frames)) == full(N_REPS)
+    # The chord estimate is for side views only: obliquely the arm and trunk foreshorten
+    # differently. There the lost elbow costs the reps, as it always did.
+    oblique = [_elbows_read_straight(f) for f in animate(MOTIONS["push_up"](2), FPS, view=camera(View.OBLIQUE))]
+    assert reps_of(analyse(EXERCISES["push_up"], oblique)) == []
+
+
+@pytest.mark.parametrize(("elbow_deg", "tolerance_deg"), [(180.0, 25.0), (140.0, 12.0), (95.0, 8.0)])
+def test_chord_elbow_angle_follows_the_true_elbow_in_a_side_view(elbow_deg: float, tolerance_deg: float) -> None:
+    pose = BodyPose.symmetric(trunk_lean_deg=60.0, elbow_flexion_deg=180.0 - elbow_deg, shoulder_flexion_deg=60.0)
+    frame = animate([(0.0, pose)], FPS, view=camera(View.SIDE))[0]
+    features = compute_features(frame)
+    near = features.near_side.value
+    assert features.angle(f"elbow_{near}") == pytest.approx(elbow_deg, abs=3.0)
+    # push_elbow is the more bent of the 3-D angle and the chord estimate. The estimate assumes
+    # adult proportions, and near straight arcsin is steep (1% off in length is ~15 deg), but a
+    # straight arm still reads above the push-up's rest threshold.
+    push_elbow = features.angle(f"push_elbow_{near}")
+    assert push_elbow == pytest.approx(elbow_deg, abs=tolerance_deg)
+    if elbow_deg == 180.0:
+        assert push_elbow > EXERCISES["push_up"].rest
