@@ -21,6 +21,12 @@ SMOOTHING_WINDOW_S = 0.2
 REST_REFERENCE_WINDOW_S = 30.0
 REST_BAND = 1.25  # within this many min_ranges of the own rest position counts as rest
 MAX_REST_RELAXATION = 2.5  # the adapted rest threshold moves at most this many min_ranges
+# A rep cut by the end of the source counts only if its turning point is in it: the angle came
+# back from its extreme by more than landmark jitter (~2-3 deg), stopped moving towards it for a
+# moment (a pause at the bottom of a squat), or reached the depth of the person's own earlier
+# reps (within min_range). Still on the way down, short of that depth, is not a rep yet.
+SETTLE_DEG = 5.0
+SETTLE_S = 0.3
 
 
 class Phase(enum.Enum):
@@ -65,6 +71,10 @@ class RepCounter:
         self._rest_x = math.inf  # lowest mapped value at rest (where the rep started from)
         self._extreme_x = -math.inf
         self._extreme_s = 0.0
+        self._settle_x = -math.inf  # where the angle last stopped advancing towards the turn
+        self._settle_s = 0.0
+        self._own_turn_x = math.inf  # the shallowest turn of the reps counted so far
+        self._last_x = math.nan
         self._peak_flexion = 0.0
         self._announced = False
         self._last_t = 0.0
@@ -82,6 +92,7 @@ class RepCounter:
         value = self._filter.update(t, raw)
         self.value_deg = value
         x = self._sign * value
+        self._last_x = x
         rest_x, turn_x = self._thresholds(t, x)
         if math.isfinite(trunk_flexion_deg):
             self._peak_flexion = max(self._peak_flexion, trunk_flexion_deg)
@@ -105,6 +116,7 @@ class RepCounter:
                     self._begin(start_s, truncated=True)
                     self.phase = Phase.TURN
                     self._extreme_x, self._extreme_s = extreme, turn_s
+                    self._settle_x, self._settle_s = extreme, turn_s
                     if self.spec.count_at is CountAt.TURN:
                         self._count_turn(turn_s, events)
                 elif moved_to_rest or x <= rest_x:
@@ -144,7 +156,12 @@ class RepCounter:
     def finish(self) -> list[Event]:
         """End of the source: a rep whose turning point was reached counts (cut by the end)."""
         events: list[Event] = []
-        if self.phase is Phase.TURN and self.spec.count_at is CountAt.RETURN:
+        turned = (
+            self._extreme_x - self._last_x >= SETTLE_DEG
+            or self._last_t - self._settle_s >= SETTLE_S
+            or self._extreme_x >= self._own_turn_x - self.spec.min_range
+        )
+        if self.phase is Phase.TURN and self.spec.count_at is CountAt.RETURN and turned:
             self._count_turn(self._last_t, events, truncated=True)
         self._to_unknown()
         return events
@@ -193,7 +210,7 @@ class RepCounter:
     def _begin(self, t: float, truncated: bool) -> None:
         self._start_s = t
         self._start_truncated = truncated
-        self._extreme_x = -math.inf
+        self._extreme_x = self._settle_x = -math.inf
         self._peak_flexion = 0.0
         self._announced = False
         if truncated:
@@ -212,6 +229,8 @@ class RepCounter:
     def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
         """A completed turn; every ``spec.turns_per_rep``-th one completes a rep."""
         self._turns += 1
+        own = self._own_turn_x
+        self._own_turn_x = self._extreme_x if math.isinf(own) else min(own, self._extreme_x)
         if self._turns % self.spec.turns_per_rep == 0:
             self.count += 1
             events.append(self._rep(t, complete=True, truncated=truncated))
@@ -220,6 +239,8 @@ class RepCounter:
 
     def _track(self, x: float, t: float) -> None:
         if x > self._extreme_x:
+            if x - self._settle_x > SETTLE_DEG:
+                self._settle_x, self._settle_s = x, t
             self._extreme_x = x
             self._extreme_s = t
 

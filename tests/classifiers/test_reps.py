@@ -132,6 +132,22 @@ def test_source_starting_at_the_bottom_counts_truncated_rep(squat: RepCounter) -
     assert [(e.number, e.truncated) for e in events] == [(1, True), (2, False)]
 
 
+def test_source_ending_on_the_way_down_does_not_count_the_unfinished_rep(squat: RepCounter) -> None:
+    # Two squats to 100 deg, then the clip ends while the third is at 130 and still going down:
+    # past the turn threshold (140) but short of this person's depth, so no turning point yet.
+    tail = path((0, 175), (0.5, 175), (1.5, 130))
+    events = run(squat, np.concatenate([reps_of(2), tail]))
+    assert [(e.number, e.truncated) for e in events] == [(1, False), (2, False)]
+
+
+def test_source_ending_at_the_persons_own_depth_counts_the_rep(squat: RepCounter) -> None:
+    # Still moving at the last frame, but already as deep as the earlier reps: the turning point
+    # is reached as the clip ends (the corpus' lateral raise that ends at the top).
+    tail = path((0, 175), (0.5, 175), (1.5, 104))
+    events = run(squat, np.concatenate([reps_of(2), tail]))
+    assert [(e.number, e.truncated) for e in events] == [(1, False), (2, False), (3, True)]
+
+
 def test_source_ending_at_the_bottom_counts_truncated_rep(squat: RepCounter) -> None:
     events = run(squat, path((0, 175), (1, 175), (2.5, 100), (3, 100)))
     assert [(e.number, e.truncated) for e in events] == [(1, True)]
