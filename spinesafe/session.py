@@ -21,7 +21,8 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,12 +35,12 @@ from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, get_exercis
 from spinesafe.classifiers.flexion import FlexionConfig
 from spinesafe.errors import InputFileError, OutputError, RecognitionError, SpinesafeError
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
-from spinesafe.feedback.report import SessionResult, build_report, reps_csv, write_json, write_text
+from spinesafe.feedback.report import SegmentResult, SessionResult, build_report, reps_csv, write_json, write_text
 from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore
 from spinesafe.pose.frame import PoseFrame
 
 if TYPE_CHECKING:
-    from spinesafe.classifiers.recogniser import ClipRecognition
+    from spinesafe.classifiers.segments import Segment
     from spinesafe.feedback.audio import SpeechEngine
     from spinesafe.feedback.video import AnnotatedVideo, VideoSettings
     from spinesafe.pose.estimators import PoseEstimator
@@ -75,15 +76,33 @@ class SessionRecorder:
     committed at least once a second from :meth:`step`. The owner of the log starts and finishes
     the session (``store.begin(session_info(result))`` ... ``log.finish()``), so a live programme
     can record several sets, one recorder each, into one session.
+
+    With ``segments`` (``--exercise auto``; ``analyser`` is for the first one) the recorder starts a
+    fresh analyser with the next segment's exercise when a pose reaches its ``analysed_from_s``:
+    counters start again, the neutral posture learnt so far is kept, and each segment is one set
+    in the store. ``result.segments`` gets each segment's events.
     """
 
-    def __init__(self, result: SessionResult, analyser: ExerciseAnalyser, store: SessionLog | None = None) -> None:
+    def __init__(
+        self,
+        result: SessionResult,
+        analyser: ExerciseAnalyser,
+        store: SessionLog | None = None,
+        segments: Sequence[Segment] = (),
+    ) -> None:
         self.result = result
         self.analyser = analyser
         self.policy = CuePolicy()
         self.log = store
         self.cues: list[Cue] = []
         result.cues = self.cues
+        if segments and segments[0].exercise != analyser.spec.id:
+            raise ValueError(
+                f"segments: the analyser is for {analyser.spec.id}, the first segment is {segments[0].exercise}"
+            )
+        result.segments = [SegmentResult(s, get_exercise(s.exercise)) for s in segments]
+        self._segment = 0
+        self._views: Counter[str] = Counter()  # frames per view of the segments before this one
         if store is not None:
             store.start_set(analyser.spec.id, t_s=result.duration_s)
         self._add_cues(self.policy.start(0.0))
@@ -91,10 +110,14 @@ class SessionRecorder:
     def step(self, pose: PoseFrame) -> list[Cue]:
         """Feed one pose; returns the cues it produced."""
         result = self.result
+        segments = result.segments
+        cues: list[Cue] = []
+        if self._segment + 1 < len(segments) and pose.t_s >= segments[self._segment + 1].segment.analysed_from_s:
+            cues += self._next_segment(pose.t_s)
         result.frames += 1
         result.frames_with_person += int(pose.present)
         result.duration_s = max(result.duration_s, pose.t_s)
-        cues = self._take(self.analyser.update(pose))
+        cues += self._take(self.analyser.update(pose))
         if self.analyser.state is not None:
             result.series.append(self.analyser.state)
         if self.log is not None:
@@ -102,10 +125,34 @@ class SessionRecorder:
             self.log.tick()
         return cues
 
+    def _next_segment(self, t_s: float) -> list[Cue]:
+        """Close the current segment's analysis and start the next one's at ``t_s``."""
+        cues = self._take(self.analyser.finish())
+        result = self.result
+        views = self.analyser.view_counts
+        result.segments[self._segment].view_counts = views
+        self._views.update(views)
+        neutral = self.analyser.flexion.neutral
+        result.neutral = neutral
+        if self.log is not None:
+            self.log.end_set(t_s=t_s, calibration=_calibration(result), views=views)
+        self._segment += 1
+        spec = result.segments[self._segment].spec
+        # A neutral learnt (or calibrated) in the last segment is the same person's: keep it.
+        learnt = neutral.calibrated or math.isfinite(neutral.torso_length_m)
+        self.analyser = ExerciseAnalyser(spec, neutral=neutral if learnt else None)
+        self.policy.begin_set(None, first_number=1)
+        if self.log is not None:
+            self.log.start_set(spec.id, t_s=t_s)
+        return cues
+
     def finish(self) -> list[Cue]:
         cues = self._take(self.analyser.finish())
         result = self.result
         result.view_counts = self.analyser.view_counts
+        if result.segments:
+            result.segments[self._segment].view_counts = self.analyser.view_counts
+            result.view_counts = dict(self._views + Counter(self.analyser.view_counts))
         result.neutral = self.analyser.flexion.neutral
         if result.frames_with_person == 0:
             result.notes.append("No person was found in the video: nothing could be counted.")
@@ -118,23 +165,32 @@ class SessionRecorder:
 
     def _take(self, events: list[Event]) -> list[Cue]:
         log_ = self.log
+        segment = self.result.segments[self._segment] if self.result.segments else None
         for event in events:
             if isinstance(event, RepCompleted):
                 self.result.reps.append(event)
+                if segment is not None:
+                    segment.reps.append(event)
                 if log_ is not None:
                     log_.rep(event)
             elif isinstance(event, FlexionEnded):
                 self.result.flexion_events.append(event)
+                if segment is not None:
+                    segment.flexion_events.append(event)
                 if log_ is not None:
                     log_.flexion(event)
             elif isinstance(event, ViewUnsuitable):
                 self.result.view_warnings.append(event)
             elif isinstance(event, HoldCompleted):
                 self.result.holds.append(event)
+                if segment is not None:
+                    segment.holds.append(event)
                 if log_ is not None:
                     log_.hold(event)
             elif isinstance(event, TwistEnded):
                 self.result.twist_events.append(event)
+                if segment is not None:
+                    segment.twist_events.append(event)
                 if log_ is not None:
                     log_.twist(event)
         cues = self.policy.update(events)
@@ -315,12 +371,14 @@ class _StoredPoses:
 
 def _recognise_input(
     path: Path, model: str | Path | None, estimator: PoseEstimator | None, progress: Progress | None
-) -> tuple[str, ClipRecognition, PoseEstimator | None]:
-    """First pass of ``--exercise auto``: the recording's (or video's) poses -> the exercise.
+) -> tuple[list[Segment], PoseEstimator | None]:
+    """First pass of ``--exercise auto``: the recording's (or video's) poses -> its segments, each
+    with its exercise (:func:`~spinesafe.classifiers.segments.segment_recording`).
 
     For a video the poses are kept and handed to the second pass, so MediaPipe runs once.
     """
-    from spinesafe.classifiers.recogniser import RecogniserModel, recognise_clip
+    from spinesafe.classifiers.recogniser import RecogniserModel
+    from spinesafe.classifiers.segments import segment_recording
 
     poses: list[PoseFrame]
     second: PoseEstimator | None = estimator
@@ -334,13 +392,39 @@ def _recognise_input(
         recording = record_video(path, model=model, estimator=estimator, progress=progress)
         poses = list(recording)
         second = _StoredPoses(poses, recording.estimator)
-    recognition = recognise_clip(RecogniserModel.load(), poses)
-    if recognition.label not in EXERCISES:
+    segments = segment_recording(RecogniserModel.load(), poses)
+    if not segments or any(s.exercise not in EXERCISES for s in segments):
         raise RecognitionError(
             f"{path}: no exercise could be recognised (the person seems to stand still or is not seen); "
             "give --exercise ID"
         )
-    return recognition.label, recognition, second
+    return segments, second
+
+
+def _recognition_notes(result: SessionResult) -> list[str]:
+    """Plain words on what ``--exercise auto`` found: not sure, or several exercises."""
+    segments = result.segments
+    spec = result.spec
+    notes: list[str] = []
+    if len(segments) == 1:
+        if not result.exercise_sure:
+            notes.append(
+                f"Not sure which exercise this is: the best guess, {spec.name}, has confidence "
+                f"{result.exercise_confidence or 0.0:.2f}. Give --exercise to be certain."
+            )
+        return notes
+    parts = [f"{s.segment.start_s:.1f}-{s.segment.end_s:.1f} s {s.name} ({s.rep_count} reps)" for s in segments]
+    notes.append(
+        f"This video has {len(segments)} segments: {'; '.join(parts)}. The exercise and reps at the top of the "
+        f"report are those of {spec.name}, the exercise with the most time; each segment has its own count."
+    )
+    for s in segments:
+        if not s.segment.sure:
+            notes.append(
+                f"Not sure which exercise {s.segment.start_s:.1f}-{s.segment.end_s:.1f} s is: the best guess, "
+                f"{s.spec.name}, has confidence {s.segment.confidence:.2f}; its reps are counted as {s.spec.name}."
+            )
+    return notes
 
 
 def _prepare_out_dir(out_dir: Path) -> None:
@@ -480,9 +564,12 @@ def run_review(
     from spinesafe.feedback.overlay import draw_overlay
     from spinesafe.feedback.video import AnnotatedVideo
 
-    recognition = None
+    segments: list[Segment] = []
     if exercise == AUTO:
-        exercise, recognition, estimator = _recognise_input(Path(input_path), model, estimator, progress)
+        from spinesafe.classifiers.segments import main_exercise
+
+        segments, estimator = _recognise_input(Path(input_path), model, estimator, progress)
+        exercise = main_exercise(segments)
     spec = get_exercise(exercise)
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
@@ -495,13 +582,13 @@ def run_review(
     opened = _open_input(Path(input_path), spec, model, estimator)
     result = opened.result
     result.patient = patient or default_patient()
-    if recognition is not None:
-        result.exercise_confidence, result.exercise_sure = recognition.confidence, recognition.sure
-        if not recognition.sure:
-            result.notes.append(
-                f"Not sure which exercise this is: the best guess, {spec.name}, has confidence "
-                f"{recognition.confidence:.2f}. Give --exercise to be certain."
-            )
+    if segments:
+        main = [s for s in segments if s.exercise == exercise]
+        seconds = sum(s.duration_s for s in main)
+        result.exercise_confidence = (
+            main[0].confidence if len(main) == 1 else sum(s.confidence * s.duration_s for s in main) / seconds
+        )
+        result.exercise_sure = all(s.sure for s in main)
     try:
         session_log = store.begin(session_info(result)) if store is not None else None
     except BaseException:
@@ -520,9 +607,11 @@ def run_review(
 
     status = "failed"
     try:
-        _analyse_frames(
-            opened, SessionRecorder(result, ExerciseAnalyser(spec), store=session_log), video, warmer, progress
-        )
+        first = get_exercise(segments[0].exercise) if segments else spec
+        recorder = SessionRecorder(result, ExerciseAnalyser(first), store=session_log, segments=segments)
+        _analyse_frames(opened, recorder, video, warmer, progress)
+        if segments:
+            result.notes[:0] = _recognition_notes(result)
         if video is not None:
             result.key_frames = video.close()
         status = "complete"
@@ -585,7 +674,6 @@ def _analyse_frames(
     from spinesafe.feedback.overlay import OverlayText, blank_canvas
 
     result = recorder.result
-    name = result.spec.name
     picker = _KeyFramePicker(video) if video is not None else None
     if warmer is not None:
         warmer.add(recorder.cues)
@@ -601,9 +689,8 @@ def _analyse_frames(
             if banner is not None and pose.t_s - banner.t_s > BANNER_S:
                 banner = None
             canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
-            video.submit(
-                canvas, pose, recorder.analyser.state, OverlayText(exercise=name, cue=banner.text if banner else "")
-            )
+            text = OverlayText(exercise=recorder.analyser.spec.name, cue=banner.text if banner else "")
+            video.submit(canvas, pose, recorder.analyser.state, text)
             picker.update(result, reps_before, flexions_before)
         if progress is not None:
             progress(done, opened.total)

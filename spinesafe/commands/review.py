@@ -68,6 +68,18 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     if result.exercise_confidence is not None:
         sure = "" if result.exercise_sure else " - not sure, give --exercise to be certain"
         print(f"  exercise recognised automatically (confidence {result.exercise_confidence:.2f}){sure}")
+    if len(result.segments) > 1:
+        n = len(result.segments)
+        print(f"  {n} segments (the reps below are for {result.spec.name}, the one with the most time):")
+        for s in result.segments:
+            seg = s.segment
+            name = s.spec.name if seg.sure else f"not sure (best guess {s.spec.name})"
+            partial_n = sum(1 for r in s.reps if not r.complete)
+            print(
+                f"    {seg.start_s:6.1f}-{seg.end_s:6.1f} s  {name}: {s.rep_count} reps"
+                + (f" (+{partial_n} partial)" if partial_n else "")
+                + f", {len(s.flexion_events)} flexion events  (confidence {seg.confidence:.2f})"
+            )
     if not report["person_detected"]:
         print("  no person was found in the video: 0 reps")
     partial = report["partial_rep_count"]

@@ -124,12 +124,15 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
     spec = result.spec
     stop = sum(1 for e in result.flexion_events if e.severity.value == "stop")
     flex_n = len(result.flexion_events)
+    segments = report.get("segments", [])
+    several = len(segments) > 1
+    title = " then ".join(s["exercise_name"] for s in segments) if several else spec.name
     parts: list[str] = [
-        f"<h1>{escape(spec.name)} — session report</h1>",
+        f"<h1>{escape(title)} — session report</h1>",
         f'<p class="sub">{escape(result.patient)} · {escape(_local(result.started_at))} · '
         f"{escape(result.mode)} of <strong>{escape(result.source)}</strong> · {result.duration_s:.1f} s</p>",
         '<div class="cards">',
-        _card(str(result.rep_count), "reps counted"),
+        _card(str(result.rep_count), f"reps counted ({escape(spec.name)})" if several else "reps counted"),
         _card(str(report["partial_rep_count"]), "partial reps (not counted)"),
         _card(str(flex_n), f"back-rounding events ({stop} stop)", warn=flex_n > 0),
         _card(f"{result.duration_s:.0f} s", "duration"),
@@ -143,6 +146,8 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
             '<p class="callout warn">The video ended early (truncated or damaged): only the readable part '
             "was analysed.</p>"
         )
+    if report.get("exercise_recognised"):
+        parts += _segments_section(report)
     parts.append("<h2>Notes for you</h2>")
     parts += [f'<p class="callout">{note}</p>' for note in patient_notes(flex_n, result.main_view)]
 
@@ -157,11 +162,14 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
 
     parts.append("<h2>Repetitions</h2>")
     rows, flagged = [], set()
-    for i, rep in enumerate(report["reps"]):
+    listed = [(s, rep) for s in segments for rep in s["reps"]] if several else [(None, r) for r in report["reps"]]
+    for i, (segment, rep) in enumerate(listed):
         if rep["flags"]:
             flagged.add(i)
+        lead = [escape(f"{segment['number']}: {segment['exercise_name']}")] if segment is not None else []
         rows.append(
             [
+                *lead,
                 escape(str(rep["number"]) if rep["complete"] else "partial"),
                 _num(rep["start_s"], "{:.1f}"),
                 _num(rep["duration_s"], "{:.1f}"),
@@ -171,11 +179,13 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
             ]
         )
     if rows:
+        headers = ["rep", "start (s)", "duration (s)", "range of motion (°)", "peak trunk flexion (°)", "flags"]
+        shift = 1 if several else 0
         parts.append(
             _table(
-                ["rep", "start (s)", "duration (s)", "range of motion (°)", "peak trunk flexion (°)", "flags"],
+                ["segment", *headers] if several else headers,
                 rows,
-                numeric={1, 2, 3, 4},
+                numeric={1 + shift, 2 + shift, 3 + shift, 4 + shift},
                 flagged=flagged,
             )
         )
@@ -273,6 +283,53 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         f"pose model {escape(result.estimator)}, report schema {escape(str(report['schema']))}.</p></footer>"
     )
     return _page(f"{spec.name} — {result.source}", "\n".join(parts))
+
+
+def _segments_section(report: dict[str, Any]) -> list[str]:
+    """Which exercise was done when (``--exercise auto``): a table of the segments."""
+    segments = report["segments"]
+    parts = ["<h2>Exercises in this video</h2>"]
+    if len(segments) > 1:
+        parts.append(
+            f'<p class="callout">The exercise was recognised automatically and the video has {len(segments)} '
+            f"segments, each counted on its own. The numbers at the top are for {escape(report['exercise_name'])}, "
+            "the exercise with the most time.</p>"
+        )
+    else:
+        parts.append('<p class="callout">The exercise was recognised automatically.</p>')
+    if any(not s["sure"] for s in segments):
+        parts.append(
+            '<p class="callout warn">Where it says "not sure", the recogniser could not tell the exercise; its reps '
+            "are counted as the best guess shown. Review it with --exercise to be certain.</p>"
+        )
+    rows = []
+    for s in segments:
+        name = s["exercise_name"] if s["sure"] else f"not sure (best guess: {s['analysed_as'].replace('_', ' ')})"
+        rows.append(
+            [
+                str(s["number"]),
+                _num(s["start_s"]),
+                _num(s["end_s"]),
+                escape(name) + (" — an unsafe pattern" if s["unsafe_pattern"] else ""),
+                _num(s["confidence"], "{:.2f}"),
+                str(s["rep_count"]),
+                str(s["partial_rep_count"]),
+                str(len(s["flexion_events"])),
+            ]
+        )
+    parts.append(
+        _table(
+            ["#", "from (s)", "to (s)", "exercise", "confidence", "reps", "partial reps", "back-rounding events"],
+            rows,
+            numeric={1, 2, 4, 5, 6, 7},
+            flagged={i for i, s in enumerate(segments) if s["flexion_events"] or s["unsafe_pattern"] or not s["sure"]},
+        )
+    )
+    parts.append(
+        "<p>The recogniser is experimental (right on about half of real clips): check the exercises against "
+        "the video.</p>"
+    )
+    return parts
 
 
 def clinician_html(

@@ -24,8 +24,9 @@ import numpy as np
 from spinesafe import __version__
 from spinesafe.classifiers.analyser import FrameState
 from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
-from spinesafe.classifiers.exercises import ExerciseSpec
+from spinesafe.classifiers.exercises import ExerciseSpec, Kind
 from spinesafe.classifiers.flexion import Neutral
+from spinesafe.classifiers.segments import Segment
 from spinesafe.errors import OutputError
 from spinesafe.feedback.cues import Cue
 
@@ -78,6 +79,37 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+UNSURE_NAME = "not sure"
+
+
+@dataclass
+class SegmentResult:
+    """One segment of a recording (``--exercise auto``): where the recogniser put it, and what its
+    own analysis (``spec``, counters started afresh) found in its frames."""
+
+    segment: Segment
+    spec: ExerciseSpec
+    reps: list[RepCompleted] = field(default_factory=list)
+    flexion_events: list[FlexionEnded] = field(default_factory=list)
+    holds: list[HoldCompleted] = field(default_factory=list)
+    twist_events: list[TwistEnded] = field(default_factory=list)
+    view_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rep_count(self) -> int:
+        return sum(1 for r in self.reps if r.complete)
+
+    @property
+    def label(self) -> str:
+        """The exercise id, or ``unsure`` when the recogniser was not sure (the reps are then
+        counted as its best guess, ``spec``)."""
+        return self.segment.label
+
+    @property
+    def name(self) -> str:
+        return self.spec.name if self.segment.sure else UNSURE_NAME
+
+
 @dataclass
 class SessionResult:
     """Everything one analysed source produced; the report is a view of it."""
@@ -107,10 +139,21 @@ class SessionResult:
     started_at: datetime = field(default_factory=utc_now)
     series: TimeSeries = field(default_factory=TimeSeries, repr=False)
     key_frames: list[KeyFrame] = field(default_factory=list, repr=False)
+    # ``--exercise auto``: the segments, each analysed with its own exercise; ``reps`` etc. above
+    # hold the events of all of them, in time order.
+    segments: list[SegmentResult] = field(default_factory=list)
+
+    @property
+    def counted_reps(self) -> list[RepCompleted]:
+        """The reps of the reported exercise (``spec``): all reps, or with several segments those of
+        the segments analysed as ``spec``."""
+        if len(self.segments) <= 1:
+            return self.reps
+        return [r for s in self.segments if s.spec.id == self.spec.id for r in s.reps]
 
     @property
     def rep_count(self) -> int:
-        return sum(1 for r in self.reps if r.complete)
+        return sum(1 for r in self.counted_reps if r.complete)
 
     @property
     def main_view(self) -> str:
@@ -137,10 +180,108 @@ def _r(x: float, nd: int = 2) -> float | None:
     return round(float(x), nd) if math.isfinite(x) else None
 
 
+def _rep_json(result: SessionResult, r: RepCompleted) -> dict[str, Any]:
+    return {
+        "number": r.number,
+        "complete": r.complete,
+        "truncated": r.truncated,
+        "start_s": _r(r.start_s, 3),
+        "turn_s": _r(r.turn_s, 3),
+        "end_s": _r(r.end_s, 3),
+        "duration_s": _r(r.duration_s, 3),
+        "range_of_motion_deg": _r(r.range_of_motion_deg, 1),
+        "turn_angle_deg": _r(r.turn_angle_deg, 1),
+        "peak_trunk_flexion_deg": _r(r.peak_trunk_flexion_deg, 1),
+        "flags": rep_flags(result, r),
+    }
+
+
+def _flexion_json(e: FlexionEnded) -> dict[str, Any]:
+    return {
+        "start_s": _r(e.start_s, 3),
+        "end_s": _r(e.end_s, 3),
+        "peak_s": _r(e.peak_s, 3),
+        "peak_deg": _r(e.peak_deg, 1),
+        "severity": e.severity.value,
+        "view": e.view,
+        "proxies": list(e.proxies),
+    }
+
+
+def _hold_json(h: HoldCompleted) -> dict[str, Any]:
+    return {
+        "exercise": h.exercise,
+        "start_s": _r(h.start_s, 3),
+        "end_s": _r(h.end_s, 3),
+        "held_s": _r(h.held_s, 2),
+        "target_s": _r(h.target_s, 2),
+        "complete": h.complete,
+    }
+
+
+def _twist_json(e: TwistEnded) -> dict[str, Any]:
+    return {"start_s": _r(e.start_s, 3), "end_s": _r(e.end_s, 3), "peak_deg": _r(e.peak_deg, 1)}
+
+
+def segments_json(result: SessionResult) -> list[dict[str, Any]]:
+    """The ``segments`` of the JSON report: always at least one. With ``--exercise auto`` one per
+    segment the recogniser found; otherwise one for the whole recording with the exercise given
+    (``confidence`` null). See :func:`build_report`."""
+    end = _r(result.duration_s, 3)
+    if not result.segments:
+        whole = SegmentResult(
+            Segment(0.0, result.duration_s, 0.0, result.duration_s, result.spec.id, math.nan, sure=True),
+            result.spec,
+            reps=result.reps,
+            flexion_events=result.flexion_events,
+            holds=result.holds,
+            twist_events=result.twist_events,
+            view_counts=result.view_counts,
+        )
+        segments = [whole]
+    else:
+        segments = result.segments
+    out = []
+    for number, s in enumerate(segments, start=1):
+        seg = s.segment
+        out.append(
+            {
+                "number": number,
+                "start_s": _r(seg.start_s, 3),
+                "end_s": _r(seg.end_s, 3),
+                "analysed_from_s": _r(max(seg.analysed_from_s, 0.0), 3),
+                "analysed_to_s": _r(seg.analysed_to_s, 3) if seg.analysed_to_s < result.duration_s else end,
+                "exercise": s.label,
+                "exercise_name": s.name,
+                "analysed_as": s.spec.id,
+                "confidence": _r(seg.confidence, 3) if result.exercise_confidence is not None else None,
+                "sure": seg.sure,
+                "unsafe_pattern": s.spec.kind is Kind.UNSAFE,
+                "rep_count": s.rep_count,
+                "partial_rep_count": sum(1 for r in s.reps if not r.complete),
+                "reps": [_rep_json(result, r) for r in s.reps],
+                "flexion_events": [_flexion_json(e) for e in s.flexion_events],
+                "twist_events": [_twist_json(e) for e in s.twist_events],
+                "holds": [_hold_json(h) for h in s.holds],
+            }
+        )
+    return out
+
+
 def build_report(result: SessionResult) -> dict[str, Any]:
+    """The JSON report (``spinesafe.report/1``; the contract is in DESIGN.md).
+
+    ``segments`` lists which exercise was done when: with ``--exercise auto`` one entry per
+    segment the recogniser found, else one for the whole recording. With several segments the
+    top-level ``exercise``, ``rep_count``, ``partial_rep_count`` and ``reps`` are those of the
+    exercise with the most time (``segment_count`` > 1 says so); ``flexion_events``,
+    ``twist_events``, ``holds`` and ``cues`` always cover the whole recording.
+    """
     spec = result.spec
     neutral = result.neutral
     views = result.view_counts
+    counted = result.counted_reps
+    segments = segments_json(result)
     return {
         "schema": SCHEMA,
         "app_version": __version__,
@@ -153,6 +294,7 @@ def build_report(result: SessionResult) -> dict[str, Any]:
         "exercise_confidence": _r(result.exercise_confidence, 3) if result.exercise_confidence is not None else None,
         "exercise_sure": result.exercise_sure,
         "exercise_name": spec.name,
+        "segment_count": len(segments),
         "duration_s": _r(result.duration_s, 3),
         "fps": _r(result.fps, 3),
         "frames": result.frames,
@@ -160,50 +302,12 @@ def build_report(result: SessionResult) -> dict[str, Any]:
         "person_detected": result.frames_with_person > 0,
         "truncated": result.truncated,
         "rep_count": result.rep_count,
-        "partial_rep_count": sum(1 for r in result.reps if not r.complete),
-        "reps": [
-            {
-                "number": r.number,
-                "complete": r.complete,
-                "truncated": r.truncated,
-                "start_s": _r(r.start_s, 3),
-                "turn_s": _r(r.turn_s, 3),
-                "end_s": _r(r.end_s, 3),
-                "duration_s": _r(r.duration_s, 3),
-                "range_of_motion_deg": _r(r.range_of_motion_deg, 1),
-                "turn_angle_deg": _r(r.turn_angle_deg, 1),
-                "peak_trunk_flexion_deg": _r(r.peak_trunk_flexion_deg, 1),
-                "flags": rep_flags(result, r),
-            }
-            for r in result.reps
-        ],
-        "flexion_events": [
-            {
-                "start_s": _r(e.start_s, 3),
-                "end_s": _r(e.end_s, 3),
-                "peak_s": _r(e.peak_s, 3),
-                "peak_deg": _r(e.peak_deg, 1),
-                "severity": e.severity.value,
-                "view": e.view,
-                "proxies": list(e.proxies),
-            }
-            for e in result.flexion_events
-        ],
-        "holds": [
-            {
-                "exercise": h.exercise,
-                "start_s": _r(h.start_s, 3),
-                "end_s": _r(h.end_s, 3),
-                "held_s": _r(h.held_s, 2),
-                "target_s": _r(h.target_s, 2),
-                "complete": h.complete,
-            }
-            for h in result.holds
-        ],
-        "twist_events": [
-            {"start_s": _r(e.start_s, 3), "end_s": _r(e.end_s, 3), "peak_deg": _r(e.peak_deg, 1)}
-            for e in result.twist_events
-        ],
+        "partial_rep_count": sum(1 for r in counted if not r.complete),
+        "reps": [_rep_json(result, r) for r in counted],
+        "segments": segments,
+        "flexion_events": [_flexion_json(e) for e in result.flexion_events],
+        "holds": [_hold_json(h) for h in result.holds],
+        "twist_events": [_twist_json(e) for e in result.twist_events],
         "cues": [c.to_json() for c in result.cues],
         "views": {"frames_per_view": views, "main_view": result.main_view},
         "view_warnings": [
@@ -238,15 +342,29 @@ REP_COLUMNS = (
 )
 
 
+SEGMENT_COLUMNS = ("segment", "exercise")
+
+
 def reps_csv(report: dict[str, Any]) -> str:
-    """The per-rep table of a JSON report as CSV text (one row per rep, partial reps included)."""
+    """The per-rep table of a JSON report as CSV text (one row per rep, partial reps included).
+
+    With several segments every segment's reps are listed, after a ``segment`` number and its
+    ``exercise`` (``unsure`` when the recogniser was not sure); rep numbers restart per segment.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REP_COLUMNS)
-    for rep in report["reps"]:
+    segments = report.get("segments", [])
+    several = len(segments) > 1
+    writer.writerow((*SEGMENT_COLUMNS, *REP_COLUMNS) if several else REP_COLUMNS)
+    rows = (
+        [([s["number"], s["exercise"]], rep) for s in segments for rep in s["reps"]]
+        if several
+        else [([], rep) for rep in report["reps"]]
+    )
+    for lead, rep in rows:
         row = [rep[c] for c in REP_COLUMNS]
         row[-1] = "; ".join(rep["flags"])
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else v for v in [*lead, *row]])
     return out.getvalue()
 
 
