@@ -104,6 +104,10 @@ class BaselineResult:
     flexion_events: list[tuple[float, float]]
 
 
+# A hobby counter measures the joint itself: the push-up's elbow, not spinesafe's fused estimate.
+NAIVE_SIGNALS = {"push_elbow": "elbow"}
+
+
 def naive_baseline(recording: Recording, spec: ExerciseSpec) -> BaselineResult:
     """A typical hobby counter, for comparison: one joint angle, two thresholds, trunk > 45 deg.
 
@@ -112,14 +116,15 @@ def naive_baseline(recording: Recording, spec: ExerciseSpec) -> BaselineResult:
     frames whose trunk leans more than 45 deg from vertical.
     """
     sign = 1.0 if spec.turn > spec.rest else -1.0
+    signal = NAIVE_SIGNALS.get(spec.signal, spec.signal)
     reps, at_turn = 0, False
     events: list[tuple[float, float]] = []
     lean_start: float | None = None
     for frame in recording:
         features = compute_features(frame)
-        value = features.angle(spec.signal)
+        value = features.angle(signal)
         if not math.isfinite(value) and spec.sides is not SideRule.NONE:
-            value = features.angle(f"{spec.signal}_{features.near_side.value}")
+            value = features.angle(f"{signal}_{features.near_side.value}")
         if math.isfinite(value):
             if not at_turn and sign * value >= sign * spec.turn:
                 at_turn = True
