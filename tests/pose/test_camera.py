@@ -88,7 +88,10 @@ def test_slow_reader_gets_the_newest_frame_not_a_backlog(person_video: Path) -> 
     for frame in frames:  # never more than one frame period behind when read
         assert frame.index >= 0
     gaps = np.diff([f.index for f in frames])
-    assert gaps.min() >= 2  # frames in between were dropped, not queued
+    # Frames in between were dropped, not queued. The median, not every gap: on a loaded 2-core
+    # machine the decoding thread itself falls behind now and then and publishes late, so one
+    # read can find only the next frame (seen in CI: gaps 3, 3, ..., 3, 1).
+    assert np.median(gaps) >= 2
 
 
 def test_file_camera_errors(tmp_path: Path) -> None:
