@@ -1,30 +1,42 @@
 """Exercise recognition from short windows of poses: which exercise, ``idle``, or an unsafe pattern.
 
-The model is a small multilayer perceptron trained by :mod:`spinesafe.recogniser_training`
-(scikit-learn) and stored as plain numpy arrays (``models/recogniser.npz``, loaded with
-``allow_pickle=False``), so loading a model file can never run code. Inference here is numpy
-only: standardise the window features, two dense layers, softmax.
+The model is trained by :mod:`spinesafe.recogniser_training` (scikit-learn) and stored as plain
+numpy arrays (``models/recogniser.npz``, loaded with ``allow_pickle=False``), so loading a model
+file can never run code. Inference here is numpy only: standardise the window features, then a
+k-nearest-neighbour vote over the stored training windows (the MediaPipe pose-classifier idea,
+over time) and, when the file holds one, a small multilayer perceptron, their probabilities
+averaged. On the corpus (leave-one-clip-out) the k-NN vote generalised from synthetic to real
+people better than the MLP: 28 vs 22 of 39 clips with the same features.
 
-Window features are view- and size-normalised: image-plane landmarks centred between the hips
-and scaled by the trunk length, mirrored so the person always faces image-right (left/right
-and facing do not change the exercise), plus joint angles and trunk inclination; mean, spread
-and range over a 2 s window. That is the MediaPipe k-NN pose-classifier idea (normalised
-landmark embeddings) extended over time, since many exercises share their still poses.
+Per-frame features (:func:`frame_vectors`, vectorised over frames) are view- and size-normalised:
+
+- image-plane landmarks (shoulders, elbows, wrists, hips, knees, ankles, heels, toes) centred
+  between the hips and scaled by the trunk length, mirrored so that the person always faces
+  image-right (left/right and facing do not change the exercise);
+- the :data:`~spinesafe.classifiers.features.ANGLES` joint angles in the image plane (knee, hip,
+  elbow, shoulder, ankle; mirrored with the landmarks) and the trunk's inclination;
+- posture in the 3-D world landmarks, which do not depend on the view: the trunk's inclination
+  from vertical, whether the chest faces the floor (prone, plank, push-up: +1) or the ceiling
+  (supine: sit-up, crunch, bridge: -1), and whether the shoulders are stacked (lying on a side).
+
+A window's features are the mean, spread, minimum and maximum of each over ``WINDOW_S``.
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from spinesafe.classifiers.events import Event
-from spinesafe.classifiers.geometry import joint_angle_deg
+from spinesafe.classifiers.exercises import EXERCISES, Kind
+from spinesafe.classifiers.features import ANGLES
+from spinesafe.classifiers.geometry import inclination_from_vertical_deg, joint_angle_deg, segment_angle_between_deg
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
 
@@ -32,63 +44,114 @@ IDLE = "idle"
 WINDOW_S = 2.0
 STRIDE_S = 0.5
 MIN_FRAMES = 5  # fewer present frames in a window: no judgement (keyframe slideshows give ~6)
-MODEL_FORMAT = "spinesafe.recogniser/1"
+MODEL_FORMAT = "spinesafe.recogniser/2"
+# Live alarms for unsafe patterns need the unsafe classes' smoothed probability to reach this (the
+# other labels need ``min_confidence``, 0.5). Chosen before measuring, as "clearly more likely
+# than not"; on the corpus (leave-one-clip-out, scripts/eval_unsafe_alarms.py) it took the false
+# alarms on 5.7 min of safe exercise from 3 to 1 (5.2 -> 1.7 per 10 min), recall unchanged (4/5).
+UNSAFE_MIN_CONFIDENCE = 0.7
+_UNSAFE_PATTERNS = frozenset(i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE)
 
-_BODY = [
-    sided(j, s) for j in (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST, Joint.HIP, Joint.KNEE, Joint.ANKLE) for s in Side
-]
-_MIRROR = [
-    sided(j, s.other)
-    for j in (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST, Joint.HIP, Joint.KNEE, Joint.ANKLE)
-    for s in Side
-]
-_ANGLES = [
-    (sided(a, s), sided(b, s), sided(c, s))
-    for a, b, c in (
-        (Joint.HIP, Joint.KNEE, Joint.ANKLE),
-        (Joint.SHOULDER, Joint.HIP, Joint.KNEE),
-        (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST),
-        (Joint.HIP, Joint.SHOULDER, Joint.ELBOW),
+_POINTS = (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST, Joint.HIP, Joint.KNEE, Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX)
+# Landmark indices as seen, and mirrored (left and right swapped) for a person facing image-left.
+_BODY = np.array([sided(j, s) for j in _POINTS for s in Side])
+_BODY_MIRRORED = np.array([sided(j, s.other) for j in _POINTS for s in Side])
+_A, _B, _C = (np.array([sided(joints[k], s) for joints in ANGLES.values() for s in Side]) for k in range(3))
+_A_MIRRORED, _B_MIRRORED, _C_MIRRORED = (
+    np.array([sided(joints[k], s.other) for joints in ANGLES.values() for s in Side]) for k in range(3)
+)
+_UP = np.array([0.0, -1.0, 0.0])  # image and world y point down
+_FACING_MIN = 0.05  # toes-heels offset (in trunk lengths) below which the feet cannot tell the facing
+
+N_POINT_COORDS = 2 * len(_BODY)
+N_ANGLES = len(_A)
+FRAME_DIM = N_POINT_COORDS + N_ANGLES + 1 + 3
+ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
+
+
+def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
+    return np.asarray((points[:, left] + points[:, right]) / 2.0)
+
+
+def _world_posture(world: np.ndarray) -> np.ndarray:
+    """(n, 3) trunk inclination from vertical / 180, chest-to-floor and side-lying, from (n, 33, 3) world points.
+
+    The chest direction is the trunk's forward normal (trunk up x the left-to-right axis of the
+    shoulders and hips); its downward component is +1 lying face down, -1 face up, 0 upright.
+    """
+    hip = _mid(world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    shoulder = _mid(world, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+    up = shoulder - hip
+    across = (
+        world[:, Landmark.RIGHT_SHOULDER]
+        - world[:, Landmark.LEFT_SHOULDER]
+        + world[:, Landmark.RIGHT_HIP]
+        - world[:, Landmark.LEFT_HIP]
     )
-    for s in Side
-]
-_A, _B, _C = (np.array([t[k] for t in _ANGLES]) for k in range(3))
+    up_unit = up / np.linalg.norm(up, axis=1, keepdims=True)  # NaN for a degenerate trunk: zeros in the end
+    across = across - np.sum(across * up_unit, axis=1, keepdims=True) * up_unit
+    across /= np.linalg.norm(across, axis=1, keepdims=True)
+    chest = np.cross(up_unit, across)
+    inclination = segment_angle_between_deg(np.zeros_like(up), up, np.zeros_like(up), np.broadcast_to(_UP, up.shape))
+    return np.stack([inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP)], axis=1)
+
+
+def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame embeddings of many frames at once: ((n, FRAME_DIM) vectors, (n,) which are valid).
+
+    A frame gives no vector (its row is zeros, ``valid`` False) when nobody is in it or its
+    trunk is degenerate. Vectorised over frames: this is the recogniser's per-frame cost.
+    """
+    n = len(frames)
+    vectors = np.zeros((n, FRAME_DIM))
+    present = [i for i, f in enumerate(frames) if f.present]
+    valid = np.zeros(n, dtype=bool)
+    if not present:
+        return vectors, valid
+    px = np.stack([frames[i].pixels() for i in present])
+    world = np.stack([w if (w := frames[i].world) is not None else frames[i].pixels() for i in present])
+    with np.errstate(invalid="ignore", divide="ignore"):  # degenerate frames are marked invalid below
+        rows, ok = _embed(px, world)
+    vectors[present] = np.nan_to_num(rows, nan=0.0)
+    valid[present] = ok
+    vectors[~valid] = 0.0
+    return vectors, valid
+
+
+def _embed(px: np.ndarray, world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, FRAME_DIM) rows and (n,) trunk-not-degenerate of (n, 33, 3) pixel and world points."""
+    flat = px[:, :, :2]
+    hip = _mid(flat, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    shoulder = _mid(flat, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+    trunk = np.linalg.norm(shoulder - hip, axis=1)
+    ok = np.isfinite(trunk) & (trunk >= 1e-3)
+    pts = (flat - hip[:, None]) / trunk[:, None, None]
+    # Mirror so that the person faces image-right: the toes point the way (the nose when the
+    # feet are seen end-on, facing the camera).
+    facing = _mid(pts, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX)[:, 0]
+    facing -= _mid(pts, Landmark.LEFT_HEEL, Landmark.RIGHT_HEEL)[:, 0]
+    nose = pts[:, Landmark.NOSE, 0] - _mid(pts, Landmark.LEFT_EAR, Landmark.RIGHT_EAR)[:, 0]
+    mirrored = np.where(np.abs(facing) < _FACING_MIN, nose, facing) < 0
+    body = np.where(mirrored[:, None, None], pts[:, _BODY_MIRRORED] * np.array([-1.0, 1.0]), pts[:, _BODY])
+    angles = np.where(
+        mirrored[:, None],
+        joint_angle_deg(flat[:, _A_MIRRORED], flat[:, _B_MIRRORED], flat[:, _C_MIRRORED]),
+        joint_angle_deg(flat[:, _A], flat[:, _B], flat[:, _C]),
+    )
+    inclination = inclination_from_vertical_deg(hip, shoulder)
+    rows = np.concatenate(
+        [body.reshape(len(px), -1), angles / 180.0, inclination[:, None] / 180.0, _world_posture(world)], axis=1
+    )
+    return rows, ok
 
 
 def frame_vector(frame: PoseFrame) -> np.ndarray | None:
-    """Per-frame embedding: 24 normalised coordinates + 8 joint angles/180 + inclination/180.
-
-    None for an absent frame or a degenerate trunk.
-    """
-    if not frame.present:
-        return None
-    px = frame.pixels()[:, :2]
-    hip = (px[Landmark.LEFT_HIP] + px[Landmark.RIGHT_HIP]) / 2
-    shoulder = (px[Landmark.LEFT_SHOULDER] + px[Landmark.RIGHT_SHOULDER]) / 2
-    trunk = float(np.linalg.norm(shoulder - hip))
-    if not math.isfinite(trunk) or trunk < 1e-3:
-        return None
-    pts = (px - hip) / trunk
-    # Mirror so that the person faces image-right: the toes (or the nose) point the way.
-    toes = (pts[Landmark.LEFT_FOOT_INDEX, 0] + pts[Landmark.RIGHT_FOOT_INDEX, 0]) / 2
-    heels = (pts[Landmark.LEFT_HEEL, 0] + pts[Landmark.RIGHT_HEEL, 0]) / 2
-    facing = toes - heels
-    if abs(facing) < 0.05:
-        facing = pts[Landmark.NOSE, 0] - (pts[Landmark.LEFT_EAR, 0] + pts[Landmark.RIGHT_EAR, 0]) / 2
-    body = pts[_BODY]
-    if facing < 0:
-        body = pts[_MIRROR] * np.array([-1.0, 1.0])
-    angles = joint_angle_deg(px[_A], px[_B], px[_C]) / 180.0
-    d = shoulder - hip
-    inclination = math.degrees(math.atan2(abs(d[0]), -d[1])) / 180.0
-    vec = np.concatenate([body.ravel(), angles, [inclination]])
-    return np.nan_to_num(vec, nan=0.0)
+    """One frame's embedding (see :func:`frame_vectors`); None for an absent frame or a degenerate trunk."""
+    vectors, valid = frame_vectors([frame])
+    return vectors[0] if valid[0] else None
 
 
-FRAME_DIM = len(_BODY) * 2 + len(_ANGLES) + 1
-
-
-def window_features(vectors: Sequence[np.ndarray]) -> np.ndarray:
+def window_features(vectors: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     """Features of one window from its per-frame vectors: mean, std, min, max (4 x FRAME_DIM)."""
     m = np.asarray(vectors)
     return np.concatenate([m.mean(axis=0), m.std(axis=0), m.min(axis=0), m.max(axis=0)])
@@ -99,7 +162,12 @@ WINDOW_DIM = 4 * FRAME_DIM
 
 @dataclass(frozen=True)
 class RecogniserModel:
-    """A trained model as arrays: scaler, two dense layers, class names."""
+    """A trained model as arrays: scaler, class names, k-NN training windows and/or MLP layers.
+
+    ``neighbours`` are standardised training windows (float16 to keep the file small) with class
+    indices ``neighbour_labels``; ``weights``/``biases`` are the dense layers of an optional MLP.
+    With both, the probabilities are the mean of the k-NN vote and the MLP's softmax.
+    """
 
     classes: tuple[str, ...]
     mean: np.ndarray
@@ -108,10 +176,56 @@ class RecogniserModel:
     biases: tuple[np.ndarray, ...]
     training_hash: str
     version: str
+    neighbours: np.ndarray = field(default_factory=lambda: np.zeros((0, WINDOW_DIM), dtype=np.float16))
+    neighbour_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
+    neighbour_weights: np.ndarray | None = None  # a vote's weight per stored window; None: all equal
+    k: int = 5
+
+    def __post_init__(self) -> None:
+        if not self.weights and not len(self.neighbours):
+            raise ValueError("a recogniser model needs MLP layers or k-NN training windows")
+        n = len(self.neighbours)
+        weights = self.neighbour_weights
+        if (
+            self.neighbours.shape[1:] != self.mean.shape
+            or len(self.neighbour_labels) != n
+            or (weights is not None and weights.shape != (n,))
+        ):
+            raise ValueError(
+                f"neighbours: expected (n, {self.mean.shape[0]}) with n labels and weights, got "
+                f"{self.neighbours.shape}, {len(self.neighbour_labels)} labels"
+            )
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(n, n_classes) softmax probabilities for (n, WINDOW_DIM) window features."""
+        """(n, n_classes) class probabilities for (n, WINDOW_DIM) window features."""
         x = (np.atleast_2d(features) - self.mean) / self.scale
+        parts = []
+        if len(self.neighbours):
+            parts.append(self._vote(x))
+        if self.weights:
+            parts.append(self._mlp(x))
+        return np.asarray(sum(parts) / len(parts))
+
+    @cached_property
+    def _stored(self) -> tuple[np.ndarray, np.ndarray]:
+        """The stored windows as float32 and their squared norms (distances by one matrix product)."""
+        stored = self.neighbours.astype(np.float32)
+        return stored, np.einsum("ij,ij->i", stored, stored)
+
+    def _vote(self, x: np.ndarray) -> np.ndarray:
+        """Weighted share of each class among the ``k`` nearest stored windows (Euclidean, standardised)."""
+        stored, stored_sq = self._stored
+        d2 = stored_sq[None, :] - 2.0 * (x.astype(np.float32) @ stored.T)  # + |x|^2, the same along a row
+        k = min(self.k, len(stored))
+        nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]
+        weight = np.ones(len(stored)) if self.neighbour_weights is None else self.neighbour_weights
+        votes = np.zeros((len(x), len(self.classes)))
+        np.add.at(
+            votes, (np.repeat(np.arange(len(x)), k), self.neighbour_labels[nearest].ravel()), weight[nearest].ravel()
+        )
+        return np.asarray(votes / np.maximum(votes.sum(axis=1, keepdims=True), 1e-12))
+
+    def _mlp(self, x: np.ndarray) -> np.ndarray:
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             x = x @ w + b
             if i < len(self.weights) - 1:
@@ -129,6 +243,12 @@ class RecogniserModel:
             "training_hash": np.array(self.training_hash),
             "version": np.array(self.version),
             "layers": np.array(len(self.weights)),
+            "neighbours": self.neighbours.astype(np.float16),
+            "neighbour_labels": self.neighbour_labels.astype(np.int16),
+            "neighbour_weights": (
+                np.ones(len(self.neighbours)) if self.neighbour_weights is None else self.neighbour_weights
+            ).astype(np.float32),
+            "k": np.array(self.k),
         }
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             arrays[f"w{i}"] = w.astype(np.float32)
@@ -143,7 +263,8 @@ class RecogniserModel:
         with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
             if "format" not in data.files or str(data["format"]) != MODEL_FORMAT:
                 raise ValueError(f"{source}: not a {MODEL_FORMAT} model")
-            missing = {"classes", "mean", "scale", "layers", "training_hash", "version"} - set(data.files)
+            required = {"classes", "mean", "scale", "layers", "training_hash", "version", "neighbours"}
+            missing = (required | {"neighbour_labels", "neighbour_weights", "k"}) - set(data.files)
             if missing:
                 raise ValueError(f"{source}: model file lacks {', '.join(sorted(missing))}")
             layers = int(data["layers"])
@@ -155,6 +276,10 @@ class RecogniserModel:
                 biases=tuple(data[f"b{i}"].astype(np.float64) for i in range(layers)),
                 training_hash=str(data["training_hash"]),
                 version=str(data["version"]),
+                neighbours=data["neighbours"].astype(np.float16),
+                neighbour_labels=data["neighbour_labels"].astype(np.int64),
+                neighbour_weights=data["neighbour_weights"].astype(np.float64),
+                k=int(data["k"]),
             )
 
 
@@ -170,42 +295,81 @@ class Recognition(Event):
 UNSURE = "unsure"
 
 
+def decide(
+    classes: Sequence[str],
+    probabilities: np.ndarray,
+    min_confidence: float = 0.5,
+    unsafe_min_confidence: float = UNSAFE_MIN_CONFIDENCE,
+) -> tuple[str, float]:
+    """The label and confidence of one set of (smoothed) class probabilities.
+
+    When the unsafe patterns together reach ``unsafe_min_confidence``: the likeliest of them, with
+    their summed probability. Otherwise the best class when it is a safe one (or ``idle``) at
+    ``min_confidence`` or more, else ``"unsure"``.
+    """
+    probs = np.asarray(probabilities, dtype=np.float64)
+    unsafe = np.array([c in _UNSAFE_PATTERNS for c in classes])
+    family = float(probs[unsafe].sum())
+    if family >= unsafe_min_confidence:
+        return classes[int(np.argmax(np.where(unsafe, probs, -1.0)))], family
+    best = int(np.argmax(probs))
+    confidence = float(probs[best])
+    if unsafe[best] or confidence < min_confidence:
+        return UNSURE, confidence
+    return classes[best], confidence
+
+
 class ExerciseRecogniser:
     """Windows of poses -> recognised exercise, smoothed with an exponential moving average.
 
     ``update`` is called every frame; every ``STRIDE_S`` it classifies the last ``WINDOW_S`` and
     returns a :class:`Recognition` (EMA over windows, alpha 0.5, as MediaPipe's pose classifier
     smooths its k-NN output). Below ``min_confidence`` the label is ``"unsure"``.
+
+    Unsafe patterns are decided as a family and need more evidence: when the unsafe classes
+    together reach ``unsafe_min_confidence`` the label is the likeliest of them (a sit-up taken
+    for a crunch is still flagged) and ``confidence`` is the family's probability; an unsafe
+    class that wins with less is ``"unsure"``. A false alarm tells someone doing a safe exercise
+    that they are harming themselves, so the bar is higher than for naming a safe exercise.
     """
 
-    def __init__(self, model: RecogniserModel | None = None, min_confidence: float = 0.5) -> None:
+    def __init__(
+        self,
+        model: RecogniserModel | None = None,
+        min_confidence: float = 0.5,
+        unsafe_min_confidence: float = UNSAFE_MIN_CONFIDENCE,
+    ) -> None:
         self.model = model or RecogniserModel.load()
         self.min_confidence = min_confidence
+        self.unsafe_min_confidence = unsafe_min_confidence
         self._frames: deque[tuple[float, np.ndarray]] = deque()
+        self._pending: list[PoseFrame] = []  # embedded in one batch when the next window is due
         self.reset()
 
     def reset(self) -> None:
         self._frames.clear()
+        self._pending.clear()
         self._ema: np.ndarray | None = None
         self._next_s = WINDOW_S / 2
 
     def update(self, frame: PoseFrame) -> list[Event]:
         t = frame.t_s
-        vec = frame_vector(frame)
-        if vec is not None:
-            self._frames.append((t, vec))
-        while self._frames and self._frames[0][0] < t - WINDOW_S:
-            self._frames.popleft()
+        if frame.present:
+            self._pending.append(frame)
         if t < self._next_s:
             return []
         self._next_s = t + STRIDE_S
+        if self._pending:
+            vectors, valid = frame_vectors(self._pending)
+            self._frames.extend((f.t_s, v) for f, v, ok in zip(self._pending, vectors, valid, strict=True) if ok)
+            self._pending.clear()
+        while self._frames and self._frames[0][0] < t - WINDOW_S:
+            self._frames.popleft()
         if len(self._frames) < MIN_FRAMES:
             return []
         probs = self.model.probabilities(window_features([v for _, v in self._frames]))[0]
         self._ema = probs if self._ema is None else 0.5 * self._ema + 0.5 * probs
-        best = int(np.argmax(self._ema))
-        confidence = float(self._ema[best])
-        label = self.model.classes[best] if confidence >= self.min_confidence else UNSURE
+        label, confidence = decide(self.model.classes, self._ema, self.min_confidence, self.unsafe_min_confidence)
         return [
             Recognition(
                 t,
@@ -218,16 +382,16 @@ class ExerciseRecogniser:
 
 def windows(frames: Sequence[PoseFrame], window_s: float = WINDOW_S, stride_s: float = STRIDE_S) -> list[np.ndarray]:
     """Window features over a whole recording (for training and clip-level recognition)."""
-    vectors = [(f.t_s, frame_vector(f)) for f in frames]
-    present = [(t, v) for t, v in vectors if v is not None]
-    if not present:
+    vectors, valid = frame_vectors(frames)
+    times = np.array([f.t_s for f in frames])[valid]
+    vectors = vectors[valid]
+    if not len(times):
         return []
     out = []
-    start = present[0][0]
-    end = present[-1][0]
+    start, end = float(times[0]), float(times[-1])
     t0 = start
     while t0 + window_s <= end + 1e-9 or t0 == start:
-        chunk = [v for t, v in present if t0 <= t < t0 + window_s]
+        chunk = vectors[(times >= t0) & (times < t0 + window_s)]
         if len(chunk) >= MIN_FRAMES:
             out.append(window_features(chunk))
         t0 += stride_s

@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from spinesafe.classifiers.exercises import EXERCISES, Kind
 from spinesafe.commands.arguments import ProgressBar
 
+if TYPE_CHECKING:
+    from spinesafe.recogniser_training import CrossValidation
+
+UNSAFE_PATTERNS = frozenset(i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE)
 PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "classifiers" / "models" / "recogniser.npz"
 
 
@@ -29,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
             mark = "" if truth == predicted else "  <- wrong"
             print(f"{Path(clip).stem[:40]:40s} {truth:22s} {predicted:22s} {confidence:4.2f}{mark}")
         n = len(cv.per_clip)
+        print()
+        print(confusion_table(cv.confusion))
+        print()
+        print(per_class_accuracy(cv))
+        print()
         print(f"clip accuracy (leave-one-clip-out): {cv.accuracy:.2f} over {n} clips, {cv.seconds:.0f} s")
         if args.json:
             data = {"accuracy": cv.accuracy, "per_clip": cv.per_clip, "confusion": cv.confusion, "seconds": cv.seconds}
@@ -40,6 +51,50 @@ def run(args: argparse.Namespace) -> int:
     print(f"model written to {args.out} ({size / 1024:.0f} KiB) in {seconds:.0f} s")
     print(f"training hash {model.training_hash}")
     return 0
+
+
+def confusion_table(confusion: dict[str, dict[str, int]]) -> str:
+    """The confusion matrix as text: rows are true labels, columns predicted, only labels that occur.
+
+    Columns are numbered like the rows (exercise ids would make a very wide table); empty cells
+    show ``.`` so that the diagonal and the errors stand out.
+    """
+    labels = sorted(set(confusion) | {p for row in confusion.values() for p in row})
+    if not labels:
+        return "(no clips)"
+    width = max(2, len(str(len(labels))))
+    names = [f"{i + 1:>{width}d} {label}" for i, label in enumerate(labels)]
+    corner = "true \\ predicted"
+    name_width = max(len(corner), *(len(n) for n in names))
+    lines = [f"{corner:{name_width}s} " + " ".join(f"{i + 1:>{width}d}" for i in range(len(labels)))]
+    for name, truth in zip(names, labels, strict=True):
+        row = confusion.get(truth, {})
+        cells = " ".join(f"{row[p]:>{width}d}" if row.get(p) else f"{'.':>{width}s}" for p in labels)
+        lines.append(f"{name:{name_width}s} {cells}")
+    return "\n".join(lines)
+
+
+def per_class_accuracy(cv: CrossValidation) -> str:
+    """One line a true class: clips right / clips, and what the wrong ones were taken for."""
+    by_class: dict[str, list[str]] = {}
+    for _, true_label, predicted_label, _ in cv.per_clip:
+        by_class.setdefault(true_label, []).append(predicted_label)
+    width = max((len(c) for c in by_class), default=5)
+    lines = ["per-class clip accuracy:"]
+    for truth, predictions in sorted(by_class.items()):
+        right = sum(1 for p in predictions if p == truth)
+        wrong = sorted(p for p in predictions if p != truth)
+        note = f"  (taken for {', '.join(wrong)})" if wrong else ""
+        lines.append(f"  {truth:{width}s} {right:>2d}/{len(predictions):<2d} {right / len(predictions):4.2f}{note}")
+    # What matters most for safety: is an unsafe pattern taken for one (any one), and a safe one not?
+    unsafe = [(t in UNSAFE_PATTERNS, p in UNSAFE_PATTERNS) for _, t, p, _ in cv.per_clip]
+    caught = sum(1 for t, p in unsafe if t and p)
+    alarmed = sum(1 for t, p in unsafe if p and not t)
+    lines.append(
+        f"unsafe patterns: {caught}/{sum(1 for t, _ in unsafe if t)} unsafe clips recognised as an unsafe pattern, "
+        f"{alarmed}/{sum(1 for t, _ in unsafe if not t)} safe clips taken for one"
+    )
+    return "\n".join(lines)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1139,18 +1139,98 @@ the leading, lifted or working limb; the front foot in tandem stance; the standi
 single-leg stance)."""
 
 
+# -- common variants of library exercises (for the recogniser: people do not all do the same one) --
+
+
+def incline_push_up_reps(
+    n: int, period_s: float = 3.0, depth_elbow_deg: float = 95.0, bench_m: float = 0.45
+) -> Keyframes:
+    """``n`` incline push-ups, hands on a bench ``bench_m`` high, body straight, arms square to it.
+
+    Between the wall push-up (~20 deg from vertical) and the floor push-up (~66-72 deg): with a
+    0.45 m bench the body is pitched ~50 deg from vertical with straight arms and ~58 deg at the
+    bottom (elbows ``depth_elbow_deg``).
+    """
+
+    def pose(elbow_flexion_deg: float) -> BodyPose:
+        chord = _arm_chord_m(elbow_flexion_deg)
+        # Shoulder height minus the arm's drop (arm square to the body) equals the bench height.
+        lo, hi = 0.0, 89.0
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            p = math.radians(mid)
+            height = _ANKLE_TO_SHOULDER_M * math.cos(p) - chord * math.sin(p)
+            lo, hi = (mid, hi) if height > bench_m else (lo, mid)
+        pitch = (lo + hi) / 2
+        return BodyPose.symmetric(body_pitch_deg=pitch, **_reaching_arms(90.0, elbow_flexion_deg))
+
+    return _reps(n, period_s, _cycle(pose(180.0 - depth_elbow_deg), pose(10.0)))
+
+
+def bent_over_row_reps(n: int, period_s: float = 3.0, side: Side | None = None, lean_deg: float = 50.0) -> Keyframes:
+    """``n`` bent-over rows (dumbbell or cable): hinged ``lean_deg`` at the hips with soft knees and
+    a neutral back, arm(s) hanging plumb (elbow 170 deg) pulled up to the ribs (elbow 90 deg, the
+    upper arm 15 deg behind the trunk line)."""
+    hinged = BodyPose.symmetric(trunk_lean_deg=lean_deg, hip_flexion_deg=8.0, knee_flexion_deg=20.0)
+    hanging = _with_limbs(hinged, side, shoulder_flexion_deg=lean_deg, elbow_flexion_deg=10.0)
+    pulled = _with_limbs(hinged, side, shoulder_flexion_deg=-15.0, elbow_flexion_deg=90.0)
+    return _reps(n, period_s, _cycle(pulled, hanging, hold=0.1))
+
+
+def seated_toe_touch(n: int = 1, period_s: float = 5.0, spine_curl_deg: float = 50.0) -> Keyframes:
+    """``n`` seated forward bends (sit and reach): sitting on the floor with straight legs, the trunk
+    leans 45 deg forward with the back rounded ``spine_curl_deg`` and the arms reaching for the toes.
+
+    The same unsafe end-range spinal flexion as the standing toe touch.
+    """
+    lean = 45.0
+    seated = BodyPose.symmetric(hip_flexion_deg=90.0, foot_pitch_deg=-90.0)
+    reach = BodyPose.symmetric(
+        trunk_lean_deg=lean,
+        spine_curl_deg=spine_curl_deg,
+        hip_flexion_deg=90.0,
+        foot_pitch_deg=-90.0,
+        shoulder_flexion_deg=lean + 0.5 * spine_curl_deg + 70.0,  # hands towards the feet
+    )
+    return _reps(n, period_s, _cycle(reach, seated))
+
+
+def knee_up_stance(duration_s: float, side: Side = Side.LEFT) -> Keyframes:
+    """Single-leg stance on ``side``'s leg with the other knee raised to hip height (hip and knee
+    flexion 90), held ``duration_s``."""
+    return _hold(STANDING, BodyPose().with_side(side.other, hip_flexion_deg=90.0, knee_flexion_deg=90.0), duration_s)
+
+
+def tree_stance(duration_s: float, side: Side = Side.LEFT) -> Keyframes:
+    """Single-leg stance on ``side``'s leg with the other knee turned out and bent, its foot by the
+    standing knee (the yoga tree pose; hip abduction 50, flexion 20, knee flexion 130), held ``duration_s``."""
+    lifted = BodyPose().with_side(side.other, hip_flexion_deg=20.0, hip_abduction_deg=50.0, knee_flexion_deg=130.0)
+    return _hold(STANDING, lifted, duration_s)
+
+
+VARIANT_MOTIONS: dict[str, tuple[Callable[[int], Keyframes], ...]] = {
+    "push_up": (incline_push_up_reps, lambda n: incline_push_up_reps(n, bench_m=0.9)),  # bench; kitchen counter
+    "row": (bent_over_row_reps,),
+    "toe_touch": (seated_toe_touch,),
+    "single_leg_stance": (knee_up_stance, tree_stance),
+}
+"""Exercise id -> further common forms of it (as :data:`MOTIONS`, a function of the rep count)."""
+
+
 __all__ = [
     "LYING_FACE_DOWN",
     "LYING_KNEES_BENT",
     "MOTIONS",
     "SIDED_MOTIONS",
     "STANDING",
+    "VARIANT_MOTIONS",
     "BodyPose",
     "CameraView",
     "Keyframes",
     "SidePose",
     "animate",
     "back_extension_hold",
+    "bent_over_row_reps",
     "biceps_curl_reps",
     "blend",
     "bridge_reps",
@@ -1159,8 +1239,10 @@ __all__ = [
     "forward_kinematics",
     "heel_raise_reps",
     "hip_hinge_reps",
+    "incline_push_up_reps",
     "jumping_jack_reps",
     "knee_lift_pose",
+    "knee_up_stance",
     "lateral_raise_reps",
     "lunge_pose",
     "lunge_reps",
@@ -1170,6 +1252,7 @@ __all__ = [
     "push_up_reps",
     "rounded_back_lift_reps",
     "row_reps",
+    "seated_toe_touch",
     "shoulder_press_reps",
     "side_leg_raise_reps",
     "single_leg_pose",
@@ -1184,6 +1267,7 @@ __all__ = [
     "tandem_pose",
     "tandem_stance",
     "toe_touch",
+    "tree_stance",
     "trunk_twist",
     "turn_around",
     "wall_push_up_reps",

@@ -12,11 +12,14 @@ from spinesafe.classifiers.recogniser import (
     ExerciseRecogniser,
     RecogniserModel,
     Recognition,
+    decide,
     frame_vector,
+    frame_vectors,
     window_features,
 )
-from spinesafe.pose.synthetic import CameraView, animate, chain, squat_reps, standing
-from spinesafe.recogniser_training import training_hash
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.synthetic import CameraView, animate, chain, push_up_reps, sit_up_reps, squat_reps, standing
+from spinesafe.recogniser_training import training_hash, vote_weights
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +117,65 @@ def test_review_auto_on_someone_standing_still_is_a_clear_error(tmp_path, capsys
     rec = save_recording(tmp_path / "still.npz", frames, source="still", estimator="synthetic", fps=30.0)
     assert main(["review", str(rec), "--exercise", "auto", "--json", str(tmp_path / "r.json"), "--no-history"]) == 2
     assert "no exercise could be recognised" in capsys.readouterr().err
+
+
+def test_frame_vectors_of_a_batch_are_those_of_single_frames() -> None:
+    frames = animate(squat_reps(1), 10.0, view=CameraView.OBLIQUE_RIGHT, jitter_px=1.0, seed=3)
+    frames[4] = PoseFrame.absent(frames[4].t_s, frames[4].index, frames[4].image_size)
+    vectors, valid = frame_vectors(frames)
+    assert vectors.shape == (len(frames), WINDOW_DIM // 4)
+    assert valid.tolist() == [i != 4 for i in range(len(frames))]
+    assert frame_vector(frames[4]) is None
+    for frame, row in zip(frames[:4], vectors[:4], strict=True):
+        np.testing.assert_allclose(frame_vector(frame), row)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("motion", "chest_down"), [(push_up_reps(1), 1.0), (sit_up_reps(1), -1.0), (squat_reps(1), 0.0)]
+)
+def test_world_posture_tells_face_down_from_face_up_in_any_view(motion, chest_down) -> None:  # type: ignore[no-untyped-def]
+    for view in (CameraView.FRONT, CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT):
+        frames = animate(motion, 10.0, view=view)[:3]  # the start: plank, lying on the back, standing
+        vectors, valid = frame_vectors(frames)
+        # (lying feet-first to the camera the trunk is end-on in the image: no vector at all)
+        assert vectors[valid, -2] == pytest.approx(np.full(valid.sum(), chest_down), abs=0.45)
+
+
+def test_unsafe_patterns_are_decided_as_a_family_with_a_higher_bar() -> None:
+    classes = ("crunch", "idle", "sit_up", "squat")
+    # A sit-up taken half for a crunch is still an unsafe pattern, named by the likelier one.
+    assert decide(classes, np.array([0.35, 0.0, 0.45, 0.2])) == ("sit_up", pytest.approx(0.8))
+    # An unsafe class that wins with little evidence is not an alarm.
+    assert decide(classes, np.array([0.0, 0.1, 0.6, 0.3])) == (UNSURE, pytest.approx(0.6))
+    # Safe exercises keep the usual bar.
+    assert decide(classes, np.array([0.1, 0.0, 0.1, 0.8])) == ("squat", pytest.approx(0.8))
+    assert decide(classes, np.array([0.2, 0.2, 0.2, 0.4])) == (UNSURE, pytest.approx(0.4))
+
+
+def test_knn_vote_is_the_weighted_share_of_the_nearest_stored_windows() -> None:
+    stored = np.zeros((4, WINDOW_DIM))
+    stored[:, 0] = [0.0, 0.1, 0.2, 5.0]
+    model = RecogniserModel(
+        classes=("a", "b"),
+        mean=np.zeros(WINDOW_DIM),
+        scale=np.ones(WINDOW_DIM),
+        weights=(),
+        biases=(),
+        training_hash="",
+        version="",
+        neighbours=stored.astype(np.float16),
+        neighbour_labels=np.array([0, 0, 1, 1]),
+        neighbour_weights=np.array([1.0, 1.0, 2.0, 1.0]),
+        k=3,
+    )
+    query = np.zeros((1, WINDOW_DIM))
+    np.testing.assert_allclose(model.probabilities(query), [[0.5, 0.5]])  # a, a and b (weight 2)
+
+
+def test_vote_weights_share_long_recordings_and_temper_common_classes() -> None:
+    y = ["squat"] * 40 + ["marching"] * 10
+    groups = ["long.mp4"] * 40 + ["short.mp4"] * 10
+    w = vote_weights(y, groups, cap=20, power=0.0)
+    assert w[0] * 40 == pytest.approx(w[-1] * 20)  # 40 windows weigh as 20
+    w = vote_weights(y, groups, cap=None, power=1.0)
+    assert w[:40].sum() == pytest.approx(w[40:].sum())  # each class the same total

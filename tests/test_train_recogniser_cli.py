@@ -1,0 +1,40 @@
+"""``spinesafe train-recogniser``: the cross-validation report a person reads."""
+
+from __future__ import annotations
+
+from spinesafe.commands.train_recogniser import confusion_table, per_class_accuracy
+from spinesafe.recogniser_training import CrossValidation
+
+
+def test_confusion_table_rows_are_truth_columns_predictions_only_labels_that_occur() -> None:
+    table = confusion_table({"squat": {"squat": 3, "push_up": 1}, "sit_up": {"crunch": 1}})
+    assert table.splitlines() == [
+        "true \\ predicted  1  2  3  4",
+        " 1 crunch         .  .  .  .",
+        " 2 push_up        .  .  .  .",
+        " 3 sit_up         1  .  .  .",
+        " 4 squat          .  1  .  3",
+    ]
+
+
+def test_confusion_table_of_nothing() -> None:
+    assert confusion_table({}) == "(no clips)"
+
+
+def test_per_class_accuracy_names_the_mistakes() -> None:
+    cv = CrossValidation(
+        per_clip=[
+            ("a.mp4", "squat", "squat", 0.9),
+            ("b.mp4", "squat", "sit_to_stand", 0.6),
+            ("c.mp4", "crunch", "crunch", 0.8),
+        ],
+        accuracy=2 / 3,
+        confusion={},
+        seconds=1.0,
+    )
+    assert per_class_accuracy(cv).splitlines() == [
+        "per-class clip accuracy:",
+        "  crunch  1/1  1.00",
+        "  squat   1/2  0.50  (taken for sit_to_stand)",
+        "unsafe patterns: 1/1 unsafe clips recognised as an unsafe pattern, 0/2 safe clips taken for one",
+    ]
