@@ -14,6 +14,13 @@ Each programme entry that runs has its own :class:`~spinesafe.session.SessionRec
 own :class:`~spinesafe.feedback.report.SessionResult`), fed only while that entry's sets are
 being done; in rests a flexion monitor keeps watching the back. Timers (rest, timed entries) run
 on the session clock and stop while paused.
+
+Movements to avoid (toe touch, sit-up, crunch, rounded-back lift) are watched for in every stage
+and every mode, whatever the programme says is being done: an
+:class:`~spinesafe.classifiers.unsafe.UnsafePatternWatcher` sees every pose and warns once per
+episode; each episode goes into the report of the entry being done (or just done, in a rest)
+and into the session's ``unsafe_movements``. With ``--exercise auto`` the watcher gates the
+automatic recogniser's own windows (one recogniser, one warning).
 """
 
 from __future__ import annotations
@@ -25,10 +32,11 @@ from typing import Any, Protocol
 
 from spinesafe import __version__
 from spinesafe.classifiers.analyser import ExerciseAnalyser, FrameState
-from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, UnsafeMovement
+from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted
 from spinesafe.classifiers.exercises import EXERCISES, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import SUITABLE_VIEWS, FlexionMonitor, FlexionState, Neutral
+from spinesafe.classifiers.unsafe import UNSAFE_PATTERNS, UnsafeMovementEnded, UnsafePatternWatcher, packaged_watcher
 from spinesafe.feedback.cues import (
     CALIBRATED,
     HINGE,
@@ -41,8 +49,9 @@ from spinesafe.feedback.cues import (
     CueKind,
     CuePolicy,
     CuePolicyConfig,
+    unsafe_text,
 )
-from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SCHEMA, SessionResult, build_report
+from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SCHEMA, SessionResult, build_report, unsafe_json
 from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.programs import Phase, Programme, ProgrammeEntry, single_exercise
@@ -146,7 +155,13 @@ def _clock_text(seconds: float) -> str:
 
 
 class LiveCoach:
-    """Runs a :class:`~spinesafe.programs.Programme` over live poses (see the module docstring)."""
+    """Runs a :class:`~spinesafe.programs.Programme` over live poses (see the module docstring).
+
+    ``unsafe_watcher``: what watches for movements to avoid; by default one with the packaged
+    recogniser model (when that cannot be loaded, ``unsafe_notice`` and the report's notes say so
+    and the session goes on). With automatic recognition (no programme) it is not used: the
+    recogniser's own windows are gated instead.
+    """
 
     def __init__(
         self,
@@ -158,6 +173,7 @@ class LiveCoach:
         config: CoachConfig | None = None,
         policy_config: CuePolicyConfig | None = None,
         recogniser: Recogniser | None = None,
+        unsafe_watcher: UnsafePatternWatcher | None = None,
     ) -> None:
         if programme is None and recogniser is None:
             raise ValueError("LiveCoach: give a programme, or a recogniser for automatic recognition")
@@ -172,6 +188,16 @@ class LiveCoach:
         self.cues: list[Cue] = []  # everything said, in order
         self.runs: list[EntryRun] = []
         self.notes: list[str] = []
+        self.unsafe_notice = ""  # why movements to avoid are not watched for ("" when they are)
+        if self.recogniser is not None:
+            self.unsafe: UnsafePatternWatcher | None = UnsafePatternWatcher(None)
+        elif unsafe_watcher is not None:
+            self.unsafe = unsafe_watcher
+        else:
+            self.unsafe, self.unsafe_notice = packaged_watcher()
+            if self.unsafe_notice:
+                self.notes.append(self.unsafe_notice)
+        self.unsafe_movements: list[UnsafeMovementEnded] = []  # the whole session's episodes
         self.neutral: Neutral | None = None
         self.calibration: Calibration | None = None
         self.stage = Stage.SETUP
@@ -203,7 +229,7 @@ class LiveCoach:
         """Sentences this session will probably say, most urgent first (to render speech ahead of time)."""
         counts = [str(n) for n in range(1, max([e.reps or 0 for e in self.entries] + [12]) + 1)]
         fixed = [HINGE, STOP_FLEXION, TWIST, SLOWER, NOT_SEEN, STAND_STILL, f"That's right. {CALIBRATE}", CALIBRATE]
-        fixed += [CALIBRATED, CHAIR_NEAR]
+        fixed += [CALIBRATED, CHAIR_NEAR, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
         fixed += [problem.message for problem in SETUP_PROBLEMS] + [view_advice(None, View.FRONT), "Get ready."]
         intros = [
             text for e in self.entries for text in (_intro_text(e), *(_set_text(e, n) for n in range(1, e.sets + 1)))
@@ -254,13 +280,15 @@ class LiveCoach:
                 self._clock += step
             return []
         self._clock += step
+        # Movements to avoid are watched for in every stage (automatic recognition: in _update_exercise).
+        cues = self._watch(pose) if self.recogniser is None else []
         if self.stage is Stage.SETUP:
-            return self._update_setup(pose, brightness)
+            return cues + self._update_setup(pose, brightness)
         if self.stage is Stage.CALIBRATING:
-            return self._update_calibration(pose)
+            return cues + self._update_calibration(pose)
         if self.stage is Stage.REST:
-            return self._update_rest(pose)
-        return self._update_exercise(pose)
+            return cues + self._update_rest(pose)
+        return cues + self._update_exercise(pose)
 
     def toggle_pause(self, t_s: float) -> list[Cue]:
         if self.stage is Stage.DONE:
@@ -278,6 +306,9 @@ class LiveCoach:
             return []
         cues = self._close_run(t_s)
         if self.recogniser is not None:  # automatic: wait for the next exercise to be recognised
+            if self.unsafe is not None:  # its windows start again: so does the watching
+                cues += self._unsafe_events(self.unsafe.finish(t_s))
+                self.unsafe.reset()
             self.recogniser.reset()
             self._candidate, self._streak = "", 0
             return cues + self._begin_entry(len(self.entries), t_s)
@@ -294,7 +325,8 @@ class LiveCoach:
         """End the session now (the programme finished, "q", Ctrl+C, or the camera source ended)."""
         if not self.ended_by:
             self.ended_by = reason
-        cues = self._close_run(t_s)
+        cues = self._unsafe_events(self.unsafe.finish(t_s)) if self.unsafe is not None else []
+        cues += self._close_run(t_s)
         if self._rest_monitor is not None:
             self._rest_events(self._rest_monitor.finish())
             self._rest_monitor = None
@@ -412,7 +444,10 @@ class LiveCoach:
     def _update_exercise(self, pose: PoseFrame) -> list[Cue]:
         cues: list[Cue] = []
         if self.recogniser is not None:
-            for event in self.recogniser.update(pose):
+            recognitions = self.recogniser.update(pose)
+            if self.unsafe is not None:
+                cues += self._unsafe_events(self.unsafe.observe(pose, recognitions))
+            for event in recognitions:
                 cues += self._recognised(event, pose.t_s)
         run = self.run
         if run is None:  # automatic recognition, nothing recognised yet
@@ -432,16 +467,14 @@ class LiveCoach:
         return cues
 
     def _recognised(self, event: Event, t_s: float) -> list[Cue]:
-        """Automatic recognition: switch to an exercise recognised twice in a row; flag unsafe ones."""
+        """Automatic recognition: switch to an exercise recognised twice in a row. Unsafe patterns
+        are never coached (the unsafe-pattern watcher warns about them)."""
         label = str(getattr(event, "label", ""))
         self._streak = self._streak + 1 if label == self._candidate else 1
         self._candidate = label
         spec = EXERCISES.get(label)
-        if spec is None or self._streak != RECOGNISED_AFTER:
+        if spec is None or self._streak != RECOGNISED_AFTER or spec.kind is Kind.UNSAFE:
             return []
-        if spec.kind is Kind.UNSAFE:
-            unsafe = UnsafeMovement(t_s, pattern=label, confidence=float(getattr(event, "confidence", 1.0)))
-            return self._say(self.policy.update([unsafe]), via_policy=True)
         entry = self.entry
         if entry is not None and entry.exercise == label:
             return []
@@ -449,6 +482,27 @@ class LiveCoach:
         self.entries.append(single_exercise(label).entries[0])
         said = self._say([Cue(t_s, CueKind.INFO, f"That looks like: {spec.name}. I will count.")])
         return cues + said + self._begin_entry(len(self.entries) - 1, t_s)
+
+    def _watch(self, pose: PoseFrame) -> list[Cue]:
+        return self._unsafe_events(self.unsafe.update(pose)) if self.unsafe is not None else []
+
+    def _unsafe_events(self, events: list[Event]) -> list[Cue]:
+        """A movement to avoid: the warning now; the episode in the report of the entry being done (or,
+        in a rest, just done) and in the session's."""
+        if not events:
+            return []
+        runs = [r for r in self.runs if r.result is not None]
+        for event in events:
+            if isinstance(event, UnsafeMovementEnded):
+                self.unsafe_movements.append(event)
+                if runs and runs[-1].result is not None:
+                    runs[-1].result.unsafe_movements.append(event)
+        return self._say(self.policy.update(events), via_policy=True)
+
+    def _unsafe_so_far(self, in_progress: bool) -> list[UnsafeMovementEnded]:
+        """The session's episodes; for a checkpoint, the open one too (up to its last window)."""
+        current = self.unsafe.current if in_progress and self.unsafe is not None else None
+        return [*self.unsafe_movements, *([current] if current is not None else [])]
 
     def _set_goal_reached(self, entry: ProgrammeEntry) -> bool:
         if entry.duration_s is not None:
@@ -576,6 +630,9 @@ class LiveCoach:
             back = "Your back stayed straight."
         else:
             back = "Your back could not be checked from this view."
+        unsafe = len(self.unsafe_movements)
+        if unsafe:
+            back += f" {unsafe} warning{'s' if unsafe != 1 else ''} about movements to avoid."
         return f"Session complete: {' and '.join(done)}. {back} Well done."
 
     def view(self, t_s: float) -> CoachView:
@@ -659,7 +716,12 @@ class LiveCoach:
             notes.append(f"The session ended early: {self.ended_by}.")
         if len(self.entries) == 1:
             if per_run:
-                result = replace(per_run[0][1], cues=list(self.cues), notes=[*per_run[0][1].notes, *notes])
+                result = replace(
+                    per_run[0][1],
+                    cues=list(self.cues),
+                    notes=[*per_run[0][1].notes, *notes],
+                    unsafe_movements=self._unsafe_so_far(in_progress),
+                )
                 report = build_report(result)
                 report["programme"] = self._programme_json()
                 return report
@@ -668,11 +730,12 @@ class LiveCoach:
                 empty = SessionResult(self.source, "live", spec, self.estimator, self.fps, cues=list(self.cues))
                 empty.duration_s = self._last_t if math.isfinite(self._last_t) else 0.0
                 empty.notes = [*notes, "The exercise was not started."]
+                empty.unsafe_movements = self._unsafe_so_far(in_progress)
                 empty.neutral = self.neutral
                 report = build_report(empty)
                 report["programme"] = self._programme_json()
                 return report
-        return self._programme_report(per_run, notes)
+        return self._programme_report(per_run, notes, in_progress)
 
     def _unfinished(self) -> bool:
         """Whether an entry with a goal (reps, holds or a duration) was left undone."""
@@ -718,7 +781,9 @@ class LiveCoach:
             ],
         }
 
-    def _programme_report(self, per_run: list[tuple[EntryRun, SessionResult]], notes: list[str]) -> dict[str, Any]:
+    def _programme_report(
+        self, per_run: list[tuple[EntryRun, SessionResult]], notes: list[str], in_progress: bool
+    ) -> dict[str, Any]:
         reports = [build_report(result) for _, result in per_run]
 
         def merged(key: str) -> list[Any]:
@@ -750,6 +815,7 @@ class LiveCoach:
             "flexion_events": merged("flexion_events"),
             "holds": merged("holds"),
             "twist_events": merged("twist_events"),
+            "unsafe_movements": [unsafe_json(e) for e in self._unsafe_so_far(in_progress)],
             "cues": [c.to_json() for c in self.cues],
             "views": {"frames_per_view": views, "main_view": max(views, key=views.__getitem__) if views else "unknown"},
             "view_warnings": merged("view_warnings"),

@@ -253,6 +253,8 @@ def run_live(
         policy_config=CuePolicyConfig(),
         recogniser=recogniser,
     )
+    if coach.unsafe_notice:  # said once; the session goes on (back rounding is still flagged)
+        notices.append(coach.unsafe_notice)
     store, session_log = _open_history(options, programme, camera.name, estimator.name, camera.fps)
     coach.session_log = session_log
     speaker_player: CuePlayer | None = speakers

@@ -31,8 +31,9 @@ import numpy as np
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
 from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
-from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, get_exercise
+from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, Kind, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
+from spinesafe.classifiers.unsafe import UnsafeMovementEnded, UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import InputFileError, OutputError, RecognitionError, SpinesafeError
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
 from spinesafe.feedback.report import SegmentResult, SessionResult, build_report, reps_csv, write_json, write_text
@@ -81,6 +82,11 @@ class SessionRecorder:
     fresh analyser with the next segment's exercise when a pose reaches its ``analysed_from_s``:
     counters start again, the neutral posture learnt so far is kept, and each segment is one set
     in the store. ``result.segments`` gets each segment's events.
+
+    With ``unsafe`` (an :class:`~spinesafe.classifiers.unsafe.UnsafePatternWatcher`) every pose is
+    also watched for movements to avoid, whatever the exercise: the warning is a cue like any
+    other (so it is in the annotated video's sound track) and each episode goes into
+    ``result.unsafe_movements``.
     """
 
     def __init__(
@@ -89,10 +95,13 @@ class SessionRecorder:
         analyser: ExerciseAnalyser,
         store: SessionLog | None = None,
         segments: Sequence[Segment] = (),
+        unsafe: UnsafePatternWatcher | None = None,
     ) -> None:
         self.result = result
         self.analyser = analyser
+        self.unsafe = unsafe
         self.policy = CuePolicy()
+        self.policy.exercise_is_avoided = unsafe is not None and analyser.spec.kind is Kind.UNSAFE
         self.log = store
         self.cues: list[Cue] = []
         result.cues = self.cues
@@ -117,7 +126,9 @@ class SessionRecorder:
         result.frames += 1
         result.frames_with_person += int(pose.present)
         result.duration_s = max(result.duration_s, pose.t_s)
-        cues += self._take(self.analyser.update(pose))
+        # The watcher's events first: a warning given in this frame holds back a flexion cue of it.
+        watched = self.unsafe.update(pose) if self.unsafe is not None else []
+        cues += self._take([*watched, *self.analyser.update(pose)])
         if self.analyser.state is not None:
             result.series.append(self.analyser.state)
         if self.log is not None:
@@ -142,12 +153,14 @@ class SessionRecorder:
         learnt = neutral.calibrated or math.isfinite(neutral.torso_length_m)
         self.analyser = ExerciseAnalyser(spec, neutral=neutral if learnt else None)
         self.policy.begin_set(None, first_number=1)
+        self.policy.exercise_is_avoided = self.unsafe is not None and spec.kind is Kind.UNSAFE
         if self.log is not None:
             self.log.start_set(spec.id, t_s=t_s)
         return cues
 
     def finish(self) -> list[Cue]:
-        cues = self._take(self.analyser.finish())
+        watched = self.unsafe.finish() if self.unsafe is not None else []
+        cues = self._take([*watched, *self.analyser.finish()])
         result = self.result
         result.view_counts = self.analyser.view_counts
         if result.segments:
@@ -181,6 +194,8 @@ class SessionRecorder:
                     log_.flexion(event)
             elif isinstance(event, ViewUnsuitable):
                 self.result.view_warnings.append(event)
+            elif isinstance(event, UnsafeMovementEnded):
+                self.result.unsafe_movements.append(event)
             elif isinstance(event, HoldCompleted):
                 self.result.holds.append(event)
                 if segment is not None:
@@ -233,10 +248,12 @@ def analyse_poses(
     fps: float,
     mode: str = "replay",
     flexion: FlexionConfig | None = None,
+    unsafe: UnsafePatternWatcher | None = None,
 ) -> SessionResult:
-    """Run the classifiers and cue policy over poses (no images, no MediaPipe, no store)."""
+    """Run the classifiers and cue policy over poses (no images, no MediaPipe, no store); with
+    ``unsafe``, watch for movements to avoid too (as ``run_review`` does)."""
     result = SessionResult(source=source, mode=mode, spec=spec, estimator=estimator, fps=fps)
-    recorder = SessionRecorder(result, ExerciseAnalyser(spec, flexion))
+    recorder = SessionRecorder(result, ExerciseAnalyser(spec, flexion), unsafe=unsafe)
     for pose in poses:
         recorder.step(pose)
     recorder.finish()
@@ -608,7 +625,12 @@ def run_review(
     status = "failed"
     try:
         first = get_exercise(segments[0].exercise) if segments else spec
-        recorder = SessionRecorder(result, ExerciseAnalyser(first), store=session_log, segments=segments)
+        watcher, no_watcher = packaged_watcher()  # never fails: without a model, a note says so
+        if no_watcher:
+            result.notes.append(no_watcher)
+        recorder = SessionRecorder(
+            result, ExerciseAnalyser(first), store=session_log, segments=segments, unsafe=watcher
+        )
         _analyse_frames(opened, recorder, video, warmer, progress)
         if segments:
             result.notes[:0] = _recognition_notes(result)

@@ -9,6 +9,14 @@ person to bend the spine forward.
 Live sessions count within a set (:meth:`CuePolicy.begin_set`) so "great, 5 more" is right, and
 set a tempo limit (``min_rep_s``): a rep quicker than that gets "Slower." (Too Fit To Fracture:
 slow, controlled movement; a controlled strength rep takes 2-4 s).
+
+An unsafe movement (toe touch, sit-up, crunch, rounded-back lift; :mod:`spinesafe.classifiers.unsafe`)
+is warned once per episode by name ("Please avoid the sit up: it rounds your back."). While the
+episode lasts the back-rounding cues are held back: the person has been told what is wrong, and
+"hinge at your hips" makes no sense in a sit-up. The flexion events are still reported. When the
+exercise analysed is itself a movement to avoid (``review --exercise sit_up``) and a watcher names
+it, the back-rounding cues are not given at all (:attr:`CuePolicy.exercise_is_avoided`): the
+warning by name is the one safety cue, not "hinge at your hips" first.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from spinesafe.classifiers.events import (
     UnsafeMovement,
     ViewUnsuitable,
 )
+from spinesafe.classifiers.unsafe import UnsafeMovementEnded
 
 PAIN_RULE = "Mild soreness is normal; sharp pain means stop."
 SLOWER = "Slower."
@@ -41,6 +50,11 @@ STOP_FLEXION = "Stop. Stand tall, then hinge at your hips, not your back."
 TWIST = "Keep your hips and shoulders facing the same way: turn with your feet, not your back."
 NOT_SEEN = "I can't see you. Step back into view."
 CALIBRATED = "Thank you. That is your neutral posture."
+
+
+def unsafe_text(pattern: str) -> str:
+    """The warning for an unsafe pattern id (``sit_up`` -> "Please avoid the sit up: ...")."""
+    return f"Please avoid the {pattern.replace('_', ' ')}: it rounds your back."
 
 
 class CueKind(enum.Enum):
@@ -93,6 +107,9 @@ class CuePolicy:
 
     def __init__(self, config: CuePolicyConfig | None = None) -> None:
         self.config = config or CuePolicyConfig()
+        # The exercise analysed is a movement to avoid and an unsafe-pattern watcher warns about it
+        # by name: its back rounding gets no cue of its own (see the module docstring).
+        self.exercise_is_avoided = False
         self.reset()
 
     def reset(self) -> None:
@@ -102,6 +119,7 @@ class CuePolicy:
         self._flexed_in_rep = False
         self._set_first_number = 1
         self._set_target: int | None = None
+        self._unsafe_open = False  # an unsafe-movement episode was warned and has not ended
 
     def start(self, t_s: float = 0.0) -> list[Cue]:
         """Cues that open every session (the pain rule, DESIGN.md safety rules)."""
@@ -139,6 +157,8 @@ class CuePolicy:
         t = event.t_s
         if isinstance(event, FlexionStarted):
             self._flexed_in_rep = True
+            if self._unsafe_open or self.exercise_is_avoided:  # the unsafe-movement warning says it
+                return []
             if event.severity is Severity.STOP:
                 return [Cue(t, CueKind.SAFETY, STOP_FLEXION)]
             return [Cue(t, CueKind.SAFETY, HINGE)]
@@ -147,8 +167,11 @@ class CuePolicy:
         if isinstance(event, TwistStarted):
             return [Cue(t, CueKind.SAFETY, TWIST)]
         if isinstance(event, UnsafeMovement):
-            name = event.pattern.replace("_", " ")
-            return [Cue(t, CueKind.SAFETY, f"Please avoid the {name}: it rounds your back.")]
+            self._unsafe_open = True
+            return [Cue(t, CueKind.SAFETY, unsafe_text(event.pattern))]
+        if isinstance(event, UnsafeMovementEnded):
+            self._unsafe_open = False
+            return []
         if isinstance(event, TrackingLost):
             return [Cue(t, CueKind.SETUP, NOT_SEEN)]
         if isinstance(event, ViewUnsuitable):

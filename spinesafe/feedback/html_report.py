@@ -16,6 +16,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from spinesafe.classifiers.exercises import EXERCISES
 from spinesafe.feedback.cues import PAIN_RULE
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
@@ -135,6 +136,11 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         _card(str(result.rep_count), f"reps counted ({escape(spec.name)})" if several else "reps counted"),
         _card(str(report["partial_rep_count"]), "partial reps (not counted)"),
         _card(str(flex_n), f"back-rounding events ({stop} stop)", warn=flex_n > 0),
+        *(
+            [_card(str(len(result.unsafe_movements)), "movements to avoid", warn=True)]
+            if result.unsafe_movements
+            else []
+        ),
         _card(f"{result.duration_s:.0f} s", "duration"),
         _card(escape(result.main_view), "main camera view"),
         "</div>",
@@ -217,6 +223,7 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         )
     if result.twist_events:
         parts.append(f"<p>Trunk twisting was seen {len(result.twist_events)} time(s).</p>")
+    parts += _unsafe_section(result)
     if result.holds:
         parts.append(
             _table(
@@ -283,6 +290,37 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         f"pose model {escape(result.estimator)}, report schema {escape(str(report['schema']))}.</p></footer>"
     )
     return _page(f"{spec.name} — {result.source}", "\n".join(parts))
+
+
+def _unsafe_section(result: SessionResult) -> list[str]:
+    """Movements to avoid (toe touch, sit-up, crunch, rounded-back lift) seen, whatever the exercise."""
+    parts = ["<h2>Movements to avoid</h2>"]
+    episodes = result.unsafe_movements
+    if not episodes:
+        parts.append(
+            "<p>None recognised (toe touches, sit-ups, crunches and rounded-back lifts are watched for in "
+            "every exercise).</p>"
+        )
+        return parts
+    parts.append(
+        '<p class="callout warn"><strong>A movement people with osteoporosis are advised to avoid was '
+        f"recognised {len(episodes)} time{'s' if len(episodes) != 1 else ''}.</strong> These movements bend "
+        "the spine forward to its end range, repeatedly or under load, which is linked to spinal fractures. "
+        "Talk to your physiotherapist about a safer alternative.</p>"
+    )
+    rows = [
+        [
+            escape(EXERCISES[e.pattern].name if e.pattern in EXERCISES else e.pattern),
+            _num(e.start_s),
+            _num(e.end_s),
+            _num(e.warned_s),
+            _num(e.confidence, "{:.2f}"),
+        ]
+        for e in episodes
+    ]
+    headers = ["movement", "from (s)", "to (s)", "warned at (s)", "confidence"]
+    parts.append(_table(headers, rows, numeric={1, 2, 3, 4}, flagged=set(range(len(rows)))))
+    return parts
 
 
 def _segments_section(report: dict[str, Any]) -> list[str]:

@@ -27,6 +27,7 @@ from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepComplet
 from spinesafe.classifiers.exercises import ExerciseSpec, Kind
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.classifiers.segments import Segment
+from spinesafe.classifiers.unsafe import UnsafeMovementEnded
 from spinesafe.errors import OutputError
 from spinesafe.feedback.cues import Cue
 
@@ -128,6 +129,8 @@ class SessionResult:
     holds: list[HoldCompleted] = field(default_factory=list)
     twist_events: list[TwistEnded] = field(default_factory=list)
     view_warnings: list[ViewUnsuitable] = field(default_factory=list)
+    # Episodes of movements to avoid (toe touch, sit-up, ...), whatever the exercise was.
+    unsafe_movements: list[UnsafeMovementEnded] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     view_counts: dict[str, int] = field(default_factory=dict)
     neutral: Neutral | None = None
@@ -219,6 +222,18 @@ def _hold_json(h: HoldCompleted) -> dict[str, Any]:
     }
 
 
+def unsafe_json(e: UnsafeMovementEnded) -> dict[str, Any]:
+    """One ``unsafe_movements`` entry: ``t_s`` when the warning was given, the episode's ``start_s``
+    and ``end_s`` (its first and last 2 s window with the pattern, by their middle and end)."""
+    return {
+        "t_s": _r(e.warned_s, 3),
+        "start_s": _r(e.start_s, 3),
+        "end_s": _r(e.end_s, 3),
+        "pattern": e.pattern,
+        "confidence": _r(e.confidence, 3),
+    }
+
+
 def _twist_json(e: TwistEnded) -> dict[str, Any]:
     return {"start_s": _r(e.start_s, 3), "end_s": _r(e.end_s, 3), "peak_deg": _r(e.peak_deg, 1)}
 
@@ -275,7 +290,9 @@ def build_report(result: SessionResult) -> dict[str, Any]:
     segment the recogniser found, else one for the whole recording. With several segments the
     top-level ``exercise``, ``rep_count``, ``partial_rep_count`` and ``reps`` are those of the
     exercise with the most time (``segment_count`` > 1 says so); ``flexion_events``,
-    ``twist_events``, ``holds`` and ``cues`` always cover the whole recording.
+    ``twist_events``, ``holds``, ``unsafe_movements`` and ``cues`` always cover the whole recording.
+    ``unsafe_movements`` lists the episodes of movements to avoid, whatever exercise was chosen
+    (see :func:`unsafe_json`).
     """
     spec = result.spec
     neutral = result.neutral
@@ -308,6 +325,7 @@ def build_report(result: SessionResult) -> dict[str, Any]:
         "flexion_events": [_flexion_json(e) for e in result.flexion_events],
         "holds": [_hold_json(h) for h in result.holds],
         "twist_events": [_twist_json(e) for e in result.twist_events],
+        "unsafe_movements": [unsafe_json(e) for e in result.unsafe_movements],
         "cues": [c.to_json() for c in result.cues],
         "views": {"frames_per_view": views, "main_view": result.main_view},
         "view_warnings": [
