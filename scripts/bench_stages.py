@@ -3,8 +3,10 @@
     python scripts/bench_stages.py [VIDEO]
 
 Prints medians (ms/frame) of (1) features + rep counter + flexion monitor + cue policy over
-the poses of VIDEO (or of samples/demo_squats.npz when no video is given) and (2) the
-bundled MediaPipe model on VIDEO's frames. Figures, not assertions: machines are noisy.
+the poses of VIDEO (or of samples/demo_squats.npz when no video is given), (2) the unsafe-pattern
+watcher (the exercise recogniser, which runs beside every analysis; it classifies a window once
+every 0.5 s, so its median, mean and slowest frames differ a lot) and (3) the bundled MediaPipe
+model on VIDEO's frames. Figures, not assertions: machines are noisy.
 """
 
 from __future__ import annotations
@@ -34,6 +36,19 @@ def bench_classifiers(poses: list[PoseFrame], repeats: int = 5) -> list[float]:
     return times
 
 
+def bench_watcher(poses: list[PoseFrame], repeats: int = 5) -> list[float]:
+    from spinesafe.classifiers.unsafe import UnsafePatternWatcher
+
+    times: list[float] = []
+    for _ in range(repeats):
+        watcher = UnsafePatternWatcher.packaged()
+        for pose in poses:
+            start = time.perf_counter()
+            watcher.update(pose)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
 def main() -> int:
     poses: list[PoseFrame]
     if len(sys.argv) > 1:
@@ -56,6 +71,11 @@ def main() -> int:
     print(
         f"spinesafe stages (features, reps, flexion, cues): median {statistics.median(ours):.3f} ms/frame, "
         f"p95 {statistics.quantiles(ours, n=20)[-1]:.3f} ms over {len(ours)} frame updates"
+    )
+    watch = bench_watcher(poses)
+    print(
+        f"unsafe-pattern watcher (recogniser): median {statistics.median(watch):.3f} ms/frame, "
+        f"mean {statistics.fmean(watch):.3f}, max {max(watch):.2f} ms over {len(watch)} frame updates"
     )
     return 0
 
