@@ -35,8 +35,9 @@ SCHEMA = "spinesafe.report/1"
 
 FLEXION_METHOD_NOTE = (
     "BlazePose has no spine landmarks: rounding is inferred from the ear-shoulder-hip alignment "
-    "against the person's neutral, which a hip hinge with a straight back leaves unchanged. "
-    "A side view is best; from the front, flexion is not judged."
+    "against the person's neutral, which a hip hinge with a straight back leaves unchanged, and "
+    "from the trunk closing on a straight-kneed thigh beyond what the hamstrings allow the hips "
+    "(a toe touch). A side view is best; from the front, flexion is not judged."
 )
 
 SERIES_FIELDS = ("t_s", "primary_deg", "flexion_deg", "trunk_inclination_deg")
