@@ -32,11 +32,11 @@ from typing import Any, Protocol
 
 from spinesafe import __version__
 from spinesafe.classifiers.analyser import ExerciseAnalyser, FrameState
-from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted
+from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import EXERCISES, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import SUITABLE_VIEWS, FlexionMonitor, FlexionState, Neutral
-from spinesafe.classifiers.unsafe import UNSAFE_PATTERNS, UnsafeMovementEnded, UnsafePatternWatcher, packaged_watcher
+from spinesafe.classifiers.unsafe import UNSAFE_PATTERNS, UnsafePatternWatcher, packaged_watcher
 from spinesafe.feedback.cues import (
     CALIBRATED,
     HINGE,
@@ -497,6 +497,8 @@ class LiveCoach:
                 self.unsafe_movements.append(event)
                 if runs and runs[-1].result is not None:
                     runs[-1].result.unsafe_movements.append(event)
+                if self.session_log is not None:
+                    self.session_log.unsafe(event)
         return self._say(self.policy.update(events), via_policy=True)
 
     def _unsafe_so_far(self, in_progress: bool) -> list[UnsafeMovementEnded]:

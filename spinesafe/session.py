@@ -30,10 +30,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
-from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
+from spinesafe.classifiers.events import (
+    Event,
+    FlexionEnded,
+    HoldCompleted,
+    RepCompleted,
+    TwistEnded,
+    UnsafeMovementEnded,
+    ViewUnsuitable,
+)
 from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, Kind, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
-from spinesafe.classifiers.unsafe import UnsafeMovementEnded, UnsafePatternWatcher, packaged_watcher
+from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import InputFileError, OutputError, RecognitionError, SpinesafeError
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
 from spinesafe.feedback.report import SegmentResult, SessionResult, build_report, reps_csv, write_json, write_text
@@ -196,6 +204,8 @@ class SessionRecorder:
                 self.result.view_warnings.append(event)
             elif isinstance(event, UnsafeMovementEnded):
                 self.result.unsafe_movements.append(event)
+                if log_ is not None:
+                    log_.unsafe(event)
             elif isinstance(event, HoldCompleted):
                 self.result.holds.append(event)
                 if segment is not None:

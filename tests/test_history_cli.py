@@ -89,11 +89,12 @@ def test_history_lists_one_row_per_session(history_db: tuple[Path, CliRun, CliRu
     run = run_cli("history", "--db", db)
     assert run.code == 0, run.err
     lines = run.out.splitlines()
-    assert lines[0].split() == ["id", "date", "patient", "mode", "source", "exercises", "reps", "flexion", "status"]
+    header = ["id", "date", "patient", "mode", "source", "exercises", "reps", "flexion", "avoid", "status"]
+    assert lines[0].split() == header
     rows = [line.split() for line in lines[2:4]]
-    assert [(r[0], r[3], r[4], r[5], r[6], r[7], r[8], r[9]) for r in rows] == [
-        ("1", "ann", "replay", "two_squats.mp4", "squat", "2", "1", "complete"),
-        ("2", "bob", "replay", "two_squats.mp4", "squat", "2", "1", "complete"),
+    assert [(r[0], *r[3:11]) for r in rows] == [
+        ("1", "ann", "replay", "two_squats.mp4", "squat", "2", "1", "0", "complete"),
+        ("2", "bob", "replay", "two_squats.mp4", "squat", "2", "1", "0", "complete"),
     ]
     assert rows[0][1] == datetime.now().strftime("%Y-%m-%d")
     assert lines[4] == f"2 session(s) in {db}"

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from spinesafe.classifiers.events import FlexionStarted, Severity, UnsafeMovement
+from spinesafe.classifiers.events import FlexionStarted, Severity, UnsafeMovement, UnsafeMovementEnded
 from spinesafe.classifiers.recogniser import RecogniserModel
-from spinesafe.classifiers.unsafe import UnsafeMovementEnded
 from spinesafe.coaching import LiveCoach
 from spinesafe.feedback.audio import RecordingPlayer
 from spinesafe.feedback.cues import HINGE, STOP_FLEXION, CueKind, CuePolicy, unsafe_text
+from spinesafe.feedback.store import SessionStore
 from spinesafe.feedback.window import HeadlessDisplay
 from spinesafe.live import LiveOptions, run_live
 from spinesafe.pose.frame import PoseFrame
@@ -72,7 +72,10 @@ def test_review_of_a_squat_recording_reports_the_sit_ups(tmp_path: Path, squats_
     recording = save_recording(
         tmp_path / "squats.npz", squats_with_sit_ups, source="squats and sit-ups", estimator="synthetic", fps=FPS
     )
-    outputs = run_review(recording, "squat", out_dir=tmp_path / "out", write_video=False)
+    with SessionStore(tmp_path / "sessions.db") as store:
+        outputs = run_review(recording, "squat", out_dir=tmp_path / "out", write_video=False, store=store)
+        [session] = store.sessions()
+        stored = store.session_detail(session.id)["unsafe_movements"]
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["exercise"] == "squat"
     [episode] = report["unsafe_movements"]
@@ -81,6 +84,10 @@ def test_review_of_a_squat_recording_reports_the_sit_ups(tmp_path: Path, squats_
     # The warning is a cue like the others: in the report, the banner and the video's sound track.
     assert [c["t_s"] for c in report["cues"] if c["text"] == SIT_UP_WARNING] == [episode["t_s"]]
     assert outputs.result.unsafe_movements[0].pattern == "sit_up"
+    # ... and in the history, for the clinician.
+    assert [(row["pattern"], row["warned_s"]) for row in stored] == [
+        ("sit_up", pytest.approx(episode["t_s"], abs=1e-3))
+    ]
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Movements to avoid" in html and "Sit-up (avoid)" in html
 
@@ -138,3 +145,19 @@ def test_reviewing_sit_ups_as_sit_ups_warns_by_name_and_not_with_hinge_cues(tmp_
     assert safety == [SIT_UP_WARNING]  # one warning, by name; no "hinge at your hips" first
     assert report["flexion_events"]  # the rounding is still reported
     assert [e["pattern"] for e in report["unsafe_movements"]] == ["sit_up"]
+
+
+def test_live_sit_ups_are_stored_in_the_history(tmp_path: Path, squats_with_sit_ups: list[PoseFrame]) -> None:
+    recording = save_recording(
+        tmp_path / "squats.npz", squats_with_sit_ups, source="squats and sit-ups", estimator="synthetic", fps=FPS
+    )
+    options = LiveOptions(
+        camera=recording, exercise="squat", headless=True, speed=8.0, setup_check=False, calibrate=False,
+        db=tmp_path / "sessions.db", patient="ann",
+    )  # fmt: skip
+    run_live(options, speakers=RecordingPlayer(), display=HeadlessDisplay())
+    with SessionStore(tmp_path / "sessions.db") as store:
+        [session] = store.sessions()
+        stored = store.session_detail(session.id)["unsafe_movements"]
+    assert [row["pattern"] for row in stored] == ["sit_up"]
+    assert SIT_UPS[0] < stored[0]["warned_s"] < SIT_UPS[0] + 6.0

@@ -127,3 +127,19 @@ class UnsafeMovement(Event):
 
     pattern: str
     confidence: float
+
+
+@dataclass(frozen=True)
+class UnsafeMovementEnded(Event):
+    """The end of an unsafe-movement episode; ``t_s`` is when it was judged over.
+
+    ``start_s``: the middle of the first window with the pattern; ``warned_s``: when the
+    :class:`UnsafeMovement` warning was given; ``end_s``: the last
+    window with the pattern; ``confidence``: the pattern's highest smoothed probability.
+    """
+
+    pattern: str
+    start_s: float
+    warned_s: float
+    end_s: float
+    confidence: float

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from spinesafe.classifiers.events import Event, UnsafeMovement
+from spinesafe.classifiers.events import Event, UnsafeMovement, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import EXERCISES, Kind
 from spinesafe.classifiers.recogniser import STRIDE_S, WINDOW_S, ExerciseRecogniser, RecogniserModel
 from spinesafe.errors import ModelLoadError
@@ -97,22 +97,6 @@ class UnsafeWatchConfig:
                 f"exit_s > 0 and 0 <= full_window_fraction <= 1; got {self.exit_probability}, "
                 f"{self.enter_probability}, {self.enter_strides}, {self.exit_s}, {self.full_window_fraction}"
             )
-
-
-@dataclass(frozen=True)
-class UnsafeMovementEnded(Event):
-    """The end of an unsafe-movement episode; ``t_s`` is when it was judged over.
-
-    ``start_s``: the middle of the first window with the pattern; ``warned_s``: when the
-    :class:`~spinesafe.classifiers.events.UnsafeMovement` warning was given; ``end_s``: the last
-    window with the pattern; ``confidence``: the pattern's highest smoothed probability.
-    """
-
-    pattern: str
-    start_s: float
-    warned_s: float
-    end_s: float
-    confidence: float
 
 
 class WatchState(enum.Enum):

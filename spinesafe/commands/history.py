@@ -25,6 +25,7 @@ CSV_COLUMNS = (
     "reps",
     "partial_reps",
     "flexion_events",
+    "unsafe_movements",
     "duration_s",
     "status",
     "app_version",
@@ -61,6 +62,7 @@ def summary_row(s: SessionSummary) -> dict[str, object]:
         "reps": s.reps,
         "partial_reps": s.partial_reps,
         "flexion_events": s.flexion_events,
+        "unsafe_movements": s.unsafe_movements,
         "duration_s": round(s.duration_s, 3),
         "status": s.shown_status,
         "app_version": s.app_version,
@@ -71,14 +73,14 @@ def summary_row(s: SessionSummary) -> dict[str, object]:
 def format_table(sessions: list[SessionSummary]) -> str:
     header = (
         f"{'id':>4s}  {'date':16s}  {'patient':12s}  {'mode':6s}  {'source':28s}  {'exercises':20s}  "
-        f"{'reps':>4s}  {'flexion':>7s}  status"
+        f"{'reps':>4s}  {'flexion':>7s}  {'avoid':>5s}  status"
     )
     lines = [header, "-" * len(header)]
     for s in sessions:
         lines.append(
             f"{s.id:4d}  {s.started_at.astimezone().strftime('%Y-%m-%d %H:%M'):16s}  {s.patient[:12]:12s}  "
             f"{s.mode:6s}  {s.source[:28]:28s}  {','.join(s.exercises)[:20]:20s}  {s.reps:4d}  "
-            f"{s.flexion_events:7d}  {s.shown_status}"
+            f"{s.flexion_events:7d}  {s.unsafe_movements:5d}  {s.shown_status}"
         )
     return "\n".join(lines)
 

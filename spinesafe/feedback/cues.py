@@ -39,9 +39,9 @@ from spinesafe.classifiers.events import (
     TrackingRestored,
     TwistStarted,
     UnsafeMovement,
+    UnsafeMovementEnded,
     ViewUnsuitable,
 )
-from spinesafe.classifiers.unsafe import UnsafeMovementEnded
 
 PAIN_RULE = "Mild soreness is normal; sharp pain means stop."
 SLOWER = "Slower."

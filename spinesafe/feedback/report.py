@@ -23,11 +23,17 @@ import numpy as np
 
 from spinesafe import __version__
 from spinesafe.classifiers.analyser import FrameState
-from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, ViewUnsuitable
+from spinesafe.classifiers.events import (
+    FlexionEnded,
+    HoldCompleted,
+    RepCompleted,
+    TwistEnded,
+    UnsafeMovementEnded,
+    ViewUnsuitable,
+)
 from spinesafe.classifiers.exercises import ExerciseSpec, Kind
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.classifiers.segments import Segment
-from spinesafe.classifiers.unsafe import UnsafeMovementEnded
 from spinesafe.errors import OutputError
 from spinesafe.feedback.cues import Cue
 

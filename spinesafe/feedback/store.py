@@ -37,7 +37,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from spinesafe import __version__
-from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded
+from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, UnsafeMovementEnded
 from spinesafe.errors import StoreError, StoreLockedError, StoreVersionError
 from spinesafe.feedback.cues import Cue
 
@@ -131,6 +131,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cues_session ON cues (session_id);
     """,
+    # 2: episodes of movements to avoid (toe touch, sit-up, ...), seen in any mode. set_id is NULL
+    # when one happens before the first set of a live session.
+    """
+    CREATE TABLE unsafe_movements (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        set_id INTEGER REFERENCES sets (id) ON DELETE CASCADE,
+        pattern TEXT NOT NULL,             -- toe_touch | sit_up | crunch | rounded_back_lift
+        start_s REAL, warned_s REAL, end_s REAL,
+        confidence REAL
+    );
+    CREATE INDEX unsafe_session ON unsafe_movements (session_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -199,6 +212,7 @@ class SessionSummary:
     app_version: str
     model: str
     updated_at: datetime
+    unsafe_movements: int = 0  # episodes of movements to avoid (toe touch, sit-up, ...)
 
     @property
     def shown_status(self) -> str:
@@ -350,7 +364,8 @@ class SessionStore:
                 "   ORDER BY id)),"
                 " (SELECT count(*) FROM reps WHERE session_id = s.id AND complete),"
                 " (SELECT count(*) FROM reps WHERE session_id = s.id AND NOT complete),"
-                " (SELECT count(*) FROM flexion_events WHERE session_id = s.id)"
+                " (SELECT count(*) FROM flexion_events WHERE session_id = s.id),"
+                " (SELECT count(*) FROM unsafe_movements WHERE session_id = s.id)"
                 f" FROM sessions s {where} ORDER BY s.started_at, s.id",
                 params,
             ).fetchall()
@@ -372,6 +387,7 @@ class SessionStore:
                 reps=int(row[12]),
                 partial_reps=int(row[13]),
                 flexion_events=int(row[14]),
+                unsafe_movements=int(row[15]),
             )
             for row in rows
         ]
@@ -414,7 +430,7 @@ class SessionStore:
         ]
 
     def session_detail(self, session_id: int) -> dict[str, Any]:
-        """One session with its sets, reps, flexion events, holds, twists and cues (JSON-ready)."""
+        """One session with its sets, reps, flexion events, holds, twists, movements to avoid and cues (JSON-ready)."""
 
         def read() -> dict[str, Any]:
             self._db.row_factory = sqlite3.Row
@@ -424,7 +440,7 @@ class SessionStore:
                     raise StoreError(f"{self.path}: no session with id {session_id}")
                 detail: dict[str, Any] = dict(head)
                 detail["notes"] = json.loads(detail["notes"] or "[]")
-                for table in ("sets", "reps", "flexion_events", "holds", "twist_events", "cues"):
+                for table in ("sets", "reps", "flexion_events", "holds", "twist_events", "unsafe_movements", "cues"):
                     rows = self._db.execute(f"SELECT * FROM {table} WHERE session_id = ? ORDER BY id", (session_id,))
                     detail[table] = [{k: v for k, v in dict(r).items() if k != "session_id"} for r in rows]
                 for row in detail["sets"]:
@@ -571,6 +587,21 @@ class SessionLog:
         self._add(
             "INSERT INTO twist_events (session_id, set_id, start_s, end_s, peak_deg) VALUES (?, ?, ?, ?, ?)",
             (self.session_id, self._set(), _num(event.start_s), _num(event.end_s), _num(event.peak_deg)),
+        )
+
+    def unsafe(self, event: UnsafeMovementEnded) -> None:
+        self._add(
+            "INSERT INTO unsafe_movements (session_id, set_id, pattern, start_s, warned_s, end_s, confidence)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.session_id,
+                self.set_id,
+                event.pattern,
+                _num(event.start_s),
+                _num(event.warned_s),
+                _num(event.end_s),
+                _num(event.confidence),
+            ),
         )
 
     def cue(self, cue: Cue) -> None:

@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
-from spinesafe.classifiers.events import FlexionEnded, RepCompleted, Severity
+from spinesafe.classifiers.events import FlexionEnded, RepCompleted, Severity, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import get_exercise
 from spinesafe.errors import StoreError, StoreLockedError, StoreVersionError
 from spinesafe.feedback import store as store_module
 from spinesafe.feedback.cues import Cue, CueKind
 from spinesafe.feedback.report import SessionResult
-from spinesafe.feedback.store import SCHEMA_VERSION, SessionInfo, SessionStore, default_db_path
+from spinesafe.feedback.store import MIGRATIONS, SCHEMA_VERSION, SessionInfo, SessionStore, default_db_path
 from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
 from spinesafe.session import SessionRecorder, analyse_poses, session_info
 
-TABLES = {"sessions", "sets", "reps", "flexion_events", "holds", "twist_events", "cues"}
+TABLES = {"sessions", "sets", "reps", "flexion_events", "holds", "twist_events", "unsafe_movements", "cues"}
 
 
 def _rep(number: int, start_s: float) -> RepCompleted:
@@ -86,6 +86,29 @@ def test_an_empty_file_is_migrated_from_version_0(tmp_path: Path) -> None:
         assert store.schema_version == SCHEMA_VERSION
     tables = {r[0] for r in _raw(path).execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables >= TABLES | {"unrelated"}
+
+
+def test_a_schema_1_database_gains_the_unsafe_movements_table_and_keeps_its_sessions(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.db"
+    db = _raw(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO sessions (started_at, updated_at, status, patient, mode, source, app_version, model) "
+               "VALUES ('2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 'complete', 'p', 'live', "
+               "'camera 0', '0', 'm')")  # fmt: skip
+    db.close()
+    with SessionStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        [old] = store.sessions()
+        assert old.patient == "p" and store.session_detail(old.id)["unsafe_movements"] == []
+        log = store.begin(_info("p"))
+        log.start_set("squat")
+        log.unsafe(UnsafeMovementEnded(9.0, pattern="sit_up", start_s=4.0, warned_s=6.0, end_s=8.5, confidence=0.9))
+        log.finish(status="complete")
+        [row] = store.session_detail(log.session_id)["unsafe_movements"]
+    assert (row["pattern"], row["start_s"], row["warned_s"], row["end_s"]) == ("sit_up", 4.0, 6.0, 8.5)
 
 
 def test_database_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
