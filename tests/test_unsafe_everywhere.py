@@ -14,6 +14,7 @@ import pytest
 
 from spinesafe.classifiers.events import FlexionStarted, Severity, UnsafeMovement, UnsafeMovementEnded
 from spinesafe.classifiers.recogniser import RecogniserModel
+from spinesafe.cli import main
 from spinesafe.coaching import LiveCoach
 from spinesafe.feedback.audio import RecordingPlayer
 from spinesafe.feedback.cues import HINGE, STOP_FLEXION, CueKind, CuePolicy, unsafe_text
@@ -161,3 +162,17 @@ def test_live_sit_ups_are_stored_in_the_history(tmp_path: Path, squats_with_sit_
         stored = store.session_detail(session.id)["unsafe_movements"]
     assert [row["pattern"] for row in stored] == ["sit_up"]
     assert SIT_UPS[0] < stored[0]["warned_s"] < SIT_UPS[0] + 6.0
+
+
+def test_review_console_summary_lists_the_movements_to_avoid(
+    tmp_path: Path, squats_with_sit_ups: list[PoseFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = save_recording(
+        tmp_path / "squats.npz", squats_with_sit_ups, source="squats and sit-ups", estimator="synthetic", fps=FPS
+    )
+    args = ["review", str(recording), "--exercise", "squat", "--out", str(tmp_path / "out"), "--no-video"]
+    assert main([*args, "--no-history"]) == 0
+    out = capsys.readouterr().out
+    assert "  movements to avoid: 1\n" in out
+    [line] = [line for line in out.splitlines() if "warned at" in line]
+    assert "Sit-up (avoid)" in line

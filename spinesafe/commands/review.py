@@ -88,6 +88,12 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     for event in result.flexion_events:
         span = f"{event.start_s:6.2f}-{event.end_s:6.2f} s"
         print(f"    {span}  peak {event.peak_deg:4.0f} deg  {event.severity.value}  ({event.view} view)")
+    if result.unsafe_movements:
+        print(f"  movements to avoid: {len(result.unsafe_movements)}")
+    for episode in result.unsafe_movements:
+        name = EXERCISES[episode.pattern].name if episode.pattern in EXERCISES else episode.pattern
+        span = f"{episode.start_s:6.2f}-{episode.end_s:6.2f} s"
+        print(f"    {span}  {name}, warned at {episode.warned_s:.2f} s (confidence {episode.confidence:.2f})")
     for warning in result.view_warnings:
         print(f"  note: {warning.judgement} cannot be judged from a {warning.view} view. {warning.advice}")
     for note in result.notes:
