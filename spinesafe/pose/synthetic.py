@@ -1167,12 +1167,30 @@ def incline_push_up_reps(
     return _reps(n, period_s, _cycle(pose(180.0 - depth_elbow_deg), pose(10.0)))
 
 
-def bent_over_row_reps(n: int, period_s: float = 3.0, side: Side | None = None, lean_deg: float = 50.0) -> Keyframes:
+def bent_over_row_reps(
+    n: int,
+    period_s: float = 3.0,
+    side: Side | None = None,
+    lean_deg: float = 50.0,
+    *,
+    hip_flexion_deg: float = 8.0,
+    knee_flexion_deg: float = 20.0,
+    reach_deg: float | None = None,
+) -> Keyframes:
     """``n`` bent-over rows (dumbbell or cable): hinged ``lean_deg`` at the hips with soft knees and
     a neutral back, arm(s) hanging plumb (elbow 170 deg) pulled up to the ribs (elbow 90 deg, the
-    upper arm 15 deg behind the trunk line)."""
-    hinged = BodyPose.symmetric(trunk_lean_deg=lean_deg, hip_flexion_deg=8.0, knee_flexion_deg=20.0)
-    hanging = _with_limbs(hinged, side, shoulder_flexion_deg=lean_deg, elbow_flexion_deg=10.0)
+    upper arm 15 deg behind the trunk line).
+
+    ``hip_flexion_deg`` and ``knee_flexion_deg`` set the stance (a cable row is often pulled from
+    a half squat: thighs 40 deg forward, knees 60 deg bent, trunk 30 deg); ``reach_deg`` the
+    reaching arm's flexion from the trunk line (None: hanging plumb, as a dumbbell; ~70-90 to a
+    cable at chest height).
+    """
+    hinged = BodyPose.symmetric(
+        trunk_lean_deg=lean_deg, hip_flexion_deg=hip_flexion_deg, knee_flexion_deg=knee_flexion_deg
+    )
+    reach = lean_deg if reach_deg is None else reach_deg
+    hanging = _with_limbs(hinged, side, shoulder_flexion_deg=reach, elbow_flexion_deg=10.0)
     pulled = _with_limbs(hinged, side, shoulder_flexion_deg=-15.0, elbow_flexion_deg=90.0)
     return _reps(n, period_s, _cycle(pulled, hanging, hold=0.1))
 
@@ -1210,7 +1228,11 @@ def tree_stance(duration_s: float, side: Side = Side.LEFT) -> Keyframes:
 
 VARIANT_MOTIONS: dict[str, tuple[Callable[[int], Keyframes], ...]] = {
     "push_up": (incline_push_up_reps, lambda n: incline_push_up_reps(n, bench_m=0.9)),  # bench; kitchen counter
-    "row": (bent_over_row_reps,),
+    "row": (
+        bent_over_row_reps,
+        # a cable row from a half squat, arms reaching forward to the cable
+        lambda n: bent_over_row_reps(n, lean_deg=30.0, hip_flexion_deg=40.0, knee_flexion_deg=60.0, reach_deg=80.0),
+    ),
     "toe_touch": (seated_toe_touch,),
     "single_leg_stance": (knee_up_stance, tree_stance),
 }
