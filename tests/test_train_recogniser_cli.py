@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spinesafe.commands.train_recogniser import confusion_table, per_class_accuracy
+from spinesafe.commands.train_recogniser import confusion_table, per_class_accuracy, seed_spread
 from spinesafe.recogniser_training import CrossValidation
 
 
@@ -37,4 +37,22 @@ def test_per_class_accuracy_names_the_mistakes() -> None:
         "  crunch  1/1  1.00",
         "  squat   1/2  0.50  (taken for sit_to_stand)",
         "unsafe patterns: 1/1 unsafe clips recognised as an unsafe pattern, 0/2 safe clips taken for one",
+    ]
+
+
+def test_seed_spread_gives_the_mean_and_the_clips_that_flip() -> None:
+    def run(b_predicted: str, c_predicted: str) -> CrossValidation:
+        per_clip = [
+            ("a.mp4", "squat", "squat", 0.9),
+            ("b.mp4", "row", b_predicted, 0.6),
+            ("c.mp4", "lunge", c_predicted, 0.5),
+        ]
+        right = sum(1 for _, t, p, _ in per_clip if t == p)
+        return CrossValidation(per_clip=per_clip, accuracy=right / 3, confusion={}, seconds=1.0)
+
+    lines = seed_spread([run("squat", "lunge"), run("squat", "squat"), run("squat", "lunge")]).splitlines()
+    assert lines[0] == "over 3 synthetic seeds: 1.7/3 clips right on average (min 1, max 2; mean accuracy 0.56)"
+    assert [line.split() for line in lines[1:]] == [
+        ["b", "wrong", "in", "3", "of", "3", "seeds"],
+        ["c", "wrong", "in", "1", "of", "3", "seeds"],
     ]
