@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from spinesafe.classifiers.events import Event, UnsafeMovement
+from spinesafe.classifiers.features import compute_features
+from spinesafe.classifiers.flexion import FlexionMonitor
 from spinesafe.classifiers.recogniser import ExerciseRecogniser, RecogniserModel
 from spinesafe.classifiers.unsafe import UNSAFE_PATTERNS, UnsafePatternWatcher, UnsafeWatchConfig, load_model
 from spinesafe.evaluation import default_cache_dir, load_manifest
@@ -51,8 +53,9 @@ class Clip:
     exercise: str
     unsafe: bool
     duration_s: float
-    # Each frame with the recogniser's events for it: computed once, replayed for every gate setting.
-    steps: list[tuple[PoseFrame, list[Event]]]
+    # Each frame with the recogniser's events for it and the flexion monitor's rounding over
+    # neutral (NaN where not judged): computed once, replayed for every gate setting.
+    steps: list[tuple[PoseFrame, list[Event], float]]
 
 
 def is_unsafe(clip: dict[str, object]) -> bool:
@@ -77,7 +80,11 @@ def load_clips(corpus: Path, cache: Path, packaged: bool) -> tuple[list[Clip], l
         name = str(entry["file"])
         frames = recordings[name]
         recogniser = ExerciseRecogniser(model_for(name))
-        steps = [(frame, recogniser.update(frame)) for frame in frames]
+        monitor = FlexionMonitor()  # its rounding estimate does not depend on the exercise
+        steps = []
+        for frame in frames:
+            monitor.update(compute_features(frame))
+            steps.append((frame, recogniser.update(frame), monitor.flexion_deg))
         duration_s = frames[-1].t_s - frames[0].t_s
         clips.append(Clip(name, str(entry["exercise"]), is_unsafe(entry), duration_s, steps))
     return clips, missing
@@ -107,8 +114,8 @@ def _leave_one_clip_out(corpus: Path, cache: Path) -> Callable[[str], Recogniser
 def warnings_in(clip: Clip, config: UnsafeWatchConfig) -> list[UnsafeMovement]:
     watcher = UnsafePatternWatcher(None, config)
     events: list[Event] = []
-    for frame, recognitions in clip.steps:
-        events += watcher.observe(frame, recognitions)
+    for frame, recognitions, flexion in clip.steps:
+        events += watcher.observe(frame, recognitions, flexion)
     events += watcher.finish()
     return [e for e in events if isinstance(e, UnsafeMovement)]
 
@@ -133,7 +140,7 @@ def score(clips: list[Clip], config: UnsafeWatchConfig, verbose: bool = False) -
     safe_s, false_alarms, caught, unsafe = 0.0, 0, 0, 0
     for clip in clips:
         warned = warnings_in(clip, config)
-        windows = sum(1 for _, events in clip.steps if events)
+        windows = sum(1 for _, events, _ in clip.steps if events)
         if clip.unsafe:
             unsafe += 1
             caught += bool(warned)
@@ -148,6 +155,42 @@ def score(clips: list[Clip], config: UnsafeWatchConfig, verbose: bool = False) -
                 f"{windows:3d} windows  warnings {len(warned)} ({said})"
             )
     return Score(safe_s / 60.0, false_alarms, caught, unsafe)
+
+
+PUSHFIT = Path("landmarks") / "pushfit_mediapipe_pushups" / "pushfit_mediapipe33_sequences.npz"
+# The PushFit set gives normalised landmarks only: no frame rate, image size or world landmarks.
+PUSHFIT_FPS = 30.0
+PUSHFIT_IMAGE = (1280, 720)
+
+
+def pushfit_clips(corpus: Path) -> list[Clip]:
+    """The PushFit push-up sequences (safe exercise the recogniser never saw) as clips."""
+    path = corpus / PUSHFIT
+    if not path.is_file():
+        return []
+    model = load_model()
+    clips = []
+    with np.load(path, allow_pickle=False) as data:
+        for key in data.files:
+            rows = data[key].astype(np.float64)
+            frames = [
+                PoseFrame(
+                    t_s=i / PUSHFIT_FPS,
+                    index=i,
+                    image_size=PUSHFIT_IMAGE,
+                    landmarks=np.full((33, 3), np.nan) if np.isnan(row).any() else row[:, :3],
+                    visibility=np.zeros(33) if np.isnan(row).any() else row[:, 3],
+                    present=not np.isnan(row).any(),
+                )
+                for i, row in enumerate(rows)
+            ]
+            recogniser, monitor = ExerciseRecogniser(model), FlexionMonitor()
+            steps = []
+            for frame in frames:
+                monitor.update(compute_features(frame))
+                steps.append((frame, recogniser.update(frame), monitor.flexion_deg))
+            clips.append(Clip(f"pushfit/{key}", "push_up", False, len(frames) / PUSHFIT_FPS, steps))
+    return clips
 
 
 def main() -> int:
@@ -188,6 +231,19 @@ def main() -> int:
                 config = UnsafeWatchConfig(enter_probability=probability, enter_strides=strides)
                 s = score(clips, config)
                 print(f"{probability:17.1f} {strides:13d} {s.false_alarms:13d} {s.per_10_min:11.2f}  {s.recall:.2f}")
+    pushfit = pushfit_clips(args.corpus)
+    if pushfit:
+        extra = score(pushfit, default)
+        warned = [(c.name, w.pattern) for c in pushfit for w in warnings_in(c, default)]
+        print()
+        print(
+            f"PushFit push-up sequences ({len(pushfit)}, never trained on; packaged model; assumed "
+            f"{PUSHFIT_FPS:g} fps, {PUSHFIT_IMAGE[0]}x{PUSHFIT_IMAGE[1]}, no world landmarks - which the live and "
+            f"review pipeline always has): {extra.safe_min:.1f} min, {extra.false_alarms} false alarm(s), "
+            f"{extra.per_10_min:.2f} per 10 min"
+        )
+        for name, pattern in warned:
+            print(f"  {name}: {pattern}")
     if args.packaged:
         print()
         print(CAVEAT)

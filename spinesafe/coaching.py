@@ -446,7 +446,7 @@ class LiveCoach:
         if self.recogniser is not None:
             recognitions = self.recogniser.update(pose)
             if self.unsafe is not None:
-                cues += self._unsafe_events(self.unsafe.observe(pose, recognitions))
+                cues += self._unsafe_events(self.unsafe.observe(pose, recognitions, self._flexion_now()))
             for event in recognitions:
                 cues += self._recognised(event, pose.t_s)
         run = self.run
@@ -484,7 +484,17 @@ class LiveCoach:
         return cues + said + self._begin_entry(len(self.entries) - 1, t_s)
 
     def _watch(self, pose: PoseFrame) -> list[Cue]:
-        return self._unsafe_events(self.unsafe.update(pose)) if self.unsafe is not None else []
+        return self._unsafe_events(self.unsafe.update(pose, self._flexion_now())) if self.unsafe is not None else []
+
+    def _flexion_now(self) -> float:
+        """The back's last judged rounding over neutral (the set's analyser, or in a rest the rest
+        monitor); NaN when nothing judges it (set-up, calibration, a front view)."""
+        run = self.run
+        if run is not None and run.analyser is not None:
+            return run.analyser.flexion.flexion_deg
+        if self._rest_monitor is not None:
+            return self._rest_monitor.flexion_deg
+        return math.nan
 
     def _unsafe_events(self, events: list[Event]) -> list[Cue]:
         """A movement to avoid: the warning now; the episode in the report of the entry being done (or,

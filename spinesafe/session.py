@@ -135,7 +135,9 @@ class SessionRecorder:
         result.frames_with_person += int(pose.present)
         result.duration_s = max(result.duration_s, pose.t_s)
         # The watcher's events first: a warning given in this frame holds back a flexion cue of it.
-        watched = self.unsafe.update(pose) if self.unsafe is not None else []
+        # The flexion monitor's last judgement confirms (or not) a warning about the back.
+        flexion = self.analyser.flexion.flexion_deg
+        watched = self.unsafe.update(pose, flexion) if self.unsafe is not None else []
         cues += self._take([*watched, *self.analyser.update(pose)])
         if self.analyser.state is not None:
             result.series.append(self.analyser.state)

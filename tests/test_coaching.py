@@ -11,7 +11,7 @@ from spinesafe.classifiers.events import Event
 from spinesafe.coaching import CoachConfig, LiveCoach, Stage
 from spinesafe.feedback.cues import Cue
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
+from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing, toe_touch
 from spinesafe.programs import Programme, parse_programme, single_exercise
 
 REVIEW_KEYS = {"schema", "source", "exercise", "duration_s", "rep_count", "reps", "flexion_events", "holds", "cues"}
@@ -214,7 +214,8 @@ class ScriptedRecogniser:
 
 
 def test_automatic_recognition_starts_counting_and_flags_unsafe_patterns() -> None:
-    frames = animate(chain(standing(2.0), squat_reps(3), standing(3.0)), fps=30)
+    # A real toe touch from 12 s: the warning needs the back to be seen rounding too.
+    frames = animate(chain(standing(2.0), squat_reps(3), standing(1.0), toe_touch(1)), fps=30)
     coach = LiveCoach(
         None,
         source="s",

@@ -31,6 +31,7 @@ from __future__ import annotations
 import enum
 import math
 import zipfile
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,12 +67,22 @@ UNSAFE_PATTERNS = tuple(sorted(i for i, spec in EXERCISES.items() if spec.kind i
 #   jitter.
 # - CONTINUOUS_GAP_S: a gap longer than one stride between two frames with a person starts the
 #   "in view since" clock again.
+# - CONFIRM_FLEXION_DEG: these movements are to be avoided because they round the spine, so where
+#   the flexion monitor can judge the back (side or oblique view) it must have seen rounding of at
+#   least its default caution (20 deg over neutral, :class:`~spinesafe.classifiers.flexion.FlexionConfig`)
+#   during the windows that make the warning; a "sit-up" with a straight back is the recogniser's
+#   mistake (scripts/eval_unsafe_watcher.py: of 8 PushFit push-up sequences warned as sit-ups or
+#   crunches, the 2 whose back read -43 and 0 deg are held; the corpus' unsafe clips all show
+#   rounding). Where the back cannot be judged (front view), the recogniser alone decides.
 ENTER_PROBABILITY = 0.5
 ENTER_STRIDES = 4
 EXIT_PROBABILITY = 0.25
 EXIT_S = 3.0
 FULL_WINDOW_FRACTION = 0.9
 CONTINUOUS_GAP_S = STRIDE_S
+CONFIRM_FLEXION_DEG = 20.0
+# Flexion values are kept this long: more than the gate's windows (2 s + 4 strides of 0.5 s).
+FLEXION_MEMORY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,7 @@ class UnsafePatternWatcher:
         self._last_present_s = math.nan
         self._last_t = math.nan
         self._streak: list[tuple[float, dict[str, float]]] = []
+        self._flexion: deque[tuple[float, float]] = deque()  # (t, flexion over neutral) where judged
         # The whole source so far, for one too short for the gate (see :meth:`finish`).
         self._seen: list[tuple[float, dict[str, float]]] = []
         self._full_windows = 0
@@ -161,16 +173,24 @@ class UnsafePatternWatcher:
         self._start_s = self._warned_s = self._end_s = math.nan
         self._peak = 0.0
 
-    def update(self, frame: PoseFrame) -> list[Event]:
-        """Feed one frame to the recogniser and the gates; returns the episode events it produced."""
+    def update(self, frame: PoseFrame, flexion_deg: float = math.nan) -> list[Event]:
+        """Feed one frame to the recogniser and the gates; returns the episode events it produced.
+
+        ``flexion_deg``: the flexion monitor's rounding over neutral at this frame (NaN where it
+        cannot judge), which must confirm a warning where it is known (:data:`CONFIRM_FLEXION_DEG`).
+        """
         if self.recogniser is None:
             raise RuntimeError("UnsafePatternWatcher.update: no recogniser; call observe(frame, recognitions)")
-        return self.observe(frame, self.recogniser.update(frame))
+        return self.observe(frame, self.recogniser.update(frame), flexion_deg)
 
-    def observe(self, frame: PoseFrame, recognitions: Iterable[Event]) -> list[Event]:
+    def observe(self, frame: PoseFrame, recognitions: Iterable[Event], flexion_deg: float = math.nan) -> list[Event]:
         """Advance with one frame and the recognitions a recogniser returned for it."""
         t = frame.t_s
         self._last_t = t
+        if math.isfinite(flexion_deg):
+            self._flexion.append((t, flexion_deg))
+        while self._flexion and self._flexion[0][0] < t - FLEXION_MEMORY_S:
+            self._flexion.popleft()
         if frame.present:
             if math.isnan(self._last_present_s) or t - self._last_present_s > CONTINUOUS_GAP_S + 1e-6:
                 self._in_view_since = t
@@ -196,7 +216,7 @@ class UnsafePatternWatcher:
         out: list[Event] = []
         seen = self._seen
         short = self._full_windows < self.config.enter_strides and not self._warned_once
-        if self.state is WatchState.CLEAR and seen and short and self._all_unsafe:
+        if self.state is WatchState.CLEAR and seen and short and self._all_unsafe and self._spine_agrees(seen[0][0]):
             self._streak = seen
             out += self._warn(seen[-1][0], in_view_since=seen[0][0] - WINDOW_S / 2)
         self._streak = []
@@ -236,7 +256,16 @@ class UnsafePatternWatcher:
         self._streak.append((t, probabilities))
         if len(self._streak) < config.enter_strides:
             return []
+        if not self._spine_agrees(self._streak[-config.enter_strides][0]):
+            return []  # the evidence stays; the next window may bring the rounding
         return self._warn(t, self._in_view_since)
+
+    def _spine_agrees(self, first_window_s: float) -> bool:
+        """True when the flexion monitor saw rounding during the windows from ``first_window_s``
+        (a window's middle) on, or could not judge the back then (see :data:`CONFIRM_FLEXION_DEG`)."""
+        since = first_window_s - WINDOW_S / 2
+        judged = [deg for t, deg in self._flexion if t >= since]
+        return not judged or max(judged) >= CONFIRM_FLEXION_DEG
 
     def _warn(self, t: float, in_view_since: float) -> list[Event]:
         """Enter WARNED on the evidence of ``self._streak`` (windows up to ``t``)."""

@@ -7,6 +7,7 @@ once per episode, and minutes of safe exercise in several views never are.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pytest
@@ -222,3 +223,24 @@ def test_minutes_of_every_safe_exercise_never_warn(watcher: UnsafePatternWatcher
     poses = animate(motion, 15.0, view=view, jitter_px=1.5, seed=21)
     assert poses[-1].t_s > 5 * 60  # every exercise of the library, one after another
     assert episodes(watcher, poses) == []
+
+
+def warnings_with_flexion(flexion: Callable[[float], float]) -> list[tuple[str, float]]:
+    """Sit-up windows from 4 to 9 s, with the flexion monitor's reading ``flexion(t)``."""
+    watcher = UnsafePatternWatcher(ScriptedRecogniser(between("sit_up", (4.0, 9.0))))
+    events: list[Event] = []
+    for pose in frames(16.0):
+        events += watcher.update(pose, flexion(pose.t_s))
+    events += watcher.finish()
+    return [(type(e).__name__, round(e.t_s, 3)) for e in events if isinstance(e, UnsafeMovement)]
+
+
+def test_a_judged_straight_back_holds_the_warning_and_rounding_lets_it_through() -> None:
+    # The back judged straight all along: the recogniser's "sit-up" is not believed.
+    assert warnings_with_flexion(lambda t: 3.0) == []
+    # Rounding seen only from 7 s: the warning waits for it (the gate passed at 5.5 s).
+    assert warnings_with_flexion(lambda t: 30.0 if t >= 7.0 else 3.0) == [("UnsafeMovement", 7.0)]
+    # Rounding during the gate's windows: warned as soon as the gate passes.
+    assert warnings_with_flexion(lambda t: 25.0 if 4.0 <= t <= 5.0 else 0.0) == [("UnsafeMovement", 5.5)]
+    # The back not judged (a front view): the recogniser alone decides.
+    assert warnings_with_flexion(lambda t: math.nan) == [("UnsafeMovement", 5.5)]
