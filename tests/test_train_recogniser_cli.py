@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from spinesafe.cli import main
 from spinesafe.commands.train_recogniser import confusion_table, per_class_accuracy, seed_spread
 from spinesafe.recogniser_training import CrossValidation
 
@@ -56,3 +59,10 @@ def test_seed_spread_gives_the_mean_and_the_clips_that_flip() -> None:
         ["b", "wrong", "in", "3", "of", "3", "seeds"],
         ["c", "wrong", "in", "1", "of", "3", "seeds"],
     ]
+
+
+def test_seeds_must_be_a_sensible_count(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train-recogniser", "corpus", "--cross-validate", "--seeds", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a whole number of seeds from 1 to 50, got '0'" in capsys.readouterr().err

@@ -125,6 +125,16 @@ def per_class_accuracy(cv: CrossValidation) -> str:
     return "\n".join(lines)
 
 
+def _seed_count(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 50:
+        raise argparse.ArgumentTypeError(f"expected a whole number of seeds from 1 to 50, got {value!r}")
+    return n
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "train-recogniser",
@@ -142,7 +152,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", type=Path, metavar="FILE", help="with --cross-validate: write per-clip results as JSON")
     p.add_argument(
         "--seeds",
-        type=int,
+        type=_seed_count,
         default=1,
         metavar="N",
         help="with --cross-validate: repeat with N synthetic-data seeds and report the spread (default 1)",
