@@ -176,3 +176,15 @@ def test_review_console_summary_lists_the_movements_to_avoid(
     assert "  movements to avoid: 1\n" in out
     [line] = [line for line in out.splitlines() if "warned at" in line]
     assert "Sit-up (avoid)" in line
+
+
+def test_live_console_summary_lists_the_movements_to_avoid(
+    tmp_path: Path, squats_with_sit_ups: list[PoseFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = save_recording(
+        tmp_path / "squats.npz", squats_with_sit_ups, source="squats and sit-ups", estimator="synthetic", fps=FPS
+    )
+    args = ["live", "--camera", str(recording), "--exercise", "squat", "--headless", "--speed", "8"]
+    assert main([*args, "--no-setup-check", "--no-calibration", "--no-history", "--mute"]) == 0
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "movements to avoid" in line]
+    assert line.startswith("  movements to avoid: 1 (Sit-up (avoid) at ")

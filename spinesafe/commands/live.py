@@ -80,6 +80,13 @@ def run(args: argparse.Namespace) -> int:
             line += f", {len(holds)} holds"
         line += f", {len(entry['flexion_events'])} spinal flexion events"
         print(line)
+    unsafe = report.get("unsafe_movements", [])
+    if unsafe:
+        names = ", ".join(
+            f"{EXERCISES[u['pattern']].name if u['pattern'] in EXERCISES else u['pattern']} at {u['t_s']:.1f} s"
+            for u in unsafe
+        )
+        print(f"  movements to avoid: {len(unsafe)} ({names})")
     for note in report["notes"]:
         print(f"  note: {note}")
     if outcome.json_path:
