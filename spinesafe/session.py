@@ -777,6 +777,7 @@ class BatchItem:
     rep_count: int | None = None
     partial_rep_count: int | None = None
     flexion_events: int | None = None
+    unsafe_movements: int | None = None
     duration_s: float | None = None
     truncated: bool | None = None
     seconds: float | None = None
@@ -866,6 +867,7 @@ def review_folder(
                 rep_count=outputs.result.rep_count,
                 partial_rep_count=sum(1 for r in outputs.result.reps if not r.complete),
                 flexion_events=len(outputs.result.flexion_events),
+                unsafe_movements=len(outputs.result.unsafe_movements),
                 duration_s=round(outputs.result.duration_s, 3),
                 truncated=outputs.result.truncated,
                 seconds=round(time.monotonic() - started, 2),

@@ -95,7 +95,9 @@ def test_batch_summary_table_and_json(batch: Batch) -> None:
     assert rows["motion.mp4"][1] == "failed" and rows["notes.txt"][1] == "skipped"
     summary = load(batch.results / "batch.json")
     assert summary["schema"] == "spinesafe.batch/1" and summary["exercise"] == "squat"
-    assert summary["totals"] == {"videos": 4, "ok": 3, "failed": 1, "skipped": 3, "reps": 2, "flexion_events": 0}
+    totals = {"videos": 4, "ok": 3, "failed": 1, "skipped": 3, "reps": 2, "flexion_events": 0, "unsafe_movements": 0}
+    assert summary["totals"] == totals
+    assert rows["motion.npz"][5] == "0"  # movements to avoid (the "avoid" column)
     by_file = {v["file"]: v for v in summary["videos"]}
     assert by_file["motion.mp4"]["status"] == "failed" and "cannot be opened" in by_file["motion.mp4"]["message"]
     assert by_file["person.mp4"]["output"] == str(batch.results / "person")

@@ -141,6 +141,7 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
         if item.status == "ok":
             print(
                 f"ok      {item.file}: {item.rep_count} reps, {item.flexion_events} flexion events"
+                + (f", {item.unsafe_movements} movements to avoid" if item.unsafe_movements else "")
                 + (" (truncated)" if item.truncated else "")
             )
         else:
@@ -175,6 +176,7 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
             "skipped": len(plan.skipped),
             "reps": sum(i.rep_count or 0 for i in items),
             "flexion_events": sum(i.flexion_events or 0 for i in items),
+            "unsafe_movements": sum(i.unsafe_movements or 0 for i in items),
         },
     }
     path = write_text(json.dumps(summary, indent=2) + "\n", out / "batch.json", "the batch summary")
@@ -188,7 +190,8 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
 
 def format_batch_table(items: list[BatchItem]) -> str:
     header = (
-        f"{'file':32s} {'status':8s} {'reps':>5s} {'partial':>7s} {'flexion':>7s} {'duration':>9s} {'time':>7s}  note"
+        f"{'file':32s} {'status':8s} {'reps':>5s} {'partial':>7s} {'flexion':>7s} {'avoid':>5s} {'duration':>9s} "
+        f"{'time':>7s}  note"
     )
     lines = [header, "-" * len(header)]
     for i in items:
@@ -198,7 +201,8 @@ def format_batch_table(items: list[BatchItem]) -> str:
 
         lines.append(
             f"{i.file[:32]:32s} {i.status:8s} {cell(i.rep_count, 5)} {cell(i.partial_rep_count, 7)} "
-            f"{cell(i.flexion_events, 7)} {cell(i.duration_s, 9, '{:.1f} s')} {cell(i.seconds, 7, '{:.1f} s')}  "
+            f"{cell(i.flexion_events, 7)} {cell(i.unsafe_movements, 5)} {cell(i.duration_s, 9, '{:.1f} s')} "
+            f"{cell(i.seconds, 7, '{:.1f} s')}  "
             f"{i.message}"
         )
     return "\n".join(lines)
