@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from spinesafe.classifiers.events import FlexionEnded, RepCompleted, Severity
+from spinesafe.classifiers.events import FlexionEnded, RepCompleted, Severity, UnsafeMovementEnded
 from spinesafe.cli import main
 from spinesafe.feedback import store as store_module
 from spinesafe.feedback.store import SCHEMA_VERSION, SessionInfo, SessionStore
@@ -143,15 +143,19 @@ def test_clinician_report_over_a_period(tmp_path: Path, render_in_browser: Calla
                 log.rep(RepCompleted(n, "squat", n + 1, n, n, n + 1, 70.0 + week, 100.0, 0.0, True))
             for n in range(flexions):
                 log.flexion(FlexionEnded(n, n, n + 1, 30.0, n, Severity.CAUTION, "side", ("neck_curl",)))
+            if week == 0:  # the latest session had sit-ups in it
+                log.unsafe(UnsafeMovementEnded(20.0, pattern="sit_up", start_s=12.0, warned_s=14.0, end_s=17.0,
+                                               confidence=0.9))  # fmt: skip
             log.finish()
     since = (now - timedelta(weeks=5)).astimezone().strftime("%Y-%m-%d")
     out = tmp_path / "ann.html"
     run = run_cli("report", "--patient", "ann", "--since", since, "--out", out, "--db", db)
     assert run.code == 0, run.err
-    assert run.out.splitlines()[0] == "ann: 5 session(s), 45 reps, 5 spinal flexion events"
+    assert run.out.splitlines()[0] == "ann: 5 session(s), 45 reps, 5 spinal flexion events, 1 movements to avoid"
     html = out.read_text(encoding="utf-8")
     assert "Progress report — ann" in html and html.count("data:image/png;base64,") == 1
-    assert html.count("<tr class=flag>") == 3  # the sessions with flexion events are highlighted
+    # The sessions with flexion events or movements to avoid are highlighted.
+    assert html.count("<tr class=flag>") == 4 and "movements to avoid" in html
     assert "http://" not in html and "https://" not in html
 
     page = render_in_browser(out)

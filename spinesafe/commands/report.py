@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     out = write_text(html, args.out, "the progress report")
     print(
         f"{patient}: {len(sessions)} session(s), {sum(s.reps for s in sessions)} reps, "
-        f"{sum(s.flexion_events for s in sessions)} spinal flexion events"
+        f"{sum(s.flexion_events for s in sessions)} spinal flexion events, "
+        f"{sum(s.unsafe_movements for s in sessions)} movements to avoid"
     )
     print(f"progress report: {out}")
     return 0

@@ -387,6 +387,7 @@ def clinician_html(
     )
     reps = sum(s.reps for s in sessions)
     flex = sum(s.flexion_events for s in sessions)
+    unsafe = sum(s.unsafe_movements for s in sessions)
     rom_by_session: dict[int, list[float]] = {}
     for total in totals:
         if total.mean_range_of_motion_deg is not None:
@@ -398,13 +399,14 @@ def clinician_html(
         _card(str(len(sessions)), "sessions"),
         _card(str(reps), "reps counted"),
         _card(str(flex), "back-rounding events", warn=flex > 0),
+        _card(str(unsafe), "movements to avoid", warn=unsafe > 0),
         "</div>",
         "<h2>Progress</h2>",
         f'<img class="plot" alt="Reps, range of motion and flexion events per session" '
         f'src="{_data_uri(progress_png(totals), "image/png")}">',
         "<h2>Sessions</h2>",
         _table(
-            ["date", "mode", "source", "exercises", "reps", "mean ROM (°)", "flexion events", "status"],
+            ["date", "mode", "source", "exercises", "reps", "mean ROM (°)", "flexion events", "to avoid", "status"],
             [
                 [
                     escape(_local(s.started_at)),
@@ -417,12 +419,13 @@ def clinician_html(
                         "{:.0f}",
                     ),
                     str(s.flexion_events),
+                    str(s.unsafe_movements),
                     escape(s.shown_status),
                 ]
                 for s in sessions
             ],
-            numeric={4, 5, 6},
-            flagged={i for i, s in enumerate(sessions) if s.flexion_events},
+            numeric={4, 5, 6, 7},
+            flagged={i for i, s in enumerate(sessions) if s.flexion_events or s.unsafe_movements},
         ),
         "<h2>Reading this report</h2>",
         f'<p class="callout">{escape(FLEXION_METHOD_NOTE)} Each session report says which camera view each '
