@@ -5,6 +5,8 @@ Videos are session-scoped because every MediaPipe frame costs ~35 ms; keep them 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ import numpy as np
 import pytest
 from matplotlib import cbook
 
+from spinesafe.cli import main
 from spinesafe.feedback.video import Mp4Writer
 
 FPS = 30.0
@@ -176,3 +179,21 @@ def render_in_browser() -> Callable[[Path], RenderedPage]:
                 browser.close()
 
     return render
+
+
+@dataclass(frozen=True)
+class CliRun:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str | Path) -> CliRun:
+    """``main(args)`` with stdout and stderr captured (for module-scoped fixtures, where capsys is not available)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse exits for --help and usage errors
+            code = int(exc.code or 0)
+    return CliRun(code, out.getvalue(), err.getvalue())

@@ -15,38 +15,20 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CliRun, run_cli
 
 from spinesafe.classifiers.events import FlexionEnded, RepCompleted, Severity, UnsafeMovementEnded
-from spinesafe.cli import main
 from spinesafe.feedback import store as store_module
 from spinesafe.feedback.store import SCHEMA_VERSION, SessionInfo, SessionStore
 from spinesafe.pose.recording import save_recording
 from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
 
 FPS = 30.0
-
-
-@dataclass(frozen=True)
-class CliRun:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*args: str | Path) -> CliRun:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return CliRun(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")

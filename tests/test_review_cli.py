@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 import pytest
+from conftest import CliRun, run_cli
 
 from spinesafe.cli import main
 from spinesafe.feedback.video import Mp4Writer
@@ -23,24 +21,6 @@ from spinesafe.pose.sources import VideoFileSource
 
 N_FRAMES = 45  # conftest's person video
 REPORT_KEYS = {"schema", "source", "exercise", "duration_s", "rep_count", "reps", "flexion_events", "holds", "cues"}
-
-
-@dataclass(frozen=True)
-class CliRun:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*args: str | Path) -> CliRun:
-    """``main(args)`` with stdout and stderr captured (for module-scoped fixtures, where capsys is not available)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse exits for --help and usage errors
-            code = int(exc.code or 0)
-    return CliRun(code, out.getvalue(), err.getvalue())
 
 
 def assert_clean(run: CliRun) -> None:
