@@ -354,15 +354,9 @@ def _open_input(path: Path, spec: ExerciseSpec, model: str | Path | None, estima
         frames: Iterator[tuple[np.ndarray | None, PoseFrame]] = ((None, pose) for pose in recording)
         return _Input(result, frames, len(recording), has_images=False, truncated=lambda: recording.truncated)
 
-    from spinesafe.pose.estimators import create_estimator
-    from spinesafe.pose.sources import VideoFileSource
+    from spinesafe.pose.recording import open_video
 
-    source = VideoFileSource(path)
-    try:
-        pose_estimator = estimator if estimator is not None else create_estimator(model)
-    except BaseException:
-        source.close()
-        raise
+    source, pose_estimator = open_video(path, model=model, estimator=estimator)
     result = SessionResult(source=source.name, mode="review", spec=spec, estimator=pose_estimator.name, fps=source.fps)
     # Three stages in three threads: decoding, pose estimation, and (in the caller) the classifiers,
     # cues and drawing, so the pose model is never kept waiting by the others.

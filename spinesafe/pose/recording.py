@@ -20,6 +20,7 @@ from spinesafe.pose.landmarks import NUM_LANDMARKS
 
 if TYPE_CHECKING:
     from spinesafe.pose.estimators import PoseEstimator
+    from spinesafe.pose.sources import VideoFileSource
 
 FORMAT = "spinesafe.landmarks/1"
 
@@ -126,6 +127,23 @@ def load_recording(path: str | Path) -> Recording:
         raise RecordingFormatError(f"{path}: not a spinesafe landmark recording ({exc})") from exc
 
 
+def open_video(
+    path: str | Path, *, model: str | Path | None = None, estimator: PoseEstimator | None = None
+) -> tuple[VideoFileSource, PoseEstimator]:
+    """A video file and the pose estimator to run over it (``estimator``, else one made from
+    ``model``, the bundled one by default). The caller closes both; if the estimator cannot be
+    made, the video is closed before the error goes on."""
+    from spinesafe.pose.estimators import create_estimator
+    from spinesafe.pose.sources import VideoFileSource
+
+    source = VideoFileSource(path)
+    try:
+        return source, estimator if estimator is not None else create_estimator(model)
+    except BaseException:
+        source.close()
+        raise
+
+
 def record_video(
     path: str | Path,
     *,
@@ -138,15 +156,7 @@ def record_video(
     ``estimator`` replaces the model made from ``model`` (the bundled one by default); either
     is closed at the end. ``progress(done, expected_frames)`` is called after each frame.
     """
-    from spinesafe.pose.estimators import create_estimator
-    from spinesafe.pose.sources import VideoFileSource
-
-    source = VideoFileSource(path)
-    try:
-        pose_estimator = estimator if estimator is not None else create_estimator(model)
-    except BaseException:
-        source.close()
-        raise
+    source, pose_estimator = open_video(path, model=model, estimator=estimator)
     poses = []
     try:
         for done, frame in enumerate(source, start=1):
