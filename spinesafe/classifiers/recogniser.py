@@ -24,6 +24,7 @@ A window's features are the mean, spread, minimum and maximum of each over ``WIN
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -380,24 +381,42 @@ class ExerciseRecogniser:
         ]
 
 
-def windows(frames: Sequence[PoseFrame], window_s: float = WINDOW_S, stride_s: float = STRIDE_S) -> list[np.ndarray]:
-    """Window features over a whole recording (for training and clip-level recognition)."""
-    vectors, valid = frame_vectors(frames)
-    times = np.array([f.t_s for f in frames])[valid]
-    vectors = vectors[valid]
-    if not len(times):
+@dataclass(frozen=True)
+class TimedWindow:
+    """One recogniser window: its centre ``t_s`` and features (None: too few frames with a person)."""
+
+    t_s: float
+    features: np.ndarray | None
+
+
+def timed_windows(
+    frames: Sequence[PoseFrame], window_s: float = WINDOW_S, stride_s: float = STRIDE_S
+) -> list[TimedWindow]:
+    """Windows over a whole recording, from the first frame with a person, every ``stride_s``, with
+    their times; a window with too few present frames has ``features=None``."""
+    vectors, valid = frame_vectors(frames)  # batched: ~0.02 ms/frame against ~0.5 one by one
+    present = [(f.t_s, v) for f, v, ok in zip(frames, vectors, valid, strict=True) if ok]
+    if not present:
         return []
-    out = []
-    start, end = float(times[0]), float(times[-1])
+    times = [t for t, _ in present]
+    start, end = times[0], times[-1]
+    out: list[TimedWindow] = []
     t0 = start
-    while t0 + window_s <= end + 1e-9 or t0 == start:
-        chunk = vectors[(times >= t0) & (times < t0 + window_s)]
-        if len(chunk) >= MIN_FRAMES:
-            out.append(window_features(chunk))
+    while True:
+        lo = bisect.bisect_left(times, t0)
+        hi = bisect.bisect_left(times, t0 + window_s)
+        chunk = [v for _, v in present[lo:hi]]
+        features = window_features(chunk) if len(chunk) >= MIN_FRAMES else None
+        out.append(TimedWindow(t0 + window_s / 2, features))
         t0 += stride_s
         if t0 + window_s > end + 1e-9:
             break
     return out
+
+
+def windows(frames: Sequence[PoseFrame], window_s: float = WINDOW_S, stride_s: float = STRIDE_S) -> list[np.ndarray]:
+    """Window features over a whole recording (for training and clip-level recognition)."""
+    return [w.features for w in timed_windows(frames, window_s, stride_s) if w.features is not None]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ Pure: no I/O; the caller gives the frames and the model.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -34,15 +33,13 @@ import numpy as np
 
 from spinesafe.classifiers.recogniser import (
     IDLE,
-    MIN_FRAMES,
     STRIDE_S,
     UNSURE,
-    WINDOW_S,
     RecogniserModel,
-    frame_vectors,
+    TimedWindow,
     recognise_clip,
     recognise_windows,
-    window_features,
+    timed_windows,
 )
 from spinesafe.pose.frame import PoseFrame
 
@@ -60,14 +57,6 @@ MIN_IDLE_S = 2.0
 # before labelling, as the live recogniser smooths its output; it removes one-window flicker.
 SMOOTH_WINDOWS = 3
 DEFAULT_MIN_CONFIDENCE = 0.5
-
-
-@dataclass(frozen=True)
-class TimedWindow:
-    """One recogniser window: its centre ``t_s`` and features (None: too few frames with a person)."""
-
-    t_s: float
-    features: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -118,32 +107,6 @@ class Segment:
     @property
     def duration_s(self) -> float:
         return self.end_s - self.start_s
-
-
-def timed_windows(
-    frames: Sequence[PoseFrame], window_s: float = WINDOW_S, stride_s: float = STRIDE_S
-) -> list[TimedWindow]:
-    """Windows over a whole recording on the grid of :func:`~spinesafe.classifiers.recogniser.windows`
-    (from the first frame with a person, every ``stride_s``), keeping their times and the windows
-    with too few present frames (as ``features=None``)."""
-    vectors, valid = frame_vectors(frames)  # batched: ~0.02 ms/frame against ~0.5 one by one
-    present = [(f.t_s, v) for f, v, ok in zip(frames, vectors, valid, strict=True) if ok]
-    if not present:
-        return []
-    times = [t for t, _ in present]
-    start, end = times[0], times[-1]
-    out: list[TimedWindow] = []
-    t0 = start
-    while True:
-        lo = bisect.bisect_left(times, t0)
-        hi = bisect.bisect_left(times, t0 + window_s)
-        chunk = [v for _, v in present[lo:hi]]
-        features = window_features(chunk) if len(chunk) >= MIN_FRAMES else None
-        out.append(TimedWindow(t0 + window_s / 2, features))
-        t0 += stride_s
-        if t0 + window_s > end + 1e-9:
-            break
-    return out
 
 
 def label_windows(
