@@ -135,7 +135,7 @@ class FlexionMonitor:
         events: list[Event] = []
         if not features.present:
             self.flexion_deg = math.nan
-            return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
+            return self._leave(t, events)
         view = self._steady_view(features)
         if view not in SUITABLE_VIEWS:
             self.flexion_deg = math.nan
@@ -149,7 +149,7 @@ class FlexionMonitor:
                         advice="Turn sideways to the camera so your back can be checked.",
                     )
                 )
-            return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
+            return self._leave(t, events)
         self._learn(features)
         # The neck curl says something only with the trunk between upright and horizontal; the
         # hip fold holds at any inclination (a toe touch puts the head below the hips).
@@ -162,7 +162,7 @@ class FlexionMonitor:
         if not math.isfinite(flexion):
             if judged:  # a landmark missing for a frame: keep the state
                 return events
-            return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
+            return self._leave(t, events)
         crossing = tuple(
             name for name, v in (("neck_curl", by_curl), ("hip_fold", by_fold)) if v >= self.config.caution_deg
         )
@@ -178,7 +178,7 @@ class FlexionMonitor:
                 self._peak_deg, self._peak_s = flexion, t
             self._proxies.update(crossing)
             if flexion < cfg.caution_deg - cfg.hysteresis_deg:
-                return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
+                return self._leave(t, events)
             if self.state is FlexionState.PENDING and t - self._start_s >= cfg.min_duration_s:
                 self.state = FlexionState.FLEXED
                 events.append(
@@ -199,6 +199,10 @@ class FlexionMonitor:
     # -- helpers -------------------------------------------------------------------------
     def _severity(self, peak_deg: float) -> Severity:
         return Severity.STOP if peak_deg >= self.config.stop_deg else Severity.CAUTION
+
+    def _leave(self, t: float, events: list[Event]) -> list[Event]:
+        """Back to neutral: an event under way ends at ``t``, one still pending is dropped."""
+        return self._close(t, events) if self.state is FlexionState.FLEXED else self._drop(events)
 
     def _drop(self, events: list[Event]) -> list[Event]:
         self.state = FlexionState.NEUTRAL

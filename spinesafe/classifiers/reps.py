@@ -229,8 +229,7 @@ class RepCounter:
     def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
         """A completed turn; every ``spec.turns_per_rep``-th one completes a rep."""
         self._turns += 1
-        own = self._own_turn_x
-        self._own_turn_x = self._extreme_x if math.isinf(own) else min(own, self._extreme_x)
+        self._own_turn_x = min(self._own_turn_x, self._extreme_x)
         if self._turns % self.spec.turns_per_rep == 0:
             self.count += 1
             events.append(self._rep(t, complete=True, truncated=truncated))
