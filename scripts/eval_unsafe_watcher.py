@@ -63,6 +63,17 @@ def is_unsafe(clip: dict[str, object]) -> bool:
     return exercise in UNSAFE_PATTERNS or (exercise == "hip_hinge" and clip.get("flexion") == "present")
 
 
+def replay(frames: list[PoseFrame], model: RecogniserModel) -> list[tuple[PoseFrame, list[Event], float]]:
+    """Each frame with the recogniser's events and the flexion monitor's reading (whose rounding
+    estimate does not depend on the exercise), as review and live feed the watcher."""
+    recogniser, monitor = ExerciseRecogniser(model), FlexionMonitor()
+    steps = []
+    for frame in frames:
+        monitor.update(compute_features(frame))
+        steps.append((frame, recogniser.update(frame), monitor.flexion_deg))
+    return steps
+
+
 def load_clips(corpus: Path, cache: Path, packaged: bool) -> tuple[list[Clip], list[str]]:
     entries, missing, recordings = [], [], {}
     for entry in load_manifest(corpus):
@@ -79,12 +90,7 @@ def load_clips(corpus: Path, cache: Path, packaged: bool) -> tuple[list[Clip], l
     for entry in entries:
         name = str(entry["file"])
         frames = recordings[name]
-        recogniser = ExerciseRecogniser(model_for(name))
-        monitor = FlexionMonitor()  # its rounding estimate does not depend on the exercise
-        steps = []
-        for frame in frames:
-            monitor.update(compute_features(frame))
-            steps.append((frame, recogniser.update(frame), monitor.flexion_deg))
+        steps = replay(frames, model_for(name))
         duration_s = frames[-1].t_s - frames[0].t_s
         clips.append(Clip(name, str(entry["exercise"]), is_unsafe(entry), duration_s, steps))
     return clips, missing
@@ -184,12 +190,7 @@ def pushfit_clips(corpus: Path) -> list[Clip]:
                 )
                 for i, row in enumerate(rows)
             ]
-            recogniser, monitor = ExerciseRecogniser(model), FlexionMonitor()
-            steps = []
-            for frame in frames:
-                monitor.update(compute_features(frame))
-                steps.append((frame, recogniser.update(frame), monitor.flexion_deg))
-            clips.append(Clip(f"pushfit/{key}", "push_up", False, len(frames) / PUSHFIT_FPS, steps))
+            clips.append(Clip(f"pushfit/{key}", "push_up", False, len(frames) / PUSHFIT_FPS, replay(frames, model)))
     return clips
 
 
