@@ -307,3 +307,9 @@ def get_exercise(exercise_id: str) -> ExerciseSpec:
     except KeyError:
         valid = ", ".join(sorted(EXERCISES))
         raise UnknownExerciseError(f"unknown exercise {exercise_id!r}; valid ids: {valid}") from None
+
+
+def exercise_name(exercise_id: str) -> str:
+    """The display name of ``exercise_id`` ("Sit-up (avoid)"), or the id itself when unknown."""
+    spec = EXERCISES.get(exercise_id)
+    return spec.name if spec is not None else exercise_id

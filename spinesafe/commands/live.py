@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from spinesafe.classifiers.exercises import EXERCISES
+from spinesafe.classifiers.exercises import EXERCISES, exercise_name
 from spinesafe.pose.camera import parse_camera
 
 EXIT_INTERRUPTED = 130
@@ -82,10 +82,7 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     unsafe = report.get("unsafe_movements", [])
     if unsafe:
-        names = ", ".join(
-            f"{EXERCISES[u['pattern']].name if u['pattern'] in EXERCISES else u['pattern']} at {u['t_s']:.1f} s"
-            for u in unsafe
-        )
+        names = ", ".join(f"{exercise_name(u['pattern'])} at {u['t_s']:.1f} s" for u in unsafe)
         print(f"  movements to avoid: {len(unsafe)} ({names})")
     for note in report["notes"]:
         print(f"  note: {note}")

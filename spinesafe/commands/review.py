@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spinesafe.classifiers.exercises import EXERCISES
+from spinesafe.classifiers.exercises import EXERCISES, exercise_name
 from spinesafe.commands.arguments import ProgressBar, exercise_id_or_auto
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     if result.unsafe_movements:
         print(f"  movements to avoid: {len(result.unsafe_movements)}")
     for episode in result.unsafe_movements:
-        name = EXERCISES[episode.pattern].name if episode.pattern in EXERCISES else episode.pattern
+        name = exercise_name(episode.pattern)
         span = f"{episode.start_s:6.2f}-{episode.end_s:6.2f} s"
         print(f"    {span}  {name}, warned at {episode.warned_s:.2f} s (confidence {episode.confidence:.2f})")
     for warning in result.view_warnings:

@@ -16,7 +16,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from spinesafe.classifiers.exercises import EXERCISES
+from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
@@ -310,7 +310,7 @@ def _unsafe_section(result: SessionResult) -> list[str]:
     )
     rows = [
         [
-            escape(EXERCISES[e.pattern].name if e.pattern in EXERCISES else e.pattern),
+            escape(exercise_name(e.pattern)),
             _num(e.start_s),
             _num(e.end_s),
             _num(e.warned_s),
