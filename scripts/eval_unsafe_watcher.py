@@ -112,7 +112,8 @@ def _leave_one_clip_out(corpus: Path, cache: Path) -> Callable[[str], Recogniser
 
     def model_for(clip: str) -> RecogniserModel:
         keep = groups != clip
-        return fit(np.concatenate([np.asarray(synth.x), cx[keep]]), list(synth.y) + list(cy[keep]))
+        x = np.concatenate([np.asarray(synth.x), cx[keep]])
+        return fit(x, list(synth.y) + list(cy[keep]), groups=list(synth.group) + list(groups[keep]))
 
     return model_for
 

@@ -36,6 +36,7 @@ from spinesafe.classifiers.recogniser import (
     IDLE,
     STRIDE_S,
     WINDOW_S,
+    Z_CAP,
     RecogniserModel,
     recognise_windows,
     windows,
@@ -200,7 +201,7 @@ def fit(
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    z = (x - mean) / scale
+    z = np.clip((x - mean) / scale, -Z_CAP, Z_CAP)
     classes = tuple(sorted(set(y)))
     labels = np.array([classes.index(label) for label in y])
     weights: tuple[np.ndarray, ...] = ()

@@ -71,3 +71,16 @@ def test_holds_and_twist(summary: EvalSummary) -> None:
     assert summary.holds_found >= GOLDEN["min_holds_found"]
     assert summary.false_holds <= GOLDEN["max_false_holds"]
     assert summary.twist_events <= GOLDEN["max_twist_alarms"]
+
+
+def test_recogniser_leave_one_clip_out_does_not_drop_below_golden() -> None:
+    from spinesafe.classifiers.exercises import EXERCISES, Kind
+    from spinesafe.recogniser_training import leave_one_clip_out
+
+    cv = leave_one_clip_out(CORPUS)
+    wrong = [(clip, truth, predicted) for clip, truth, predicted, _ in cv.per_clip if truth != predicted]
+    right = len(cv.per_clip) - len(wrong)
+    assert right >= GOLDEN["recogniser_min_clips_right"], wrong
+    unsafe = {i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE}
+    alarmed = [w for w in wrong if w[1] not in unsafe and w[2] in unsafe]
+    assert len(alarmed) <= GOLDEN["recogniser_max_safe_taken_for_unsafe"], alarmed

@@ -77,6 +77,9 @@ class ExerciseSpec:
     guideline: str
     count_at: CountAt = CountAt.RETURN
     allowed_flexion_deg: float = 20.0
+    # Done standing or sitting tall: the trunk comes within 45 deg of vertical at least once in
+    # every 2 s (the recogniser holds its windows to this; see recogniser.allowed_classes).
+    upright: bool = False
     min_rep_s: float = 0.6  # faster is landmark noise, not a controlled rep
     target_s: float = 0.0
     unit: str = "deg"
@@ -104,7 +107,7 @@ _UNSAFE = "TTF / ROS: avoid loaded or end-range spinal flexion; Sinaki & Mikkels
 _SPECS = (
     # -- legs ------------------------------------------------------------------------------
     ExerciseSpec(
-        id="sit_to_stand", name="Sit to stand", kind=Kind.COUNTED, signal="hip",
+        id="sit_to_stand", name="Sit to stand", kind=Kind.COUNTED, upright=True, signal="hip",
         # Seated the trunk-thigh angle is ~90-110 deg, standing > 160 deg. Announced when
         # standing is reached (how physios count chair stands).
         rest=125.0, turn=150.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
@@ -113,21 +116,21 @@ _SPECS = (
         guideline=f"{_TTF}; ROS: sit-to-stand for leg strength.",
     ),
     ExerciseSpec(
-        id="squat", name="Mini squat", kind=Kind.COUNTED, signal="knee",
+        id="squat", name="Mini squat", kind=Kind.COUNTED, upright=True, signal="knee",
         # Standing knees read 165-180 deg; a mini/chair squat bends them >= ~40 deg (<= 140).
         rest=155.0, turn=140.0, min_range=12.0, sides=SideRule.STRAIGHTER, views=ALL_VIEWS,
         how_to="Feet hip-width apart, sit back as if onto a chair, chest up, then stand tall.",
         guideline=f"{_TTF}; {_SPARING}.",
     ),
     ExerciseSpec(
-        id="lunge", name="Lunge", kind=Kind.COUNTED, signal="knee",
+        id="lunge", name="Lunge", kind=Kind.COUNTED, upright=True, signal="knee",
         # The front knee goes from straight to ~90-110 deg in a split squat.
         rest=150.0, turn=125.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=ALL_VIEWS, min_rep_s=0.8,
         how_to="Step forward, lower the back knee towards the floor, keep your chest up, push back.",
         guideline=f"{_TTF}; hold a chair or counter for balance.",
     ),
     ExerciseSpec(
-        id="step_up", name="Step up", kind=Kind.COUNTED, signal="knee",
+        id="step_up", name="Step up", kind=Kind.COUNTED, upright=True, signal="knee",
         # The leading knee bends to ~100-120 deg on a 15-20 cm step, straight at the top.
         rest=155.0, turn=130.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
         min_rep_s=0.8, turns_per_rep=2,
@@ -135,7 +138,7 @@ _SPECS = (
         guideline=f"{_TTF}; ROS: impact and strength for the hips.",
     ),
     ExerciseSpec(
-        id="heel_raise", name="Heel raise", kind=Kind.COUNTED, signal="foot_pitch",
+        id="heel_raise", name="Heel raise", kind=Kind.COUNTED, upright=True, signal="foot_pitch",
         # Flat foot ~0-10 deg heel-to-toe pitch; rising onto the toes tilts it 20-40 deg.
         rest=10.0, turn=20.0, min_range=8.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
         min_rep_s=0.5,
@@ -143,14 +146,14 @@ _SPECS = (
         guideline=f"{_TTF}; ROS: calf strength for balance.",
     ),
     ExerciseSpec(
-        id="side_leg_raise", name="Side leg raise", kind=Kind.COUNTED, signal="leg_spread",
+        id="side_leg_raise", name="Side leg raise", kind=Kind.COUNTED, upright=True, signal="leg_spread",
         # Thighs ~5-10 deg apart standing; a side raise takes one leg out 25-40 deg.
         rest=14.0, turn=24.0, min_range=8.0, sides=SideRule.NONE, views=(View.FRONT, View.OBLIQUE),
         how_to="Hold a chair, lift one leg out to the side with toes forward, lower slowly.",
         guideline=f"{_TTF}; hip abductors protect against falls.",
     ),
     ExerciseSpec(
-        id="marching", name="Marching on the spot", kind=Kind.COUNTED, signal="hip",
+        id="marching", name="Marching on the spot", kind=Kind.COUNTED, upright=True, signal="hip",
         # Trunk-thigh angle ~175 standing; lifting the knee brings it to ~100-130 deg.
         rest=155.0, turn=135.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
         min_rep_s=0.4,
@@ -165,7 +168,7 @@ _SPECS = (
         guideline=f"{_TTF}; hip extensors without spinal flexion.",
     ),
     ExerciseSpec(
-        id="jumping_jack", name="Jumping jack", kind=Kind.COUNTED, signal="shoulder",
+        id="jumping_jack", name="Jumping jack", kind=Kind.COUNTED, upright=True, signal="shoulder",
         # Arms by the side ~10-30 deg from the trunk; overhead > 120 deg.
         rest=60.0, turn=110.0, min_range=30.0, sides=SideRule.STRAIGHTER, views=(View.FRONT, View.OBLIQUE),
         min_rep_s=0.4,
@@ -174,7 +177,7 @@ _SPECS = (
     ),
     # -- arms, chest, shoulders, back --------------------------------------------------------
     ExerciseSpec(
-        id="wall_push_up", name="Wall push-up", kind=Kind.COUNTED, signal="elbow",
+        id="wall_push_up", name="Wall push-up", kind=Kind.COUNTED, upright=True, signal="elbow",
         # Elbows straight ~160-180 deg; chest to the wall bends them to ~90-110 deg.
         rest=150.0, turn=120.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
         how_to="Hands on the wall at shoulder height, body straight, bend the elbows, push back.",
@@ -190,14 +193,14 @@ _SPECS = (
         guideline=f"{_TTF}: chest and arms; keep the back straight.",
     ),
     ExerciseSpec(
-        id="biceps_curl", name="Biceps curl", kind=Kind.COUNTED, signal="elbow",
+        id="biceps_curl", name="Biceps curl", kind=Kind.COUNTED, upright=True, signal="elbow",
         # Arm down ~160-175 deg; curled ~40-70 deg.
         rest=130.0, turn=90.0, min_range=30.0, sides=SideRule.NEARER_TURN, views=ALL_VIEWS,
         how_to="Elbows by your sides, curl the weight up, lower slowly.",
         guideline=f"{_TTF}: arms.",
     ),
     ExerciseSpec(
-        id="shoulder_press", name="Shoulder press", kind=Kind.COUNTED, signal="shoulder",
+        id="shoulder_press", name="Shoulder press", kind=Kind.COUNTED, upright=True, signal="shoulder",
         # Arm elevation from the trunk: hands at the shoulders ~70-100 deg, pressed overhead
         # ~150-175. The more raised arm is used, so a one-arm press counts too (an idle arm
         # hangs at ~10 deg).
@@ -206,7 +209,7 @@ _SPECS = (
         guideline=f"{_TTF}: shoulders.",
     ),
     ExerciseSpec(
-        id="lateral_raise", name="Lateral raise", kind=Kind.COUNTED, signal="shoulder",
+        id="lateral_raise", name="Lateral raise", kind=Kind.COUNTED, upright=True, signal="shoulder",
         # Arm by the side ~10-25 deg from the trunk; raised to shoulder height ~80-90.
         rest=40.0, turn=65.0, min_range=20.0, sides=SideRule.NEARER_TURN, views=(View.FRONT, View.OBLIQUE),
         how_to="Arms by your sides, raise them out to shoulder height, lower slowly.",
@@ -229,6 +232,7 @@ _SPECS = (
     ),
     ExerciseSpec(
         id="standing_back_extension", name="Standing back extension", kind=Kind.COUNTED, signal="trunk_lean",
+        upright=True,
         # Upright 0 +- 5 deg; a gentle extension leans the trunk back 8-15 deg.
         rest=-3.0, turn=-8.0, min_range=4.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
         how_to="Hands on your lower back, lift your chest and lean back gently, return to standing tall.",
@@ -244,7 +248,7 @@ _SPECS = (
     ),
     # -- holds -----------------------------------------------------------------------------
     ExerciseSpec(
-        id="tandem_stance", name="Tandem stance", kind=Kind.HOLD, signal="tandem",
+        id="tandem_stance", name="Tandem stance", kind=Kind.HOLD, upright=True, signal="tandem",
         # tandem = AP minus lateral ankle gap over hip width: feet in line ~+0.5..+1.0,
         # ordinary stance ~-0.5..-1.0.
         rest=0.0, turn=0.3, min_range=0.2, sides=SideRule.NONE, views=ALL_VIEWS, target_s=30.0, unit="ratio",
@@ -252,7 +256,7 @@ _SPECS = (
         guideline=f"{_BALANCE}.",
     ),
     ExerciseSpec(
-        id="single_leg_stance", name="Single-leg stance", kind=Kind.HOLD, signal="foot_height_ratio",
+        id="single_leg_stance", name="Single-leg stance", kind=Kind.HOLD, upright=True, signal="foot_height_ratio",
         # One foot lifted >= ~8% of leg length off the floor; both down < ~4%.
         rest=0.04, turn=0.08, min_range=0.03, sides=SideRule.NONE, views=ALL_VIEWS, target_s=10.0, unit="ratio",
         how_to="Hold a counter, lift one foot off the floor and balance; change legs.",

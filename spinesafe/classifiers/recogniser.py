@@ -17,9 +17,15 @@ Per-frame features (:func:`frame_vectors`, vectorised over frames) are view- and
   elbow, shoulder, ankle; mirrored with the landmarks) and the trunk's inclination;
 - posture in the 3-D world landmarks, which do not depend on the view: the trunk's inclination
   from vertical, whether the chest faces the floor (prone, plank, push-up: +1) or the ceiling
-  (supine: sit-up, crunch, bridge: -1), and whether the shoulders are stacked (lying on a side).
+  (supine: sit-up, crunch, bridge: -1), whether the shoulders are stacked (lying on a side),
+  the hands' distance from the feet, the more bent knee, and how far one foot is above the other.
 
 A window's features are the mean, spread, minimum and maximum of each over ``WINDOW_S``.
+
+The vote is held to what some exercises are by definition (:func:`allowed_classes`,
+:func:`split_curl_up`): a toe touch reaches toward the feet, the standing exercises are done with
+the trunk near upright, and a curl-up is a sit-up when the trunk comes up near vertical,
+otherwise a crunch.
 """
 
 from __future__ import annotations
@@ -62,12 +68,25 @@ _A_MIRRORED, _B_MIRRORED, _C_MIRRORED = (
     np.array([sided(joints[k], s.other) for joints in ANGLES.values() for s in Side]) for k in range(3)
 )
 _UP = np.array([0.0, -1.0, 0.0])  # image and world y point down
+# Standardised features are capped at +-Z_CAP (set before measuring, as "five standard deviations
+# is out of what was learnt"): a feature with a small spread in training can otherwise dominate
+# every distance. A push-up filmed head-on foreshortens the trunk in the image, and its hip
+# coordinates in trunk lengths stood 300 standard deviations out, so its nearest neighbours were
+# chance (corpus, leave-one-clip-out: 35 -> 36 of 39 with the cap).
+Z_CAP = 5.0
 _FACING_MIN = 0.05  # toes-heels offset (in trunk lengths) below which the feet cannot tell the facing
 
 N_POINT_COORDS = 2 * len(_BODY)
 N_ANGLES = len(_A)
-FRAME_DIM = N_POINT_COORDS + N_ANGLES + 1 + 3
+N_WORLD = 6  # the columns of _world_posture
+FRAME_DIM = N_POINT_COORDS + N_ANGLES + 1 + N_WORLD
 ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
+# Columns of a frame vector read by the exercise definitions (DEFINITIONS below).
+TRUNK_FROM_VERTICAL = N_POINT_COORDS + N_ANGLES + 1  # world trunk inclination / 180
+CHEST_DOWN = TRUNK_FROM_VERTICAL + 1  # +1 face down, -1 face up, 0 upright
+HANDS_TO_FEET = TRUNK_FROM_VERTICAL + 3  # world wrists-to-ankles distance / world trunk length
+BENT_KNEE = TRUNK_FROM_VERTICAL + 4  # the more bent knee's world angle / 180
+FEET_APART_HEIGHT = TRUNK_FROM_VERTICAL + 5  # world height between the ankles / world trunk length
 
 
 def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
@@ -75,10 +94,14 @@ def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
 
 
 def _world_posture(world: np.ndarray) -> np.ndarray:
-    """(n, 3) trunk inclination from vertical / 180, chest-to-floor and side-lying, from (n, 33, 3) world points.
+    """(n, 4) trunk inclination from vertical / 180, chest-to-floor, side-lying and hands-to-feet,
+    from (n, 33, 3) world points.
 
     The chest direction is the trunk's forward normal (trunk up x the left-to-right axis of the
     shoulders and hips); its downward component is +1 lying face down, -1 face up, 0 upright.
+    Hands-to-feet is the distance between the mid-wrist and mid-ankle points in trunk lengths:
+    ~0.5-1.2 reaching for the toes, ~1.6-1.8 standing with the arms down, >= 2 in a plank or
+    push-up (hands a body length from the feet).
     """
     hip = _mid(world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
     shoulder = _mid(world, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -94,7 +117,19 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
     across /= np.linalg.norm(across, axis=1, keepdims=True)
     chest = np.cross(up_unit, across)
     inclination = segment_angle_between_deg(np.zeros_like(up), up, np.zeros_like(up), np.broadcast_to(_UP, up.shape))
-    return np.stack([inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP)], axis=1)
+    hands = _mid(world, Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST)
+    feet = _mid(world, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE)
+    trunk = np.linalg.norm(up, axis=1)
+    hands_to_feet = np.linalg.norm(hands - feet, axis=1) / trunk
+    knee = np.minimum(
+        joint_angle_deg(world[:, Landmark.LEFT_HIP], world[:, Landmark.LEFT_KNEE], world[:, Landmark.LEFT_ANKLE]),
+        joint_angle_deg(world[:, Landmark.RIGHT_HIP], world[:, Landmark.RIGHT_KNEE], world[:, Landmark.RIGHT_ANKLE]),
+    )
+    feet_apart = np.abs(world[:, Landmark.LEFT_ANKLE] - world[:, Landmark.RIGHT_ANKLE]) @ -_UP / trunk
+    return np.stack(
+        [inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP), hands_to_feet, knee / 180.0, np.abs(feet_apart)],
+        axis=1,
+    )
 
 
 def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
@@ -161,6 +196,92 @@ def window_features(vectors: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
 WINDOW_DIM = 4 * FRAME_DIM
 
 
+# -- what some exercises are by definition -----------------------------------------------------------
+# The model learns from synthetic figures and a few real people; some exercises have a definition
+# that needs no learning, and the vote is held to it (measured on the corpus, leave-one-clip-out:
+# see README "Exercise recognition").
+#
+# A toe touch reaches toward the feet: the hands come at least as close to the ankles as when
+# standing with the arms down. In the world landmarks that is <= 1.8 trunk lengths (standing,
+# arms down: 1.6-1.8 on the corpus; hands at the shins ~1.0; the corpus' forward bends reach 1.07
+# and 0.55), while a push-up or plank keeps the hands a body length away (>= 1.9 on the corpus,
+# 2.4 in the synthetic push-up), which a front view cannot show in the image.
+TOE_TOUCH_MAX_HANDS_TO_FEET = 1.8
+# The exercises done standing or sitting tall (ExerciseSpec.upright) bring the trunk within 45 deg
+# of vertical at least once in a 2 s window: on the corpus such windows come within 32 deg
+# (lunge; squats 27), push-ups on the floor stay beyond 55 deg (the incline push-up on a high
+# rack comes to 25: upright, it is told from a squat by everything else).
+UPRIGHT_MAX_TRUNK_DEG = 45.0
+_UPRIGHT = frozenset(i for i, spec in EXERCISES.items() if spec.upright)
+# A sit-up brings the trunk up to (near) vertical; a crunch (curl-up) lifts the shoulder blades
+# and stops with the trunk well short of it (30-45 deg off the floor). A curl-up whose trunk came
+# within 30 deg of vertical in the last CURL_UP_MEMORY_S is a sit-up, otherwise a crunch: the
+# model decides "curl-up", the definition which one. (Corpus: sit-ups reach 0 and 12 deg, the
+# ball crunch 33 deg; synthetic sit-up 24, crunch 60.)
+SIT_UP_MAX_TRUNK_DEG = 30.0
+CURL_UP_MEMORY_S = 10.0  # three to four reps
+_CURL_UP = ("sit_up", "crunch")
+
+
+def _window_min(features: np.ndarray, column: int) -> np.ndarray:
+    return np.asarray(np.atleast_2d(features)[:, 2 * FRAME_DIM + column])
+
+
+def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
+    """(n, n_classes) bool: which classes each of (n, WINDOW_DIM) windows can be by definition."""
+    allowed = np.ones((len(np.atleast_2d(features)), len(classes)), dtype=bool)
+    if "toe_touch" in classes:
+        reach = _window_min(features, HANDS_TO_FEET)
+        allowed[:, classes.index("toe_touch")] = reach <= TOE_TOUCH_MAX_HANDS_TO_FEET
+    upright = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= UPRIGHT_MAX_TRUNK_DEG
+    for i, name in enumerate(classes):
+        if name in _UPRIGHT:
+            allowed[:, i] &= upright
+    return allowed
+
+
+def upright_curl_up(classes: Sequence[str], probabilities: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """(n,) bool: windows the model takes for a curl-up (sit-up or crunch likeliest) in which the
+    trunk came within :data:`SIT_UP_MAX_TRUNK_DEG` of vertical."""
+    probs = np.atleast_2d(probabilities)
+    if not all(c in classes for c in _CURL_UP):
+        return np.zeros(len(probs), dtype=bool)
+    curl_up = np.isin(np.argmax(probs, axis=1), [classes.index(c) for c in _CURL_UP])
+    return np.asarray(curl_up & (_window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= SIT_UP_MAX_TRUNK_DEG))
+
+
+def split_curl_up(classes: Sequence[str], probabilities: np.ndarray, upright: np.ndarray | bool) -> np.ndarray:
+    """The curl-up family's probability given to ``sit_up`` where ``upright`` (n,) else to ``crunch``."""
+    probs = np.array(np.atleast_2d(probabilities), dtype=np.float64)
+    if not all(c in classes for c in _CURL_UP):
+        return probs
+    sit_up, crunch = (classes.index(c) for c in _CURL_UP)
+    family = probs[:, sit_up] + probs[:, crunch]
+    up = np.broadcast_to(np.asarray(upright, dtype=bool), family.shape)
+    probs[:, sit_up] = np.where(up, family, 0.0)
+    probs[:, crunch] = np.where(up, 0.0, family)
+    return probs
+
+
+def defined_probabilities(
+    model: RecogniserModel, features: np.ndarray, times_s: Sequence[float] | None = None
+) -> np.ndarray:
+    """Class probabilities of a run of windows, held to the definitions above.
+
+    With ``times_s`` (the windows' centres) a curl-up is a sit-up where an upright curl-up window
+    lies within :data:`CURL_UP_MEMORY_S` before or after it; without, anywhere in the run (one
+    clip or segment of one exercise).
+    """
+    feats = np.atleast_2d(features)
+    probs = model.probabilities(feats, allowed_classes(model.classes, feats))
+    upright = upright_curl_up(model.classes, probs, feats)
+    if times_s is None:
+        return split_curl_up(model.classes, probs, bool(upright.any()))
+    t = np.asarray(times_s, dtype=np.float64)
+    near = np.abs(t[:, None] - t[None, upright]) <= CURL_UP_MEMORY_S
+    return split_curl_up(model.classes, probs, near.any(axis=1))
+
+
 @dataclass(frozen=True)
 class RecogniserModel:
     """A trained model as arrays: scaler, class names, k-NN training windows and/or MLP layers.
@@ -197,14 +318,23 @@ class RecogniserModel:
                 f"{self.neighbours.shape}, {len(self.neighbour_labels)} labels"
             )
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(n, n_classes) class probabilities for (n, WINDOW_DIM) window features."""
-        x = (np.atleast_2d(features) - self.mean) / self.scale
+    def probabilities(self, features: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """(n, n_classes) class probabilities for (n, WINDOW_DIM) window features.
+
+        ``allowed`` (n, n_classes) bool: the classes each window may be (see :func:`allowed_classes`);
+        the k-NN vote is then among the nearest stored windows of those classes, and the MLP's
+        other classes get no probability.
+        """
+        x = np.clip((np.atleast_2d(features) - self.mean) / self.scale, -Z_CAP, Z_CAP)
         parts = []
         if len(self.neighbours):
-            parts.append(self._vote(x))
+            parts.append(self._vote(x, allowed))
         if self.weights:
-            parts.append(self._mlp(x))
+            mlp = self._mlp(x)
+            if allowed is not None:
+                mlp = np.where(allowed, mlp, 0.0)
+                mlp /= np.maximum(mlp.sum(axis=1, keepdims=True), 1e-12)
+            parts.append(mlp)
         return np.asarray(sum(parts) / len(parts))
 
     @cached_property
@@ -213,17 +343,19 @@ class RecogniserModel:
         stored = self.neighbours.astype(np.float32)
         return stored, np.einsum("ij,ij->i", stored, stored)
 
-    def _vote(self, x: np.ndarray) -> np.ndarray:
-        """Weighted share of each class among the ``k`` nearest stored windows (Euclidean, standardised)."""
+    def _vote(self, x: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Weighted share of each class among the ``k`` nearest stored windows (Euclidean, standardised)
+        of the ``allowed`` classes."""
         stored, stored_sq = self._stored
         d2 = stored_sq[None, :] - 2.0 * (x.astype(np.float32) @ stored.T)  # + |x|^2, the same along a row
+        if allowed is not None:
+            d2 = np.where(np.asarray(allowed)[:, self.neighbour_labels], d2, np.inf)
         k = min(self.k, len(stored))
         nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]
         weight = np.ones(len(stored)) if self.neighbour_weights is None else self.neighbour_weights
+        counted = weight[nearest] * np.isfinite(np.take_along_axis(d2, nearest, axis=1))  # not a barred class
         votes = np.zeros((len(x), len(self.classes)))
-        np.add.at(
-            votes, (np.repeat(np.arange(len(x)), k), self.neighbour_labels[nearest].ravel()), weight[nearest].ravel()
-        )
+        np.add.at(votes, (np.repeat(np.arange(len(x)), k), self.neighbour_labels[nearest].ravel()), counted.ravel())
         return np.asarray(votes / np.maximum(votes.sum(axis=1, keepdims=True), 1e-12))
 
     def _mlp(self, x: np.ndarray) -> np.ndarray:
@@ -352,6 +484,7 @@ class ExerciseRecogniser:
         self._pending.clear()
         self._ema: np.ndarray | None = None
         self._next_s = WINDOW_S / 2
+        self._upright_curl_up_s = -np.inf  # the last window of a curl-up with the trunk upright
 
     def update(self, frame: PoseFrame) -> list[Event]:
         t = frame.t_s
@@ -368,7 +501,11 @@ class ExerciseRecogniser:
             self._frames.popleft()
         if len(self._frames) < MIN_FRAMES:
             return []
-        probs = self.model.probabilities(window_features([v for _, v in self._frames]))[0]
+        feats = window_features([v for _, v in self._frames])[None, :]
+        probs = self.model.probabilities(feats, allowed_classes(self.model.classes, feats))
+        if upright_curl_up(self.model.classes, probs, feats)[0]:
+            self._upright_curl_up_s = t
+        probs = split_curl_up(self.model.classes, probs, t - self._upright_curl_up_s <= CURL_UP_MEMORY_S)[0]
         self._ema = probs if self._ema is None else 0.5 * self._ema + 0.5 * probs
         label, confidence = decide(self.model.classes, self._ema, self.min_confidence, self.unsafe_min_confidence)
         return [
@@ -443,7 +580,7 @@ def recognise_windows(
     """
     if not len(feats):
         return ClipRecognition(label=IDLE, confidence=0.0, sure=False)
-    probs = model.probabilities(np.asarray(feats))
+    probs = defined_probabilities(model, np.asarray(feats))
     idle = model.classes.index(IDLE) if IDLE in model.classes else -1
     active = probs[np.argmax(probs, axis=1) != idle] if idle >= 0 else probs
     if not len(active):

@@ -37,6 +37,7 @@ from spinesafe.classifiers.recogniser import (
     UNSURE,
     RecogniserModel,
     TimedWindow,
+    defined_probabilities,
     recognise_clip,
     recognise_windows,
     timed_windows,
@@ -127,7 +128,8 @@ def label_windows(
     probs = np.zeros((len(windows), len(classes)))
     known = [(i, w.features) for i, w in enumerate(windows) if w.features is not None]
     if known:
-        probs[[i for i, _ in known]] = model.probabilities(np.stack([f for _, f in known]))
+        rows = [i for i, _ in known]
+        probs[rows] = defined_probabilities(model, np.stack([f for _, f in known]), [windows[i].t_s for i in rows])
     absent = [i for i, w in enumerate(windows) if w.features is None]
     if idle is not None and absent:
         probs[absent, idle] = 1.0

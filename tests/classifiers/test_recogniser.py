@@ -6,17 +6,22 @@ import numpy as np
 import pytest
 
 from spinesafe.classifiers.recogniser import (
+    CHEST_DOWN,
     IDLE,
     UNSURE,
     WINDOW_DIM,
+    Z_CAP,
     ExerciseRecogniser,
     RecogniserModel,
     Recognition,
+    allowed_classes,
     decide,
     frame_vector,
     frame_vectors,
     recognise_clip,
+    split_curl_up,
     window_features,
+    windows,
 )
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.synthetic import (
@@ -24,10 +29,12 @@ from spinesafe.pose.synthetic import (
     animate,
     bent_over_row_reps,
     chain,
+    crunch_reps,
     push_up_reps,
     sit_up_reps,
     squat_reps,
     standing,
+    toe_touch,
 )
 from spinesafe.recogniser_training import training_hash, vote_weights
 
@@ -161,7 +168,7 @@ def test_world_posture_tells_face_down_from_face_up_in_any_view(motion, chest_do
         frames = animate(motion, 10.0, view=view)[:3]  # the start: plank, lying on the back, standing
         vectors, valid = frame_vectors(frames)
         # (lying feet-first to the camera the trunk is end-on in the image: no vector at all)
-        assert vectors[valid, -2] == pytest.approx(np.full(valid.sum(), chest_down), abs=0.45)
+        assert vectors[valid, CHEST_DOWN] == pytest.approx(np.full(valid.sum(), chest_down), abs=0.45)
 
 
 def test_unsafe_patterns_are_decided_as_a_family_with_a_higher_bar() -> None:
@@ -173,6 +180,83 @@ def test_unsafe_patterns_are_decided_as_a_family_with_a_higher_bar() -> None:
     # Safe exercises keep the usual bar.
     assert decide(classes, np.array([0.1, 0.0, 0.1, 0.8])) == ("squat", pytest.approx(0.8))
     assert decide(classes, np.array([0.2, 0.2, 0.2, 0.4])) == (UNSURE, pytest.approx(0.4))
+
+
+def _tiny_model(stored: np.ndarray, labels: list[int], weights: list[float], k: int) -> RecogniserModel:
+    return RecogniserModel(
+        classes=("a", "b"),
+        mean=np.zeros(WINDOW_DIM),
+        scale=np.ones(WINDOW_DIM),
+        weights=(),
+        biases=(),
+        training_hash="",
+        version="",
+        neighbours=stored.astype(np.float16),
+        neighbour_labels=np.array(labels),
+        neighbour_weights=np.array(weights),
+        k=k,
+    )
+
+
+def test_the_vote_is_among_the_nearest_windows_of_the_allowed_classes() -> None:
+    stored = np.zeros((4, WINDOW_DIM))
+    stored[:, 0] = [0.0, 0.1, 3.0, 4.0]
+    model = _tiny_model(stored, [0, 0, 1, 1], [1.0] * 4, k=2)
+    query = np.zeros((2, WINDOW_DIM))
+    allowed = np.array([[True, True], [False, True]])
+    np.testing.assert_allclose(model.probabilities(query, allowed), [[1.0, 0.0], [0.0, 1.0]])
+    # Fewer allowed windows than k: the barred ones do not vote.
+    model = _tiny_model(stored, [0, 0, 0, 1], [1.0] * 4, k=3)
+    np.testing.assert_allclose(model.probabilities(query, allowed), [[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_standardised_features_are_capped() -> None:
+    stored = np.zeros((2, WINDOW_DIM))
+    stored[:, 0] = [Z_CAP, -1.0]
+    stored[:, 1] = [0.0, 1.0]
+    model = _tiny_model(stored, [0, 1], [1.0, 1.0], k=1)
+    # Without the cap the outlier's 100 would make "a" nearest by any margin; capped at Z_CAP it
+    # is as near "a" in that column as it can be, and the other column decides.
+    query = np.zeros((1, WINDOW_DIM))
+    query[0, :2] = [100.0, 1.0]
+    np.testing.assert_allclose(model.probabilities(query), [[1.0, 0.0]])
+    query[0, :2] = [2.0, 1.0]
+    np.testing.assert_allclose(model.probabilities(query), [[0.0, 1.0]])
+
+
+def _windows(keyframes, view: CameraView = CameraView.SIDE_FACING_LEFT) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.asarray(windows(animate(keyframes, 15.0, view=view, jitter_px=1.0, seed=4)))
+
+
+def test_a_toe_touch_reaches_toward_the_feet_and_a_push_up_does_not(model: RecogniserModel) -> None:
+    toe = model.classes.index("toe_touch")
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.FRONT):
+        assert allowed_classes(model.classes, _windows(toe_touch(2), view))[:, toe].all()
+        assert not allowed_classes(model.classes, _windows(push_up_reps(3), view))[:, toe].any()
+
+
+def test_standing_exercises_need_the_trunk_near_upright(model: RecogniserModel) -> None:
+    squat, lunge, push_up = (model.classes.index(c) for c in ("squat", "lunge", "push_up"))
+    on_floor = allowed_classes(model.classes, _windows(push_up_reps(3), CameraView.FRONT))
+    assert not on_floor[:, [squat, lunge]].any() and on_floor[:, push_up].all()
+    standing_up = allowed_classes(model.classes, _windows(squat_reps(3), CameraView.FRONT))
+    assert standing_up[:, [squat, lunge]].all()
+
+
+def test_a_curl_up_is_a_sit_up_when_the_trunk_comes_up_near_vertical(model: RecogniserModel) -> None:
+    classes = ("crunch", "idle", "sit_up")
+    probs = np.array([[0.3, 0.2, 0.5], [0.6, 0.4, 0.0]])
+    np.testing.assert_allclose(split_curl_up(classes, probs, np.array([True, False])), [[0, 0.2, 0.8], [0.6, 0.4, 0]])
+    # On whole recordings: the synthetic sit-up comes to 25 deg from vertical, the crunch to 60.
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT):
+        assert recognise_clip(model, animate(sit_up_reps(4), 15.0, view=view)).label == "sit_up"
+        assert recognise_clip(model, animate(crunch_reps(4), 15.0, view=view)).label == "crunch"
+    # Live: never a sit-up while the trunk stays low.
+    recogniser = ExerciseRecogniser(model)
+    labels = {
+        e.label for f in animate(crunch_reps(6), 15.0, view=CameraView.SIDE_FACING_LEFT) for e in recogniser.update(f)
+    }
+    assert "crunch" in labels and "sit_up" not in labels
 
 
 def test_knn_vote_is_the_weighted_share_of_the_nearest_stored_windows() -> None:
