@@ -78,7 +78,7 @@ _FACING_MIN = 0.05  # toes-heels offset (in trunk lengths) below which the feet 
 
 N_POINT_COORDS = 2 * len(_BODY)
 N_ANGLES = len(_A)
-N_WORLD = 6  # the columns of _world_posture
+N_WORLD = 7  # the columns of _world_posture
 FRAME_DIM = N_POINT_COORDS + N_ANGLES + 1 + N_WORLD
 ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
 # Columns of a frame vector read by the exercise definitions (DEFINITIONS below).
@@ -87,6 +87,7 @@ CHEST_DOWN = TRUNK_FROM_VERTICAL + 1  # +1 face down, -1 face up, 0 upright
 HANDS_TO_FEET = TRUNK_FROM_VERTICAL + 3  # world wrists-to-ankles distance / world trunk length
 BENT_KNEE = TRUNK_FROM_VERTICAL + 4  # the more bent knee's world angle / 180
 FEET_APART_HEIGHT = TRUNK_FROM_VERTICAL + 5  # world height between the ankles / world trunk length
+HANDS_FORWARD = TRUNK_FROM_VERTICAL + 6  # the hand further back, forward of the hips / trunk length
 
 
 def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
@@ -101,7 +102,10 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
     shoulders and hips); its downward component is +1 lying face down, -1 face up, 0 upright.
     Hands-to-feet is the distance between the mid-wrist and mid-ankle points in trunk lengths:
     ~0.5-1.2 reaching for the toes, ~1.6-1.8 standing with the arms down, >= 2 in a plank or
-    push-up (hands a body length from the feet).
+    push-up (hands a body length from the feet). Then the more bent knee's angle, the height
+    between the ankles, and how far the hand further back is in front of the hips along the
+    chest direction (negative: behind the back, as when leaning back on the hands), all in
+    trunk lengths.
     """
     hip = _mid(world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
     shoulder = _mid(world, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -126,10 +130,19 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
         joint_angle_deg(world[:, Landmark.RIGHT_HIP], world[:, Landmark.RIGHT_KNEE], world[:, Landmark.RIGHT_ANKLE]),
     )
     feet_apart = np.abs(world[:, Landmark.LEFT_ANKLE] - world[:, Landmark.RIGHT_ANKLE]) @ -_UP / trunk
-    return np.stack(
-        [inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP), hands_to_feet, knee / 180.0, np.abs(feet_apart)],
-        axis=1,
+    hip = hip[:, None]
+    hands_forward = np.min(
+        np.einsum("nij,nj->ni", world[:, [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]] - hip, chest), axis=1
     )
+    columns = [
+        inclination / 180.0,
+        -(chest @ _UP),
+        np.abs(across @ _UP),
+        hands_to_feet,
+        knee / 180.0,
+        np.abs(feet_apart),
+    ]
+    return np.stack([*columns, hands_forward / trunk], axis=1)
 
 
 def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
@@ -219,6 +232,12 @@ _UPRIGHT = frozenset(i for i, spec in EXERCISES.items() if spec.upright)
 # model decides "curl-up", the definition which one. (Corpus: sit-ups reach 0 and 12 deg, the
 # ball crunch 33 deg; synthetic sit-up 24, crunch 60.)
 SIT_UP_MAX_TRUNK_DEG = 30.0
+# A curl-up is done lying back with the hands on the body (chest, behind the head) or reaching
+# forward, never leaning back on them: a hand 0.7 trunk lengths (~35 cm) behind the back is
+# propping the body up. (Corpus windows: the sit-ups and the crunch never put a hand further back
+# than 0.35, hands behind the head; a seated reach-and-hip-lift leaning on one hand, 0.88-0.98 in
+# every window; the synthetic curl-ups keep the hands in front, +0.16.)
+CURL_UP_MIN_HANDS_FORWARD = -0.7
 CURL_UP_MEMORY_S = 10.0  # three to four reps
 _CURL_UP = ("sit_up", "crunch")
 
@@ -233,6 +252,10 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     if "toe_touch" in classes:
         reach = _window_min(features, HANDS_TO_FEET)
         allowed[:, classes.index("toe_touch")] = reach <= TOE_TOUCH_MAX_HANDS_TO_FEET
+    propped = _window_min(features, HANDS_FORWARD) < CURL_UP_MIN_HANDS_FORWARD
+    for name in _CURL_UP:
+        if name in classes:
+            allowed[:, classes.index(name)] &= ~propped
     upright = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= UPRIGHT_MAX_TRUNK_DEG
     for i, name in enumerate(classes):
         if name in _UPRIGHT:

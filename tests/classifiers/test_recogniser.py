@@ -7,6 +7,8 @@ import pytest
 
 from spinesafe.classifiers.recogniser import (
     CHEST_DOWN,
+    FRAME_DIM,
+    HANDS_FORWARD,
     IDLE,
     UNSURE,
     WINDOW_DIM,
@@ -241,6 +243,15 @@ def test_standing_exercises_need_the_trunk_near_upright(model: RecogniserModel) 
     assert not on_floor[:, [squat, lunge]].any() and on_floor[:, push_up].all()
     standing_up = allowed_classes(model.classes, _windows(squat_reps(3), CameraView.FRONT))
     assert standing_up[:, [squat, lunge]].all()
+
+
+def test_leaning_back_on_a_hand_is_not_a_curl_up(model: RecogniserModel) -> None:
+    curl_ups = [model.classes.index(c) for c in ("sit_up", "crunch")]
+    sit_ups = _windows(sit_up_reps(3))  # arms crossed on the chest
+    assert allowed_classes(model.classes, sit_ups)[:, curl_ups].all()
+    propped = sit_ups.copy()
+    propped[:, 2 * FRAME_DIM + HANDS_FORWARD] = -0.9  # a hand 0.9 trunk lengths behind the back
+    assert not allowed_classes(model.classes, propped)[:, curl_ups].any()
 
 
 def test_a_curl_up_is_a_sit_up_when_the_trunk_comes_up_near_vertical(model: RecogniserModel) -> None:
