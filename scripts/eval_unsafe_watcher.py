@@ -11,7 +11,10 @@ frame by frame over every clip whose MediaPipe landmarks are cached (``~/.cache/
   lift (a ``hip_hinge`` labelled with flexion ``present``), the warnings raised there (false
   alarms) and false alarms per 10 minutes (target: at most 1);
 - recall: unsafe clips (``sit_up``, ``crunch``, ``toe_touch``, ``rounded_back_lift``, or a
-  ``hip_hinge`` with flexion present) with at least one warning (target: >= 0.95).
+  ``hip_hinge`` with flexion present) with at least one warning (target: >= 0.95);
+- the same two figures counting the flexion monitor's back-rounding events (default limits) as
+  warnings too: the issue asks for "flexion/unsafe-movement events and cues", and a single
+  rounded-back lift shorter than the recogniser's window is only seen by the flexion monitor.
 
 By default each clip is judged by a recogniser trained without it (leave-one-clip-out, as
 ``spinesafe train-recogniser --cross-validate``; about a minute). ``--packaged`` uses the packaged
@@ -31,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spinesafe.classifiers.events import Event, UnsafeMovement
+from spinesafe.classifiers.events import Event, FlexionStarted, UnsafeMovement
 from spinesafe.classifiers.features import compute_features
 from spinesafe.classifiers.flexion import FlexionMonitor
 from spinesafe.classifiers.recogniser import ExerciseRecogniser, RecogniserModel
@@ -56,6 +59,7 @@ class Clip:
     # Each frame with the recogniser's events for it and the flexion monitor's rounding over
     # neutral (NaN where not judged): computed once, replayed for every gate setting.
     steps: list[tuple[PoseFrame, list[Event], float]]
+    flexion_events: int = 0  # the flexion monitor's FlexionStarted events over the clip
 
 
 def is_unsafe(clip: dict[str, object]) -> bool:
@@ -63,15 +67,17 @@ def is_unsafe(clip: dict[str, object]) -> bool:
     return exercise in UNSAFE_PATTERNS or (exercise == "hip_hinge" and clip.get("flexion") == "present")
 
 
-def replay(frames: list[PoseFrame], model: RecogniserModel) -> list[tuple[PoseFrame, list[Event], float]]:
+def replay(frames: list[PoseFrame], model: RecogniserModel) -> tuple[list[tuple[PoseFrame, list[Event], float]], int]:
     """Each frame with the recogniser's events and the flexion monitor's reading (whose rounding
-    estimate does not depend on the exercise), as review and live feed the watcher."""
+    estimate does not depend on the exercise), as review and live feed the watcher; and the
+    number of back-rounding events the flexion monitor raised."""
     recogniser, monitor = ExerciseRecogniser(model), FlexionMonitor()
     steps = []
+    flexion_events = 0
     for frame in frames:
-        monitor.update(compute_features(frame))
+        flexion_events += sum(isinstance(e, FlexionStarted) for e in monitor.update(compute_features(frame)))
         steps.append((frame, recogniser.update(frame), monitor.flexion_deg))
-    return steps
+    return steps, flexion_events
 
 
 def load_clips(corpus: Path, cache: Path, packaged: bool) -> tuple[list[Clip], list[str]]:
@@ -90,9 +96,9 @@ def load_clips(corpus: Path, cache: Path, packaged: bool) -> tuple[list[Clip], l
     for entry in entries:
         name = str(entry["file"])
         frames = recordings[name]
-        steps = replay(frames, model_for(name))
+        steps, flexion_events = replay(frames, model_for(name))
         duration_s = frames[-1].t_s - frames[0].t_s
-        clips.append(Clip(name, str(entry["exercise"]), is_unsafe(entry), duration_s, steps))
+        clips.append(Clip(name, str(entry["exercise"]), is_unsafe(entry), duration_s, steps, flexion_events))
     return clips, missing
 
 
@@ -143,10 +149,13 @@ class Score:
         return self.caught / self.unsafe_clips if self.unsafe_clips else float("nan")
 
 
-def score(clips: list[Clip], config: UnsafeWatchConfig, verbose: bool = False) -> Score:
+def score(clips: list[Clip], config: UnsafeWatchConfig, verbose: bool = False, with_flexion: bool = False) -> Score:
+    """Warnings of the watcher (and with ``with_flexion`` the flexion monitor's events too) per clip."""
     safe_s, false_alarms, caught, unsafe = 0.0, 0, 0, 0
     for clip in clips:
-        warned = warnings_in(clip, config)
+        warned: list[object] = list(warnings_in(clip, config))
+        if with_flexion:
+            warned += [FlexionStarted] * clip.flexion_events
         windows = sum(1 for _, events, _ in clip.steps if events)
         if clip.unsafe:
             unsafe += 1
@@ -156,10 +165,10 @@ def score(clips: list[Clip], config: UnsafeWatchConfig, verbose: bool = False) -
             false_alarms += len(warned)
         if verbose:
             kind = "UNSAFE" if clip.unsafe else "safe"
-            said = ", ".join(f"{w.pattern}@{w.t_s:.1f}s" for w in warned) or "-"
+            said = ", ".join(f"{w.pattern}@{w.t_s:.1f}s" for w in warned if isinstance(w, UnsafeMovement)) or "-"
             print(
                 f"{Path(clip.name).stem[:38]:38s} {clip.exercise:22s} {kind:6s} {clip.duration_s:6.1f} s "
-                f"{windows:3d} windows  warnings {len(warned)} ({said})"
+                f"{windows:3d} windows  warnings {len(warned)} ({said})  flexion events {clip.flexion_events}"
             )
     return Score(safe_s / 60.0, false_alarms, caught, unsafe)
 
@@ -191,7 +200,8 @@ def pushfit_clips(corpus: Path) -> list[Clip]:
                 )
                 for i, row in enumerate(rows)
             ]
-            clips.append(Clip(f"pushfit/{key}", "push_up", False, len(frames) / PUSHFIT_FPS, replay(frames, model)))
+            steps, flexion_events = replay(frames, model)
+            clips.append(Clip(f"pushfit/{key}", "push_up", False, len(frames) / PUSHFIT_FPS, steps, flexion_events))
     return clips
 
 
@@ -224,6 +234,11 @@ def main() -> int:
     print(
         f"unsafe-pattern recall (clips with >= 1 warning): {result.caught}/{result.unsafe_clips} = "
         f"{result.recall:.2f} (target >= 0.95)"
+    )
+    both = score(clips, default, with_flexion=True)
+    print(
+        f"counting the flexion monitor's back-rounding events as warnings too: {both.false_alarms} on safe "
+        f"exercise ({both.per_10_min:.2f} per 10 min), recall {both.caught}/{both.unsafe_clips} = {both.recall:.2f}"
     )
     if args.sweep:
         print()
