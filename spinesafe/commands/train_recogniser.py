@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(per_class_accuracy(cv))
         print()
-        print(f"clip accuracy (leave-one-clip-out): {cv.accuracy:.2f} over {n} clips, {cv.seconds:.0f} s")
+        right = sum(1 for _, truth, predicted, _ in cv.per_clip if truth == predicted)
+        print(f"clip accuracy (leave-one-clip-out): {right}/{n} = {cv.accuracy:.3f}, {cv.seconds:.0f} s")
         data: dict[str, object] = {
             "accuracy": cv.accuracy,
             "per_clip": cv.per_clip,
@@ -69,7 +70,7 @@ def seed_spread(runs: list[CrossValidation]) -> str:
     right = [sum(1 for _, t, p, _ in cv.per_clip if t == p) for cv in runs]
     lines = [
         f"over {len(runs)} synthetic seeds: {sum(right) / len(runs):.1f}/{n} clips right on average "
-        f"(min {min(right)}, max {max(right)}; mean accuracy {sum(right) / len(runs) / n:.2f})"
+        f"(min {min(right)}, max {max(right)}; mean accuracy {sum(right) / len(runs) / n:.3f})"
     ]
     wrong: dict[str, int] = {}
     for cv in runs:
