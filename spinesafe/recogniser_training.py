@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,13 +87,27 @@ class Dataset:
             self.group.append(group)
 
 
-def synthetic_dataset(seed: int = SEED) -> Dataset:
-    """Windows from every synthetic motion the generator offers (:data:`~spinesafe.pose.synthetic.MOTIONS`
-    and the common variants in :data:`~spinesafe.pose.synthetic.VARIANT_MOTIONS`), in side, oblique
-    and front views."""
+@dataclass(frozen=True)
+class SyntheticRecording:
+    """One synthetic motion as animated for training: its label (an exercise id, or ``idle`` for
+    standing still), keyframes, frames, and whether it is a hold (only its held windows count)."""
+
+    exercise: str
+    keyframes: Any
+    frames: list[PoseFrame]
+    hold: bool
+
+    @property
+    def group(self) -> str:
+        return f"synthetic:{self.exercise}"
+
+
+def synthetic_recordings(seed: int = SEED) -> Iterator[SyntheticRecording]:
+    """Every synthetic motion the generator offers (:data:`~spinesafe.pose.synthetic.MOTIONS` and the
+    common variants in :data:`~spinesafe.pose.synthetic.VARIANT_MOTIONS`) in side, oblique and front
+    views, then standing still in each view, drawn with ``seed`` (jitter and noise seeds)."""
     from spinesafe.pose import synthetic as syn
 
-    data = Dataset()
     motions: list[tuple[str, Callable[..., Any]]] = sorted(syn.MOTIONS.items())
     motions += [(exercise, make) for exercise, makes in sorted(syn.VARIANT_MOTIONS.items()) for make in makes]
     rng = np.random.default_rng(seed)
@@ -116,32 +130,45 @@ def synthetic_dataset(seed: int = SEED) -> Dataset:
             frames = syn.animate(
                 keyframes, fps=15.0, view=view, jitter_px=float(rng.uniform(0.5, 3.0)), seed=int(rng.integers(1 << 30))
             )
-            feats = windows(frames)
-            if not hold:
-                data.add(feats, exercise, f"synthetic:{exercise}", idle_when_still=True)
-                continue
-            # A hold starts and ends at rest: windows of the rest are idle, those stepping in or
-            # out are left out, only windows inside the hold take its label.
-            for i, f in enumerate(feats):
-                label = _hold_window_label(keyframes, keyframes[0][0] + i * STRIDE_S, exercise)
-                if label is not None:
-                    data.add([f], label, f"synthetic:{exercise}", idle_when_still=False)
+            yield SyntheticRecording(exercise, keyframes, frames, hold)
     # Standing still in every view, as the exercises: otherwise the nearest windows to someone
     # standing in an oblique view are the settling phases of the balance holds.
     for view in views:
-        idle = syn.animate(syn.standing(12.0), fps=15.0, view=view, jitter_px=2.0, seed=int(rng.integers(1 << 30)))
-        data.add(windows(idle), IDLE, "synthetic:idle", idle_when_still=False)
+        keyframes = syn.standing(12.0)
+        idle = syn.animate(keyframes, fps=15.0, view=view, jitter_px=2.0, seed=int(rng.integers(1 << 30)))
+        yield SyntheticRecording(IDLE, keyframes, idle, hold=False)
+
+
+def synthetic_dataset(seed: int = SEED) -> Dataset:
+    """Windows of every :func:`synthetic_recordings` motion: a counted exercise's windows take its
+    label (idle when still), a hold's only those inside the held pose (idle at rest)."""
+    data = Dataset()
+    for recording in synthetic_recordings(seed):
+        feats = windows(recording.frames)
+        if recording.exercise == IDLE:
+            data.add(feats, IDLE, recording.group, idle_when_still=False)
+        elif not recording.hold:
+            data.add(feats, recording.exercise, recording.group, idle_when_still=True)
+        else:
+            # A hold starts and ends at rest: windows of the rest are idle, those stepping in or
+            # out are left out, only windows inside the hold take its label.
+            start = recording.keyframes[0][0]
+            for i, f in enumerate(feats):
+                t = start + i * STRIDE_S
+                label = hold_label(recording.keyframes, t, t + WINDOW_S, recording.exercise)
+                if label is not None:
+                    data.add([f], label, recording.group, idle_when_still=False)
     return data
 
 
-def _hold_window_label(keyframes: Any, start_s: float, exercise: str) -> str | None:
-    """``exercise`` for a window inside the held pose, idle for one at rest, None in between."""
+def hold_label(keyframes: Any, start_s: float, end_s: float, exercise: str) -> str | None:
+    """``exercise`` for a span (a window, or a frame with ``end_s == start_s``) inside the held pose
+    of a hold's ``keyframes``, idle for one at rest, None in between."""
     rest = keyframes[0][1]
     held = [t for t, pose in keyframes if pose != rest]
     first, last = min(held), max(held)
     before = max(t for t, pose in keyframes if pose == rest and t < first)
     after = min(t for t, pose in keyframes if pose == rest and t > last)
-    end_s = start_s + WINDOW_S
     if first <= start_s and end_s <= last:
         return exercise
     if end_s <= before or start_s >= after:
