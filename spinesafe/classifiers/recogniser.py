@@ -54,7 +54,7 @@ MIN_FRAMES = 5  # fewer present frames in a window: no judgement (keyframe slide
 MODEL_FORMAT = "spinesafe.recogniser/2"
 # Live alarms for unsafe patterns need the unsafe classes' smoothed probability to reach this (the
 # other labels need ``min_confidence``, 0.5). Chosen before measuring, as "clearly more likely
-# than not"; on the corpus (leave-one-clip-out, scripts/eval_unsafe_alarms.py) it took the false
+# than not"; on the corpus (leave-one-clip-out, scripts/eval_unsafe_watcher.py) it took the false
 # alarms on 5.7 min of safe exercise from 3 to 1 (5.2 -> 1.7 per 10 min), recall unchanged (4/5).
 UNSAFE_MIN_CONFIDENCE = 0.7
 _UNSAFE_PATTERNS = frozenset(i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE)

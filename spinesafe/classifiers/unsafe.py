@@ -53,8 +53,9 @@ UNSAFE_PATTERNS = tuple(sorted(i for i, spec in EXERCISES.items() if spec.kind i
 #   shortest run that the recogniser's passing mislabels on the corpus' safe exercise did not
 #   reach: with the model of 25 Nov 2026 15:02 the longest was 3 windows ("crunch" in a floor
 #   crab reach), so 3 gave a false alarm in 6 minutes (1.7 per 10 min, target <= 1) and 4 none,
-#   with the same recall. (The retrained model calls that whole clip a sit-up: a confusion, not
-#   a passing mislabel, which no gate in time removes.) One rep of a sit-up or crunch takes
+#   with the same recall. (A later model called that whole clip a sit-up, a confusion no gate in
+#   time removes; the recogniser's curl-up definition, never leaning back on a hand, now bars
+#   it.) One rep of a sit-up or crunch takes
 #   2-3 s and a toe touch 3-5 s, so the warning still comes in the first or second rep, about
 #   3.5 s after the person comes into view.
 # - EXIT_PROBABILITY 0.25 and EXIT_S 3 s: hysteresis. Between two reps (and at the top of a
