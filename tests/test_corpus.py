@@ -7,7 +7,9 @@ frames, about 7 minutes on 2 cores), later runs take about half a minute.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,22 @@ def test_recogniser_leave_one_clip_out_does_not_drop_below_golden() -> None:
     unsafe = {i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE}
     alarmed = [w for w in wrong if w[1] not in unsafe and w[2] in unsafe]
     assert len(alarmed) <= GOLDEN["recogniser_max_safe_taken_for_unsafe"], alarmed
+
+
+def test_unsafe_watcher_leave_one_clip_out_does_not_drop_below_golden(summary: EvalSummary) -> None:
+    # ``summary`` has filled the landmark cache that the watcher evaluation reads (~1 minute more).
+    from spinesafe.classifiers.unsafe import UnsafeWatchConfig
+    from spinesafe.evaluation import default_cache_dir
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "eval_unsafe_watcher.py"
+    spec = importlib.util.spec_from_file_location("eval_unsafe_watcher", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = script  # its dataclasses look their module up by name
+    spec.loader.exec_module(script)
+    clips, missing = script.load_clips(CORPUS, default_cache_dir(), packaged=False)
+    assert not missing
+    result = script.score(clips, UnsafeWatchConfig())
+    warned = {c.name: [w.pattern for w in script.warnings_in(c, UnsafeWatchConfig())] for c in clips}
+    assert result.false_alarms <= GOLDEN["unsafe_max_false_alarms"], warned
+    assert result.caught >= GOLDEN["unsafe_min_clips_warned"], warned
