@@ -153,19 +153,18 @@ def score(clips: list[Clip], config: UnsafeWatchConfig, verbose: bool = False, w
     """Warnings of the watcher (and with ``with_flexion`` the flexion monitor's events too) per clip."""
     safe_s, false_alarms, caught, unsafe = 0.0, 0, 0, 0
     for clip in clips:
-        warned: list[object] = list(warnings_in(clip, config))
-        if with_flexion:
-            warned += [FlexionStarted] * clip.flexion_events
+        warned = warnings_in(clip, config)
+        n_warned = len(warned) + (clip.flexion_events if with_flexion else 0)
         windows = sum(1 for _, events, _ in clip.steps if events)
         if clip.unsafe:
             unsafe += 1
-            caught += bool(warned)
+            caught += n_warned > 0
         else:
             safe_s += clip.duration_s
-            false_alarms += len(warned)
+            false_alarms += n_warned
         if verbose:
             kind = "UNSAFE" if clip.unsafe else "safe"
-            said = ", ".join(f"{w.pattern}@{w.t_s:.1f}s" for w in warned if isinstance(w, UnsafeMovement)) or "-"
+            said = ", ".join(f"{w.pattern}@{w.t_s:.1f}s" for w in warned) or "-"
             print(
                 f"{Path(clip.name).stem[:38]:38s} {clip.exercise:22s} {kind:6s} {clip.duration_s:6.1f} s "
                 f"{windows:3d} windows  warnings {len(warned)} ({said})  flexion events {clip.flexion_events}"

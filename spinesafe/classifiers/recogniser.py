@@ -95,8 +95,9 @@ def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
 
 
 def _world_posture(world: np.ndarray) -> np.ndarray:
-    """(n, 4) trunk inclination from vertical / 180, chest-to-floor, side-lying and hands-to-feet,
-    from (n, 33, 3) world points.
+    """(n, N_WORLD) posture columns from (n, 33, 3) world points: trunk inclination from vertical
+    / 180, chest-to-floor, side-lying, hands-to-feet, the more bent knee / 180, height between the
+    ankles, and how far the hand further back is in front of the hips.
 
     The chest direction is the trunk's forward normal (trunk up x the left-to-right axis of the
     shoulders and hips); its downward component is +1 lying face down, -1 face up, 0 upright.
@@ -129,20 +130,11 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
         joint_angle_deg(world[:, Landmark.LEFT_HIP], world[:, Landmark.LEFT_KNEE], world[:, Landmark.LEFT_ANKLE]),
         joint_angle_deg(world[:, Landmark.RIGHT_HIP], world[:, Landmark.RIGHT_KNEE], world[:, Landmark.RIGHT_ANKLE]),
     )
-    feet_apart = np.abs(world[:, Landmark.LEFT_ANKLE] - world[:, Landmark.RIGHT_ANKLE]) @ -_UP / trunk
-    hip = hip[:, None]
-    hands_forward = np.min(
-        np.einsum("nij,nj->ni", world[:, [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]] - hip, chest), axis=1
-    )
-    columns = [
-        inclination / 180.0,
-        -(chest @ _UP),
-        np.abs(across @ _UP),
-        hands_to_feet,
-        knee / 180.0,
-        np.abs(feet_apart),
-    ]
-    return np.stack([*columns, hands_forward / trunk], axis=1)
+    feet_apart = np.abs((world[:, Landmark.LEFT_ANKLE] - world[:, Landmark.RIGHT_ANKLE]) @ _UP) / trunk
+    wrists = world[:, [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]] - hip[:, None]
+    hands_forward = np.min(np.einsum("nij,nj->ni", wrists, chest), axis=1) / trunk
+    columns = [inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP), hands_to_feet, knee / 180.0, feet_apart]
+    return np.stack([*columns, hands_forward], axis=1)
 
 
 def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:

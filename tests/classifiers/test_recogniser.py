@@ -273,19 +273,7 @@ def test_a_curl_up_is_a_sit_up_when_the_trunk_comes_up_near_vertical(model: Reco
 def test_knn_vote_is_the_weighted_share_of_the_nearest_stored_windows() -> None:
     stored = np.zeros((4, WINDOW_DIM))
     stored[:, 0] = [0.0, 0.1, 0.2, 5.0]
-    model = RecogniserModel(
-        classes=("a", "b"),
-        mean=np.zeros(WINDOW_DIM),
-        scale=np.ones(WINDOW_DIM),
-        weights=(),
-        biases=(),
-        training_hash="",
-        version="",
-        neighbours=stored.astype(np.float16),
-        neighbour_labels=np.array([0, 0, 1, 1]),
-        neighbour_weights=np.array([1.0, 1.0, 2.0, 1.0]),
-        k=3,
-    )
+    model = _tiny_model(stored, [0, 0, 1, 1], [1.0, 1.0, 2.0, 1.0], k=3)
     query = np.zeros((1, WINDOW_DIM))
     np.testing.assert_allclose(model.probabilities(query), [[0.5, 0.5]])  # a, a and b (weight 2)
 
