@@ -18,14 +18,15 @@ Per-frame features (:func:`frame_vectors`, vectorised over frames) are view- and
 - posture in the 3-D world landmarks, which do not depend on the view: the trunk's inclination
   from vertical, whether the chest faces the floor (prone, plank, push-up: +1) or the ceiling
   (supine: sit-up, crunch, bridge: -1), whether the shoulders are stacked (lying on a side),
-  the hands' distance from the feet, the more bent knee, and how far one foot is above the other.
+  the hands' distance from the feet, the more bent and the straighter knee, how far one foot is
+  above the other, and how far the hands are in front of the hips.
 
 A window's features are the mean, spread, minimum and maximum of each over ``WINDOW_S``.
 
 The vote is held to what some exercises are by definition (:func:`allowed_classes`,
 :func:`split_curl_up`): a toe touch reaches toward the feet, the standing exercises are done with
-the trunk near upright, and a curl-up is a sit-up when the trunk comes up near vertical,
-otherwise a crunch.
+the trunk near upright, a lunge bends both knees, a hip hinge does not bend them deeply, and a
+curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ _FACING_MIN = 0.05  # toes-heels offset (in trunk lengths) below which the feet 
 
 N_POINT_COORDS = 2 * len(_BODY)
 N_ANGLES = len(_A)
-N_WORLD = 7  # the columns of _world_posture
+N_WORLD = 8  # the columns of _world_posture
 FRAME_DIM = N_POINT_COORDS + N_ANGLES + 1 + N_WORLD
 ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
 # Columns of a frame vector read by the exercise definitions (DEFINITIONS below).
@@ -88,6 +89,7 @@ HANDS_TO_FEET = TRUNK_FROM_VERTICAL + 3  # world wrists-to-ankles distance / wor
 BENT_KNEE = TRUNK_FROM_VERTICAL + 4  # the more bent knee's world angle / 180
 FEET_APART_HEIGHT = TRUNK_FROM_VERTICAL + 5  # world height between the ankles / world trunk length
 HANDS_FORWARD = TRUNK_FROM_VERTICAL + 6  # the hand further back, forward of the hips / trunk length
+STRAIGHTER_KNEE = TRUNK_FROM_VERTICAL + 7  # the straighter knee's world angle / 180
 
 
 def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
@@ -97,7 +99,7 @@ def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
 def _world_posture(world: np.ndarray) -> np.ndarray:
     """(n, N_WORLD) posture columns from (n, 33, 3) world points: trunk inclination from vertical
     / 180, chest-to-floor, side-lying, hands-to-feet, the more bent knee / 180, height between the
-    ankles, and how far the hand further back is in front of the hips.
+    ankles, how far the hand further back is in front of the hips, and the straighter knee / 180.
 
     The chest direction is the trunk's forward normal (trunk up x the left-to-right axis of the
     shoulders and hips); its downward component is +1 lying face down, -1 face up, 0 upright.
@@ -106,7 +108,7 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
     push-up (hands a body length from the feet). Then the more bent knee's angle, the height
     between the ankles, and how far the hand further back is in front of the hips along the
     chest direction (negative: behind the back, as when leaning back on the hands), all in
-    trunk lengths.
+    trunk lengths; last the straighter knee's angle (both knees bent: a lunge, squat or seat).
     """
     hip = _mid(world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
     shoulder = _mid(world, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -126,15 +128,17 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
     feet = _mid(world, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE)
     trunk = np.linalg.norm(up, axis=1)
     hands_to_feet = np.linalg.norm(hands - feet, axis=1) / trunk
-    knee = np.minimum(
-        joint_angle_deg(world[:, Landmark.LEFT_HIP], world[:, Landmark.LEFT_KNEE], world[:, Landmark.LEFT_ANKLE]),
-        joint_angle_deg(world[:, Landmark.RIGHT_HIP], world[:, Landmark.RIGHT_KNEE], world[:, Landmark.RIGHT_ANKLE]),
+    knees = np.stack(
+        [
+            joint_angle_deg(world[:, Landmark.LEFT_HIP], world[:, Landmark.LEFT_KNEE], world[:, Landmark.LEFT_ANKLE]),
+            joint_angle_deg(world[:, Landmark.RIGHT_HIP], world[:, Landmark.RIGHT_KNEE], world[:, Landmark.RIGHT_ANKLE]),
+        ]
     )
     feet_apart = np.abs((world[:, Landmark.LEFT_ANKLE] - world[:, Landmark.RIGHT_ANKLE]) @ _UP) / trunk
     wrists = world[:, [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]] - hip[:, None]
     hands_forward = np.min(np.einsum("nij,nj->ni", wrists, chest), axis=1) / trunk
-    columns = [inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP), hands_to_feet, knee / 180.0, feet_apart]
-    return np.stack([*columns, hands_forward], axis=1)
+    columns = [inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP), hands_to_feet, knees.min(axis=0) / 180.0]
+    return np.stack([*columns, feet_apart, hands_forward, knees.max(axis=0) / 180.0], axis=1)
 
 
 def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
@@ -231,6 +235,19 @@ SIT_UP_MAX_TRUNK_DEG = 30.0
 # every window; the synthetic curl-ups keep the hands in front, +0.16.)
 CURL_UP_MIN_HANDS_FORWARD = -0.7
 CURL_UP_MEMORY_S = 10.0  # three to four reps
+# A lunge lowers the body on both legs: the back knee bends as far as the front one, so at least
+# once in a 2 s window the straighter knee bends below 120 deg. Standing on one leg keeps the
+# standing knee straight. (Corpus windows, world knee angles: the front-view lunge's straighter
+# knee reaches 57-78 deg at the bottom of a rep, 143 in the windows between reps, which are then
+# not a lunge; the single-leg stances' straighter knee stays at 138-162. A keyframe slideshow of
+# alternating leg lifts was a lunge in every seed.)
+LUNGE_MAX_STRAIGHTER_KNEE_DEG = 120.0
+# A hip hinge folds at the hips with the knees soft; when both knees bend beyond 65 deg (115 of
+# flexion) the hips have gone down, not back: a deep squat. (Corpus windows: the deadlifts'
+# straighter knee stays at 72 deg or more, the conventional deadlift from the floor bending the
+# knees most; deep squats reach 47-59 and were read as hip hinges. The margin on the hinge side is
+# thin, 7 deg; calling a very deep deadlift a squat is the milder mistake.)
+HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG = 65.0
 _CURL_UP = ("sit_up", "crunch")
 
 
@@ -244,6 +261,12 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     if "toe_touch" in classes:
         reach = _window_min(features, HANDS_TO_FEET)
         allowed[:, classes.index("toe_touch")] = reach <= TOE_TOUCH_MAX_HANDS_TO_FEET
+    if "lunge" in classes:
+        knees_bent = _window_min(features, STRAIGHTER_KNEE) * 180.0 <= LUNGE_MAX_STRAIGHTER_KNEE_DEG
+        allowed[:, classes.index("lunge")] = knees_bent
+    if "hip_hinge" in classes:
+        deep = _window_min(features, STRAIGHTER_KNEE) * 180.0 < HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG
+        allowed[:, classes.index("hip_hinge")] = ~deep
     propped = _window_min(features, HANDS_FORWARD) < CURL_UP_MIN_HANDS_FORWARD
     for name in _CURL_UP:
         if name in classes:

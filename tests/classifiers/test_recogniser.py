@@ -9,7 +9,10 @@ from spinesafe.classifiers.recogniser import (
     CHEST_DOWN,
     FRAME_DIM,
     HANDS_FORWARD,
+    HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG,
     IDLE,
+    LUNGE_MAX_STRAIGHTER_KNEE_DEG,
+    STRAIGHTER_KNEE,
     UNSURE,
     WINDOW_DIM,
     Z_CAP,
@@ -32,7 +35,10 @@ from spinesafe.pose.synthetic import (
     bent_over_row_reps,
     chain,
     crunch_reps,
+    hip_hinge_reps,
+    lunge_reps,
     push_up_reps,
+    single_leg_stance,
     sit_up_reps,
     squat_reps,
     standing,
@@ -242,7 +248,35 @@ def test_standing_exercises_need_the_trunk_near_upright(model: RecogniserModel) 
     on_floor = allowed_classes(model.classes, _windows(push_up_reps(3), CameraView.FRONT))
     assert not on_floor[:, [squat, lunge]].any() and on_floor[:, push_up].all()
     standing_up = allowed_classes(model.classes, _windows(squat_reps(3), CameraView.FRONT))
-    assert standing_up[:, [squat, lunge]].all()
+    assert standing_up[:, squat].all()
+
+
+def _straighter_knee_deg(windows: np.ndarray) -> np.ndarray:
+    return np.asarray(windows[:, 2 * FRAME_DIM + STRAIGHTER_KNEE] * 180.0)
+
+
+def test_a_lunge_bends_both_knees_and_standing_on_one_leg_does_not(model: RecogniserModel) -> None:
+    lunge = model.classes.index("lunge")
+    for view in (CameraView.FRONT, CameraView.SIDE_FACING_LEFT):
+        lunges = _windows(lunge_reps(3), view)
+        allowed = allowed_classes(model.classes, lunges)[:, lunge]
+        # The windows with a rep's bottom (both knees at 95-100 deg) are lunges; those spent
+        # standing between reps are not.
+        np.testing.assert_array_equal(allowed, _straighter_knee_deg(lunges) <= LUNGE_MAX_STRAIGHTER_KNEE_DEG)
+        assert allowed.mean() > 0.5
+        one_leg = _windows(single_leg_stance(8.0), view)
+        assert _straighter_knee_deg(one_leg).min() > 150.0
+        assert not allowed_classes(model.classes, one_leg)[:, lunge].any()
+
+
+def test_a_deep_knee_bend_is_a_squat_not_a_hip_hinge(model: RecogniserModel) -> None:
+    hinge = model.classes.index("hip_hinge")
+    hinges = _windows(hip_hinge_reps(3), CameraView.SIDE_FACING_LEFT)
+    assert allowed_classes(model.classes, hinges)[:, hinge].all()
+    deep = _windows(squat_reps(3, depth_knee_deg=50.0), CameraView.OBLIQUE_RIGHT)
+    bottoms = _straighter_knee_deg(deep) < HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG
+    assert bottoms.any()
+    np.testing.assert_array_equal(allowed_classes(model.classes, deep)[:, hinge], ~bottoms)
 
 
 def test_leaning_back_on_a_hand_is_not_a_curl_up(model: RecogniserModel) -> None:
