@@ -128,12 +128,8 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
     feet = _mid(world, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE)
     trunk = np.linalg.norm(up, axis=1)
     hands_to_feet = np.linalg.norm(hands - feet, axis=1) / trunk
-    knees = np.stack(
-        [
-            joint_angle_deg(world[:, Landmark.LEFT_HIP], world[:, Landmark.LEFT_KNEE], world[:, Landmark.LEFT_ANKLE]),
-            joint_angle_deg(world[:, Landmark.RIGHT_HIP], world[:, Landmark.RIGHT_KNEE], world[:, Landmark.RIGHT_ANKLE]),
-        ]
-    )
+    legs = [[sided(j, side) for j in (Joint.HIP, Joint.KNEE, Joint.ANKLE)] for side in Side]
+    knees = np.stack([joint_angle_deg(world[:, hip], world[:, knee], world[:, ankle]) for hip, knee, ankle in legs])
     feet_apart = np.abs((world[:, Landmark.LEFT_ANKLE] - world[:, Landmark.RIGHT_ANKLE]) @ _UP) / trunk
     wrists = world[:, [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]] - hip[:, None]
     hands_forward = np.min(np.einsum("nij,nj->ni", wrists, chest), axis=1) / trunk
