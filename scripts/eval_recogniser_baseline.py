@@ -335,7 +335,6 @@ def leave_one_clip_out(
         f"held-out clips: every frame ({sum(len(s.labels) for s in corpus)} with a person)"
     )
     per_clip: list[tuple[str, str, str, float]] = []
-    confusion: dict[str, dict[str, int]] = {}
     for seq in sorted(corpus, key=lambda s: s.group):
         counts = classify(pool, seq.group, seq.embeddings)
         stream = np.zeros((len(seq.present), len(pool.classes)))  # absent frames: empty results
@@ -343,11 +342,7 @@ def leave_one_clip_out(
         smoothed = ema_smooth(stream)[seq.present]  # absent frames are not scored
         predicted, confidence = clip_label(smoothed, pool.classes)
         per_clip.append((seq.group, truth[seq.group], predicted, confidence))
-        confusion.setdefault(truth[seq.group], {}).setdefault(predicted, 0)
-        confusion[truth[seq.group]][predicted] += 1
-    correct = sum(1 for _, t, p, _ in per_clip if t == p)
-    accuracy = correct / len(per_clip) if per_clip else float("nan")
-    return CrossValidation(per_clip, accuracy, confusion, time.monotonic() - start)
+    return CrossValidation.of(per_clip, time.monotonic() - start)
 
 
 def _step(value: str) -> int:
@@ -407,7 +402,7 @@ def main() -> int:
         mark = "" if truth == predicted else "  <- wrong"
         print(f"{Path(clip).stem[:40]:40s} {truth:22s} {predicted:22s} {confidence:4.2f}{mark}")
     n = len(cv.per_clip)
-    right = sum(1 for _, t, p, _ in cv.per_clip if t == p)
+    right = cv.right
     print()
     print(confusion_table(cv.confusion))
     print()

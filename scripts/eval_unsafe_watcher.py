@@ -35,10 +35,11 @@ from pathlib import Path
 import numpy as np
 
 from spinesafe.classifiers.events import Event, FlexionStarted, UnsafeMovement
+from spinesafe.classifiers.exercises import UNSAFE_PATTERNS
 from spinesafe.classifiers.features import compute_features
 from spinesafe.classifiers.flexion import FlexionMonitor
 from spinesafe.classifiers.recogniser import ExerciseRecogniser, RecogniserModel
-from spinesafe.classifiers.unsafe import UNSAFE_PATTERNS, UnsafePatternWatcher, UnsafeWatchConfig, load_model
+from spinesafe.classifiers.unsafe import UnsafePatternWatcher, UnsafeWatchConfig, load_model
 from spinesafe.evaluation import default_cache_dir, load_manifest
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.recording import load_recording
@@ -109,19 +110,11 @@ def _packaged_model() -> Callable[[str], RecogniserModel]:
 
 def _leave_one_clip_out(corpus: Path, cache: Path) -> Callable[[str], RecogniserModel]:
     """Each clip's model: trained on the synthetic motions and every corpus clip but that one."""
-    from spinesafe.recogniser_training import corpus_dataset, fit, synthetic_dataset
+    from spinesafe.recogniser_training import corpus_dataset, fit_without, synthetic_dataset
 
     synth = synthetic_dataset()
     data, _ = corpus_dataset(corpus, cache)
-    groups = np.asarray(data.group)
-    cx, cy = np.asarray(data.x), np.asarray(data.y)
-
-    def model_for(clip: str) -> RecogniserModel:
-        keep = groups != clip
-        x = np.concatenate([np.asarray(synth.x), cx[keep]])
-        return fit(x, list(synth.y) + list(cy[keep]), groups=list(synth.group) + list(groups[keep]))
-
-    return model_for
+    return lambda clip: fit_without(synth, data, clip)
 
 
 def warnings_in(clip: Clip, config: UnsafeWatchConfig) -> list[UnsafeMovement]:

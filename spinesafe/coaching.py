@@ -33,10 +33,10 @@ from typing import Any, Protocol
 from spinesafe import __version__
 from spinesafe.classifiers.analyser import ExerciseAnalyser, FrameState
 from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, UnsafeMovementEnded
-from spinesafe.classifiers.exercises import EXERCISES, Kind
+from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import SUITABLE_VIEWS, FlexionMonitor, FlexionState, Neutral
-from spinesafe.classifiers.unsafe import UNSAFE_PATTERNS, UnsafePatternWatcher, packaged_watcher
+from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.feedback.cues import (
     CALIBRATED,
     HINGE,
@@ -501,12 +501,12 @@ class LiveCoach:
         in a rest, just done) and in the session's."""
         if not events:
             return []
-        runs = [r for r in self.runs if r.result is not None]
+        last = next((r.result for r in reversed(self.runs) if r.result is not None), None)
         for event in events:
             if isinstance(event, UnsafeMovementEnded):
                 self.unsafe_movements.append(event)
-                if runs and runs[-1].result is not None:
-                    runs[-1].result.unsafe_movements.append(event)
+                if last is not None:
+                    last.unsafe_movements.append(event)
                 if self.session_log is not None:
                     self.session_log.unsafe(event)
         return self._say(self.policy.update(events), via_policy=True)

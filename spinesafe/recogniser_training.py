@@ -263,6 +263,30 @@ class CrossValidation:
     confusion: dict[str, dict[str, int]]
     seconds: float
 
+    @classmethod
+    def of(cls, per_clip: list[tuple[str, str, str, float]], seconds: float) -> CrossValidation:
+        """The accuracy and confusion matrix (true -> predicted -> clips) of per-clip results."""
+        confusion: dict[str, dict[str, int]] = {}
+        for _, truth, predicted, _ in per_clip:
+            confusion.setdefault(truth, {}).setdefault(predicted, 0)
+            confusion[truth][predicted] += 1
+        right = sum(1 for _, truth, predicted, _ in per_clip if truth == predicted)
+        return cls(per_clip, right / len(per_clip) if per_clip else float("nan"), confusion, seconds)
+
+    @property
+    def right(self) -> int:
+        """How many clips were recognised correctly."""
+        return sum(1 for _, truth, predicted, _ in self.per_clip if truth == predicted)
+
+
+def fit_without(synth: Dataset, corpus: Dataset, clip: str) -> RecogniserModel:
+    """A model trained on the synthetic windows and every corpus clip but ``clip``."""
+    groups = np.asarray(corpus.group)
+    keep = groups != clip
+    x = np.concatenate([np.asarray(synth.x), np.asarray(corpus.x)[keep]])
+    y = list(synth.y) + list(np.asarray(corpus.y)[keep])
+    return fit(x, y, groups=list(synth.group) + list(groups[keep]))
+
 
 def leave_one_clip_out(
     corpus_dir: Path,
@@ -276,25 +300,14 @@ def leave_one_clip_out(
     synth = synthetic_dataset(seed)
     corpus, labels = corpus_dataset(corpus_dir, cache_dir)
     groups = np.array(corpus.group)
-    cx, cy = np.asarray(corpus.x), np.asarray(corpus.y)
+    cx = np.asarray(corpus.x)
     per_clip = []
-    confusion: dict[str, dict[str, int]] = {}
     for i, (clip, truth) in enumerate(sorted(labels.items())):
-        keep = groups != clip
-        x = np.concatenate([np.asarray(synth.x), cx[keep]])
-        y = list(synth.y) + list(cy[keep])
-        model = fit(x, y, groups=list(synth.group) + list(groups[keep]))
-        recognised = recognise_windows(model, list(cx[groups == clip]))
-        predicted, confidence = recognised.label, recognised.confidence
-        per_clip.append((clip, truth, predicted, confidence))
-        confusion.setdefault(truth, {}).setdefault(predicted, 0)
-        confusion[truth][predicted] += 1
+        recognised = recognise_windows(fit_without(synth, corpus, clip), list(cx[groups == clip]))
+        per_clip.append((clip, truth, recognised.label, recognised.confidence))
         if progress:
             progress(i + 1, len(labels))
-    correct = sum(1 for _, t, p, _ in per_clip if t == p)
-    return CrossValidation(
-        per_clip, correct / len(per_clip) if per_clip else float("nan"), confusion, time.monotonic() - start
-    )
+    return CrossValidation.of(per_clip, time.monotonic() - start)
 
 
 def train(corpus_dir: Path | None, out: Path, cache_dir: Path | None = None) -> tuple[RecogniserModel, int, float]:

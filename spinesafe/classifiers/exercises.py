@@ -302,6 +302,8 @@ _SPECS = (
 )  # fmt: skip
 
 EXERCISES: dict[str, ExerciseSpec] = {spec.id: spec for spec in _SPECS}
+UNSAFE_PATTERNS = tuple(sorted(spec.id for spec in _SPECS if spec.kind is Kind.UNSAFE))
+"""The movements to avoid: recognised and warned about, never coached."""
 
 
 def get_exercise(exercise_id: str) -> ExerciseSpec:

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from spinesafe.classifiers.events import Event
-from spinesafe.classifiers.exercises import EXERCISES, Kind
+from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS
 from spinesafe.classifiers.features import ANGLES
 from spinesafe.classifiers.geometry import inclination_from_vertical_deg, joint_angle_deg, segment_angle_between_deg
 from spinesafe.pose.frame import PoseFrame
@@ -58,7 +58,6 @@ MODEL_FORMAT = "spinesafe.recogniser/2"
 # than not"; on the corpus (leave-one-clip-out, scripts/eval_unsafe_watcher.py) it took the false
 # alarms on 5.7 min of safe exercise from 3 to 1 (5.2 -> 1.7 per 10 min), recall unchanged (4/5).
 UNSAFE_MIN_CONFIDENCE = 0.7
-_UNSAFE_PATTERNS = frozenset(i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE)
 
 _POINTS = (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST, Joint.HIP, Joint.KNEE, Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX)
 # Landmark indices as seen, and mirrored (left and right swapped) for a person facing image-left.
@@ -475,7 +474,7 @@ def decide(
     ``min_confidence`` or more, else ``"unsure"``.
     """
     probs = np.asarray(probabilities, dtype=np.float64)
-    unsafe = np.array([c in _UNSAFE_PATTERNS for c in classes])
+    unsafe = np.array([c in UNSAFE_PATTERNS for c in classes])
     family = float(probs[unsafe].sum())
     if family >= unsafe_min_confidence:
         return classes[int(np.argmax(np.where(unsafe, probs, -1.0)))], family

@@ -38,7 +38,6 @@ from spinesafe.classifiers.recogniser import (
     RecogniserModel,
     TimedWindow,
     defined_probabilities,
-    recognise_clip,
     recognise_windows,
     timed_windows,
 )
@@ -281,7 +280,8 @@ def segment_recording(
         active = merged
         segments = build(active)
     if len(segments) <= 1:
-        clip = recognise_clip(model, frames, min_confidence)
+        # As recognise_clip, on the windows already made.
+        clip = recognise_windows(model, [w.features for w in windows if w.features is not None], min_confidence)
         if clip.label == IDLE:
             return []
         start_s, end_s = (segments[0].start_s, segments[0].end_s) if segments else (t_first, t_last)

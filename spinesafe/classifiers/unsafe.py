@@ -38,12 +38,10 @@ from pathlib import Path
 from typing import Protocol
 
 from spinesafe.classifiers.events import Event, UnsafeMovement, UnsafeMovementEnded
-from spinesafe.classifiers.exercises import EXERCISES, Kind
+from spinesafe.classifiers.exercises import UNSAFE_PATTERNS
 from spinesafe.classifiers.recogniser import STRIDE_S, WINDOW_S, ExerciseRecogniser, RecogniserModel
 from spinesafe.errors import ModelLoadError
 from spinesafe.pose.frame import PoseFrame
-
-UNSAFE_PATTERNS = tuple(sorted(i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE))
 
 # Gating constants. Their origin:
 # - ENTER_PROBABILITY is the recogniser's own confidence bar (``min_confidence`` 0.5): the pattern

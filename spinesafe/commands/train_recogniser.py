@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spinesafe.classifiers.exercises import EXERCISES, Kind
+from spinesafe.classifiers.exercises import UNSAFE_PATTERNS
 from spinesafe.commands.arguments import ProgressBar
 
 if TYPE_CHECKING:
     from spinesafe.recogniser_training import CrossValidation
 
-UNSAFE_PATTERNS = frozenset(i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE)
 PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "classifiers" / "models" / "recogniser.npz"
 
 
@@ -40,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(per_class_accuracy(cv))
         print()
-        right = sum(1 for _, truth, predicted, _ in cv.per_clip if truth == predicted)
-        print(f"clip accuracy (leave-one-clip-out): {right}/{n} = {cv.accuracy:.3f}, {cv.seconds:.0f} s")
+        print(f"clip accuracy (leave-one-clip-out): {cv.right}/{n} = {cv.accuracy:.3f}, {cv.seconds:.0f} s")
         data: dict[str, object] = {
             "accuracy": cv.accuracy,
             "per_clip": cv.per_clip,
@@ -67,7 +65,7 @@ def seed_spread(runs: list[CrossValidation]) -> str:
     """Clip accuracy over several synthetic seeds (the first is the packaged model's), and the
     clips that are wrong in some seeds: a clip that flips with the seed is a coin toss, not a fix."""
     n = len(runs[0].per_clip)
-    right = [sum(1 for _, t, p, _ in cv.per_clip if t == p) for cv in runs]
+    right = [cv.right for cv in runs]
     lines = [
         f"over {len(runs)} synthetic seeds: {sum(right) / len(runs):.1f}/{n} clips right on average "
         f"(min {min(right)}, max {max(right)}; mean accuracy {sum(right) / len(runs) / n:.3f})"
