@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from spinesafe.coaching import LiveCoach
 from spinesafe.feedback.audio import SAMPLE_RATE, EspeakSpeech, SoundDevicePlayer
 from spinesafe.feedback.window import HeadlessDisplay
-from spinesafe.live import LiveOptions, load_live_programme, run_live
+from spinesafe.session.coach import LiveCoach
+from spinesafe.session.live import LiveOptions, load_live_programme, run_live
 
 ASSUMED_DEVICE_LATENCY_S = 0.03
 

@@ -45,7 +45,7 @@ def bare_loop(video: Path) -> tuple[float, int]:
 def review(video: Path, exercise: str, write_video: bool) -> tuple[float, int]:
     """The full review into a temporary folder and database. (seconds, frames)."""
     from spinesafe.feedback.store import SessionStore
-    from spinesafe.session import run_review
+    from spinesafe.session.review import run_review
 
     with tempfile.TemporaryDirectory(prefix="spinesafe-bench-") as tmp:
         start = time.perf_counter()

@@ -8,8 +8,8 @@ to beat. This script implements that baseline in numpy, after the MediaPipe "Pos
 colab (``FullBodyPoseEmbedder``, ``PoseClassifier``, ``EMADictSmoothing``), and measures it with the
 protocol of ``spinesafe train-recogniser CORPUS_DIR --cross-validate``:
 
-- the same data: every synthetic motion of :func:`spinesafe.recogniser_training.synthetic_dataset`
-  (its :func:`~spinesafe.recogniser_training.synthetic_recordings`, same seed) and every corpus
+- the same data: every synthetic motion of :func:`spinesafe.lab.recogniser_training.synthetic_dataset`
+  (its :func:`~spinesafe.lab.recogniser_training.synthetic_recordings`, same seed) and every corpus
   clip whose exercise is in the library and that has at least one recogniser window (39 clips),
   but as single FRAMES instead of 2 s windows;
 - leave-one-clip-out: each corpus clip is classified by a classifier whose samples are the
@@ -62,10 +62,10 @@ from spinesafe.classifiers.exercises import EXERCISES
 from spinesafe.classifiers.recogniser import IDLE, timed_windows
 from spinesafe.commands.train_recogniser import confusion_table, per_class_accuracy
 from spinesafe.errors import InputFileError
-from spinesafe.evaluation import default_cache_dir, landmarks_for, load_manifest
+from spinesafe.lab.evaluation import default_cache_dir, landmarks_for, load_manifest
+from spinesafe.lab.recogniser_training import SEED, CrossValidation, Dataset, hold_label, synthetic_recordings
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Landmark as L
-from spinesafe.recogniser_training import SEED, CrossValidation, Dataset, hold_label, synthetic_recordings
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -156,7 +156,7 @@ class Track:
 
 def _window_labels(frames: Sequence[PoseFrame], label: str, group: str, idle_when_still: bool) -> list[str]:
     """Each present frame's label: that of the nearest recogniser window as the project labels its
-    training windows (:meth:`spinesafe.recogniser_training.Dataset.add`)."""
+    training windows (:meth:`spinesafe.lab.recogniser_training.Dataset.add`)."""
     timed = [w for w in timed_windows(frames) if w.features is not None]
     data = Dataset()
     data.add([w.features for w in timed if w.features is not None], label, group, idle_when_still)

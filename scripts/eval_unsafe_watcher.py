@@ -40,7 +40,7 @@ from spinesafe.classifiers.features import compute_features
 from spinesafe.classifiers.flexion import FlexionMonitor
 from spinesafe.classifiers.recogniser import ExerciseRecogniser, RecogniserModel
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, UnsafeWatchConfig, load_model
-from spinesafe.evaluation import default_cache_dir, load_manifest
+from spinesafe.lab.evaluation import default_cache_dir, load_manifest
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.recording import load_recording
 
@@ -110,7 +110,7 @@ def _packaged_model() -> Callable[[str], RecogniserModel]:
 
 def _leave_one_clip_out(corpus: Path, cache: Path) -> Callable[[str], RecogniserModel]:
     """Each clip's model: trained on the synthetic motions and every corpus clip but that one."""
-    from spinesafe.recogniser_training import corpus_dataset, fit_without, synthetic_dataset
+    from spinesafe.lab.recogniser_training import corpus_dataset, fit_without, synthetic_dataset
 
     synth = synthetic_dataset()
     data, _ = corpus_dataset(corpus, cache)

@@ -4,7 +4,7 @@
 
 ``demo_squats.npz`` (side view, facing image-left, 30 fps, mild seeded jitter): 3 s standing
 tall, 5 squats, one rounded-back forward bend (spine curl 45 deg, for the flexion monitor to
-flag), then 3 s standing. The stick figure comes from :mod:`spinesafe.pose.synthetic`; no
+flag), then 3 s standing. The stick figure comes from :mod:`spinesafe.lab.synthetic`; no
 camera, model or person is involved, so the file is deterministic and free to ship.
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.recording import save_recording
-from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
 
 FPS = 30.0
 SEED = 20240611

@@ -15,8 +15,8 @@ import pytest
 
 from spinesafe.cli import main
 from spinesafe.feedback.store import SessionStore
+from spinesafe.lab.synthetic import animate, chain, squat_reps, standing
 from spinesafe.pose.recording import save_recording
-from spinesafe.pose.synthetic import animate, chain, squat_reps, standing
 
 
 @dataclass(frozen=True)

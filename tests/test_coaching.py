@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from spinesafe.classifiers.events import Event
-from spinesafe.coaching import CoachConfig, LiveCoach, Stage
 from spinesafe.feedback.cues import Cue
+from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing, toe_touch
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing, toe_touch
-from spinesafe.programs import Programme, parse_programme, single_exercise
+from spinesafe.session.coach import CoachConfig, LiveCoach, Stage
+from spinesafe.session.programme import Programme, parse_programme, single_exercise
 
 REVIEW_KEYS = {"schema", "source", "exercise", "duration_s", "rep_count", "reps", "flexion_events", "holds", "cues"}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from spinesafe.evaluation import EvalSummary, evaluate, format_table
+from spinesafe.lab.evaluation import EvalSummary, evaluate, format_table
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "corpus_accuracy.json").read_text())
@@ -77,7 +77,7 @@ def test_holds_and_twist(summary: EvalSummary) -> None:
 
 def test_recogniser_leave_one_clip_out_does_not_drop_below_golden() -> None:
     from spinesafe.classifiers.exercises import EXERCISES, Kind
-    from spinesafe.recogniser_training import leave_one_clip_out
+    from spinesafe.lab.recogniser_training import leave_one_clip_out
 
     cv = leave_one_clip_out(CORPUS)
     wrong = [(clip, truth, predicted) for clip, truth, predicted, _ in cv.per_clip if truth != predicted]
@@ -91,7 +91,7 @@ def test_recogniser_leave_one_clip_out_does_not_drop_below_golden() -> None:
 def test_unsafe_watcher_leave_one_clip_out_does_not_drop_below_golden(summary: EvalSummary) -> None:
     # ``summary`` has filled the landmark cache that the watcher evaluation reads (~1 minute more).
     from spinesafe.classifiers.unsafe import UnsafeWatchConfig
-    from spinesafe.evaluation import default_cache_dir
+    from spinesafe.lab.evaluation import default_cache_dir
 
     path = Path(__file__).resolve().parents[1] / "scripts" / "eval_unsafe_watcher.py"
     spec = importlib.util.spec_from_file_location("eval_unsafe_watcher", path)

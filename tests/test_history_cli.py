@@ -25,8 +25,8 @@ from conftest import CliRun, run_cli
 from spinesafe.classifiers.events import FlexionEnded, RepCompleted, Severity, UnsafeMovementEnded
 from spinesafe.feedback import store as store_module
 from spinesafe.feedback.store import SCHEMA_VERSION, SessionInfo, SessionStore
+from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
 from spinesafe.pose.recording import save_recording
-from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
 
 FPS = 30.0
 

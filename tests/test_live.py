@@ -21,11 +21,11 @@ import pytest
 
 from spinesafe.feedback.audio import REP_TICK, SAMPLE_RATE, RecordingPlayer, read_wav
 from spinesafe.feedback.window import HeadlessDisplay, Key
-from spinesafe.live import LiveOptions, mirrored, run_live
+from spinesafe.lab.synthetic import CameraView, animate, chain, squat_reps, standing
 from spinesafe.pose.camera import CameraStatus, CapturedFrame, ReplayCamera, ReplayEstimator
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.recording import save_recording
-from spinesafe.pose.synthetic import CameraView, animate, chain, squat_reps, standing
+from spinesafe.session.live import LiveOptions, mirrored, run_live
 
 REVIEW_KEYS = {"schema", "source", "exercise", "duration_s", "rep_count", "reps", "flexion_events", "holds", "cues"}
 SPEED = 6.0  # the 14 s recording plays in ~2.4 s

@@ -9,9 +9,9 @@ import pytest
 
 from spinesafe.feedback.audio import RecordingPlayer
 from spinesafe.feedback.window import HeadlessDisplay
-from spinesafe.live import LiveOptions, run_live
+from spinesafe.lab.synthetic import CameraView, animate, chain, squat_reps, standing
 from spinesafe.pose.recording import save_recording
-from spinesafe.pose.synthetic import CameraView, animate, chain, squat_reps, standing
+from spinesafe.session.live import LiveOptions, run_live
 
 
 @pytest.fixture(scope="module")

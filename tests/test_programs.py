@@ -9,7 +9,7 @@ import pytest
 from spinesafe.classifiers.exercises import EXERCISES, Kind
 from spinesafe.cli import main
 from spinesafe.errors import InputFileError, ProgrammeError
-from spinesafe.programs import Phase, load_programme, single_exercise
+from spinesafe.session.programme import Phase, load_programme, single_exercise
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "programs"
 

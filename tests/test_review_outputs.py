@@ -30,11 +30,11 @@ from spinesafe.feedback import audio
 from spinesafe.feedback.report import REP_COLUMNS
 from spinesafe.feedback.store import SessionStore
 from spinesafe.feedback.video import Mp4Writer
+from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.recording import save_recording
 from spinesafe.pose.sources import VideoFileSource, VideoFrame
-from spinesafe.pose.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
-from spinesafe.session import ReviewOutputs, run_review
+from spinesafe.session.review import ReviewOutputs, run_review
 
 FPS = 30.0
 SIZE = (320, 240)

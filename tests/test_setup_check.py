@@ -9,9 +9,9 @@ import pytest
 
 from spinesafe.classifiers.exercises import EXERCISES
 from spinesafe.classifiers.features import View, compute_features
+from spinesafe.classifiers.setup import NeutralCalibrator, SetupCheck, view_advice
+from spinesafe.lab.synthetic import STANDING, CameraView, animate, chain, pose_to_frame, squat_reps, standing
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.synthetic import STANDING, CameraView, animate, chain, pose_to_frame, squat_reps, standing
-from spinesafe.setup_check import NeutralCalibrator, SetupCheck, view_advice
 
 
 def check(pose: PoseFrame, exercise: str = "squat", brightness: float = 120.0) -> list[str]:

@@ -6,7 +6,7 @@ import pytest
 
 from spinesafe.cli import main
 from spinesafe.commands.train_recogniser import confusion_table, per_class_accuracy, seed_spread
-from spinesafe.recogniser_training import CrossValidation
+from spinesafe.lab.recogniser_training import CrossValidation
 
 
 def test_confusion_table_rows_are_truth_columns_predictions_only_labels_that_occur() -> None:

@@ -15,17 +15,17 @@ import pytest
 from spinesafe.classifiers.events import FlexionStarted, Severity, UnsafeMovement, UnsafeMovementEnded
 from spinesafe.classifiers.recogniser import RecogniserModel
 from spinesafe.cli import main
-from spinesafe.coaching import LiveCoach
 from spinesafe.feedback.audio import RecordingPlayer
 from spinesafe.feedback.cues import HINGE, STOP_FLEXION, CueKind, CuePolicy, unsafe_text
 from spinesafe.feedback.store import SessionStore
 from spinesafe.feedback.window import HeadlessDisplay
-from spinesafe.live import LiveOptions, run_live
+from spinesafe.lab.synthetic import MOTIONS, CameraView, animate, chain, squat_reps, standing
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.recording import save_recording
-from spinesafe.pose.synthetic import MOTIONS, CameraView, animate, chain, squat_reps, standing
-from spinesafe.programs import Programme, parse_programme, single_exercise
-from spinesafe.session import run_review
+from spinesafe.session.coach import LiveCoach
+from spinesafe.session.live import LiveOptions, run_live
+from spinesafe.session.programme import Programme, parse_programme, single_exercise
+from spinesafe.session.review import run_review
 
 FPS = 15.0
 SIT_UPS = (16.0, 25.0)  # where the sit-ups are in the motion below

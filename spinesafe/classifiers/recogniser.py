@@ -1,6 +1,6 @@
 """Exercise recognition from short windows of poses: which exercise, ``idle``, or an unsafe pattern.
 
-The model is trained by :mod:`spinesafe.recogniser_training` (scikit-learn) and stored as plain
+The model is trained by :mod:`spinesafe.lab.recogniser_training` (scikit-learn) and stored as plain
 numpy arrays (``models/recogniser.npz``, loaded with ``allow_pickle=False``), so loading a model
 file can never run code. Inference here is numpy only: standardise the window features, then a
 k-nearest-neighbour vote over the stored training windows (the MediaPipe pose-classifier idea,

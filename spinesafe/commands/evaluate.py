@@ -11,7 +11,7 @@ from spinesafe.commands.arguments import ProgressBar, exercise_id
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from spinesafe.evaluation import evaluate, format_table
+    from spinesafe.lab.evaluation import evaluate, format_table
 
     bars: dict[str, ProgressBar] = {}
 

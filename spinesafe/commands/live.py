@@ -33,7 +33,7 @@ def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from spinesafe.live import LiveOptions, run_live
+    from spinesafe.session.live import LiveOptions, run_live
 
     if args.exercise is None and args.program is None:
         print("spinesafe live: error: give --exercise ID or --program FILE", file=sys.stderr)

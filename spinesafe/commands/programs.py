@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from spinesafe.errors import SpinesafeError
-from spinesafe.programs import PROGRAMME_SUFFIX, Programme, load_programme
+from spinesafe.session.programme import PROGRAMME_SUFFIX, Programme, load_programme
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "programs"
 

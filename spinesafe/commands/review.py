@@ -13,12 +13,12 @@ from spinesafe.commands.arguments import ProgressBar, exercise_id_or_auto
 
 if TYPE_CHECKING:
     from spinesafe.feedback.store import SessionStore
-    from spinesafe.session import BatchItem, ReviewOutputs
+    from spinesafe.session.review import BatchItem, ReviewOutputs
 
 
 def run(args: argparse.Namespace) -> int:
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.session import default_patient
+    from spinesafe.session.review import default_patient
 
     args.patient = args.patient or default_patient()
     folder = Path(args.input).is_dir()
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
-    from spinesafe.session import run_review
+    from spinesafe.session.review import run_review
 
     bar = ProgressBar(f"analysing {Path(args.input).name}", enabled=None if not args.quiet else False)
     try:
@@ -116,7 +116,7 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
 def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
     from spinesafe.errors import OutputError
     from spinesafe.feedback.report import write_text
-    from spinesafe.session import plan_folder, review_folder
+    from spinesafe.session.review import plan_folder, review_folder
 
     plan = plan_folder(args.input)
     for item in plan.skipped:

@@ -11,7 +11,7 @@ from spinesafe.classifiers.exercises import UNSAFE_PATTERNS
 from spinesafe.commands.arguments import ProgressBar
 
 if TYPE_CHECKING:
-    from spinesafe.recogniser_training import CrossValidation
+    from spinesafe.lab.recogniser_training import CrossValidation
 
 PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "classifiers" / "models" / "recogniser.npz"
 
@@ -19,7 +19,7 @@ PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "classifiers" / "models" 
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from spinesafe.recogniser_training import SEED, leave_one_clip_out, train
+    from spinesafe.lab.recogniser_training import SEED, leave_one_clip_out, train
 
     warnings.filterwarnings("ignore", module="sklearn")  # convergence chatter; the CV numbers speak
     corpus = args.corpus

@@ -36,9 +36,7 @@ from spinesafe.classifiers.events import (
 )
 from spinesafe.classifiers.exercises import EXERCISES, CountAt, ExerciseSpec, Kind, SideRule
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
-from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.landmarks import Joint, Side, sided
-from spinesafe.pose.synthetic import (
+from spinesafe.lab.synthetic import (
     MOTIONS,
     SIDED_MOTIONS,
     BodyPose,
@@ -51,6 +49,8 @@ from spinesafe.pose.synthetic import (
     standing,
     with_absence,
 )
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.landmarks import Joint, Side, sided
 
 # A spec's first (preferred) view is filmed at 30 fps for 5 reps; its other views and the
 # robustness cases at a dim-light webcam's 15 fps with fewer reps: the classifiers work in

@@ -28,8 +28,8 @@ from spinesafe.classifiers.recogniser import (
     window_features,
     windows,
 )
-from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.synthetic import (
+from spinesafe.lab.recogniser_training import training_hash, vote_weights
+from spinesafe.lab.synthetic import (
     CameraView,
     animate,
     bent_over_row_reps,
@@ -44,7 +44,7 @@ from spinesafe.pose.synthetic import (
     standing,
     toe_touch,
 )
-from spinesafe.recogniser_training import training_hash, vote_weights
+from spinesafe.pose.frame import PoseFrame
 
 
 @pytest.fixture(scope="module")

@@ -28,8 +28,7 @@ from spinesafe.classifiers.exercises import get_exercise
 from spinesafe.classifiers.features import compute_features, detect_view
 from spinesafe.classifiers.holds import MIN_RELEASE_S, HoldTimer
 from spinesafe.classifiers.twist import TwistConfig, TwistMonitor, trunk_twist_deg
-from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.synthetic import (
+from spinesafe.lab.synthetic import (
     STANDING,
     CameraView,
     Keyframes,
@@ -41,6 +40,7 @@ from spinesafe.pose.synthetic import (
     turn_around,
     with_absence,
 )
+from spinesafe.pose.frame import PoseFrame
 
 FPS = 30.0
 CAUTION_DEG = TwistConfig().caution_deg  # 35

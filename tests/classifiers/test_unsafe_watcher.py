@@ -21,8 +21,8 @@ from spinesafe.classifiers.unsafe import (
     UnsafeWatchConfig,
     WatchState,
 )
+from spinesafe.lab.synthetic import MOTIONS, CameraView, animate, chain, standing, with_absence
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.synthetic import MOTIONS, CameraView, animate, chain, standing, with_absence
 
 Script = Callable[[float], dict[str, float]]
 

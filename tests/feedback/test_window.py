@@ -14,9 +14,9 @@ import pytest
 from spinesafe.errors import SpinesafeError
 from spinesafe.feedback.audio import RecordingPlayer
 from spinesafe.feedback.window import DisplayUnavailable, HeadlessDisplay, Key, OpenCVWindow, key_for
-from spinesafe.live import LiveOptions, run_live
+from spinesafe.lab.synthetic import animate, chain, squat_reps, standing
 from spinesafe.pose.recording import save_recording
-from spinesafe.pose.synthetic import animate, chain, squat_reps, standing
+from spinesafe.session.live import LiveOptions, run_live
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from spinesafe.errors import InputFileError
+from spinesafe.lab.synthetic import animate, standing
 from spinesafe.pose.camera import (
     CameraStatus,
     FileCamera,
@@ -17,7 +18,6 @@ from spinesafe.pose.camera import (
     ThreadedCamera,
     parse_camera,
 )
-from spinesafe.pose.synthetic import animate, standing
 
 
 class FakeCapture:

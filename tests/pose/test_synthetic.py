@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.geometry import joint_angle_deg
-from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
-from spinesafe.pose.synthetic import (
+from spinesafe.lab.synthetic import (
     FOREARM_M,
     SHANK_M,
     THIGH_M,
@@ -32,6 +30,8 @@ from spinesafe.pose.synthetic import (
     toe_touch,
     with_absence,
 )
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
 
 SIDE = CameraView.SIDE_FACING_LEFT
 

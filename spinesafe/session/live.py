@@ -1,6 +1,6 @@
 """``spinesafe live``: camera -> pose -> coach -> window, sound, virtual camera and report.
 
-:func:`run_live` joins the edges around the pure :class:`~spinesafe.coaching.LiveCoach`:
+:func:`run_live` joins the edges around the pure :class:`~spinesafe.session.coach.LiveCoach`:
 
 - a :class:`~spinesafe.pose.camera.LiveCamera` whose capture thread always hands over the newest
   frame (a real camera, a video file paced in real time, or a landmark recording replayed);
@@ -30,7 +30,6 @@ import cv2
 import numpy as np
 
 from spinesafe.classifiers.exercises import EXERCISES, get_exercise
-from spinesafe.coaching import CoachConfig, CoachView, LiveCoach, Recogniser
 from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError
 from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFilePlayer, default_speech
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
@@ -41,8 +40,9 @@ from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, 
 from spinesafe.pose.camera import CameraStatus, CapturedFrame, FileCamera, LiveCamera, ReplayCamera, ReplayEstimator
 from spinesafe.pose.estimators import PoseEstimator
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.programs import Programme, load_programme, single_exercise
-from spinesafe.session import default_patient
+from spinesafe.session.coach import CoachConfig, CoachView, LiveCoach, Recogniser
+from spinesafe.session.programme import Programme, load_programme, single_exercise
+from spinesafe.session.review import default_patient
 
 log = logging.getLogger(__name__)
 

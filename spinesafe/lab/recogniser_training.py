@@ -1,6 +1,6 @@
 """Training and evaluation of the exercise recogniser (``spinesafe train-recogniser``).
 
-Data: synthetic motions from :mod:`spinesafe.pose.synthetic` (every exercise the generator can
+Data: synthetic motions from :mod:`spinesafe.lab.synthetic` (every exercise the generator can
 make, in several views, with seeded jitter) plus the landmark recordings of a labelled corpus
 (``manifest.json``; landmarks cached outside the repository). Windows of a corpus clip take the
 clip's exercise label, except windows with almost no movement, which are ``idle`` (people stand
@@ -41,7 +41,7 @@ from spinesafe.classifiers.recogniser import (
     recognise_windows,
     windows,
 )
-from spinesafe.evaluation import default_cache_dir, landmarks_for, load_manifest
+from spinesafe.lab.evaluation import default_cache_dir, landmarks_for, load_manifest
 from spinesafe.pose.frame import PoseFrame
 
 SEED = 20261125
@@ -65,7 +65,7 @@ _ANGLE_STD = slice(FRAME_DIM + ANGLE_COLUMNS.start, FRAME_DIM + ANGLE_COLUMNS.st
 
 def training_hash() -> str:
     """Hash of the code that defines the features and the training: a stale model fails a test."""
-    from spinesafe.pose import synthetic
+    from spinesafe.lab import synthetic
 
     modules = (recogniser, synthetic, inspect.getmodule(training_hash))
     source = "".join(inspect.getsource(m) for m in modules if m is not None)
@@ -103,10 +103,10 @@ class SyntheticRecording:
 
 
 def synthetic_recordings(seed: int = SEED) -> Iterator[SyntheticRecording]:
-    """Every synthetic motion the generator offers (:data:`~spinesafe.pose.synthetic.MOTIONS` and the
-    common variants in :data:`~spinesafe.pose.synthetic.VARIANT_MOTIONS`) in side, oblique and front
+    """Every synthetic motion the generator offers (:data:`~spinesafe.lab.synthetic.MOTIONS` and the
+    common variants in :data:`~spinesafe.lab.synthetic.VARIANT_MOTIONS`) in side, oblique and front
     views, then standing still in each view, drawn with ``seed`` (jitter and noise seeds)."""
-    from spinesafe.pose import synthetic as syn
+    from spinesafe.lab import synthetic as syn
 
     motions: list[tuple[str, Callable[..., Any]]] = sorted(syn.MOTIONS.items())
     motions += [(exercise, make) for exercise, makes in sorted(syn.VARIANT_MOTIONS.items()) for make in makes]
@@ -178,7 +178,7 @@ def hold_label(keyframes: Any, start_s: float, end_s: float, exercise: str) -> s
 
 def _view_ok(view: Any, spec: Any) -> bool:
     from spinesafe.classifiers.features import View
-    from spinesafe.pose.synthetic import CameraView
+    from spinesafe.lab.synthetic import CameraView
 
     yaw = view.yaw_deg if isinstance(view, CameraView) else float(view)
     kind = View.FRONT if abs(yaw) < 20 else View.SIDE if abs(abs(yaw) - 90) < 20 else View.OBLIQUE

@@ -1,7 +1,7 @@
 """The live coach: set-up check, calibration and the programme flow, one pose at a time.
 
 :class:`LiveCoach` is the pure heart of ``spinesafe live``: poses and key presses in, cues and
-what to show out. It has no camera, window or sound (``spinesafe.live`` joins those), so a whole
+what to show out. It has no camera, window or sound (``spinesafe.session.live`` joins those), so a whole
 session runs in tests from synthetic poses.
 
 Stages (an explicit state machine)::
@@ -10,7 +10,7 @@ Stages (an explicit state machine)::
     (whole body, distance,    ("stand tall for three seconds":        (sets of reps, holds or
      light, view)              the person's neutral posture)           timed entries; rest timer)
 
-Each programme entry that runs has its own :class:`~spinesafe.session.SessionRecorder` (and so its
+Each programme entry that runs has its own :class:`~spinesafe.session.review.SessionRecorder` (and so its
 own :class:`~spinesafe.feedback.report.SessionResult`), fed only while that entry's sets are
 being done; in rests a flexion monitor keeps watching the back. Timers (rest, timed entries) run
 on the session clock and stop while paused.
@@ -36,6 +36,14 @@ from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, Un
 from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import SUITABLE_VIEWS, FlexionMonitor, FlexionState, Neutral
+from spinesafe.classifiers.setup import (
+    SETUP_PROBLEMS,
+    Calibration,
+    NeutralCalibrator,
+    SetupCheck,
+    SetupReport,
+    view_advice,
+)
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.feedback.cues import (
     CALIBRATED,
@@ -54,9 +62,8 @@ from spinesafe.feedback.cues import (
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SCHEMA, SessionResult, build_report, unsafe_json
 from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.programs import Phase, Programme, ProgrammeEntry, single_exercise
-from spinesafe.session import SessionRecorder
-from spinesafe.setup_check import SETUP_PROBLEMS, Calibration, NeutralCalibrator, SetupCheck, SetupReport, view_advice
+from spinesafe.session.programme import Phase, Programme, ProgrammeEntry, single_exercise
+from spinesafe.session.review import SessionRecorder
 
 CHAIR_NEAR = "Keep a chair or counter within reach."
 CALIBRATE = "Now stand tall and still for three seconds."
@@ -155,7 +162,7 @@ def _clock_text(seconds: float) -> str:
 
 
 class LiveCoach:
-    """Runs a :class:`~spinesafe.programs.Programme` over live poses (see the module docstring).
+    """Runs a :class:`~spinesafe.session.programme.Programme` over live poses (see the module docstring).
 
     ``unsafe_watcher``: what watches for movements to avoid; by default one with the packaged
     recogniser model (when that cannot be loaded, ``unsafe_notice`` and the report's notes say so

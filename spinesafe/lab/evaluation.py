@@ -22,7 +22,7 @@ from spinesafe.classifiers.features import compute_features
 from spinesafe.errors import InputFileError, RecordingFormatError
 from spinesafe.feedback.report import SessionResult
 from spinesafe.pose.recording import Recording, load_recording, record_video, save_recording
-from spinesafe.session import analyse_poses
+from spinesafe.session.review import analyse_poses
 
 MATCH_SLACK_S = 0.5
 
