@@ -86,6 +86,10 @@ class ExerciseSpec:
     # Turns of the primary signal per rep: a step-up bends the leading knee twice, stepping up
     # and again lowering the other foot to the floor.
     turns_per_rep: int = 1
+    # The rep is the return to rest, not the turn: a deadlift's rep is the pull to lockout, and lifts
+    # start and end with the bar on the floor, so a source that ends at the turn (the bar set down
+    # after the last rep) holds no rep cut by the end.
+    ends_at_rest: bool = False
 
     @property
     def turn_is_low(self) -> bool:
@@ -226,7 +230,7 @@ _SPECS = (
         id="hip_hinge", name="Hip hinge", kind=Kind.COUNTED, signal="hip",
         # Standing trunk-thigh ~170-180 deg; a hinge with soft knees brings it to ~90-130.
         rest=155.0, turn=130.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
-        allowed_flexion_deg=15.0, min_rep_s=0.8,
+        allowed_flexion_deg=15.0, min_rep_s=0.8, ends_at_rest=True,
         how_to="Soft knees, push your hips back, keep your back straight and chest up, then stand tall.",
         guideline=f"LIFTMOR (Watson 2018): neutral-spine hip hinge; {_SPARING}.",
     ),

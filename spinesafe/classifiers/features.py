@@ -78,6 +78,10 @@ class FrameFeatures:
     torso_length_m: float  # shoulder-mid to hip-mid in world metres; shortens when curled
     body_height_px: float  # for distance checks; NaN when absent
     visibility: float  # mean visibility of the trunk and leg landmarks
+    neck_visibility: float = 0.0  # the least visible of the near side's ear, shoulder and hip
+    # How far a straight-armed hand is below the hips, in trunk lengths (image; NaN when no visible
+    # wrist has an elbow over 150 deg): > 0 when a hand on the floor props the trunk.
+    hand_below_hips: float = float("nan")
 
     def angle(self, name: str) -> float:
         return self.angles.get(name, float("nan"))
@@ -224,6 +228,8 @@ def _lower_body_signals(frame: PoseFrame, px: np.ndarray) -> dict[str, float]:
 # Shoulder-to-wrist over shoulder-to-hip length of an adult: upper arm 0.186 + forearm 0.146 of
 # body height against 0.288 for the trunk (Drillis & Contini 1966 segment proportions).
 ARM_TO_TRUNK_RATIO = 1.15
+# An arm that bears weight is held straight (a crab, a reverse table-top, a push-up).
+STRAIGHT_ELBOW_MIN_DEG = 150.0
 
 
 def _chord_elbow_deg(frame: PoseFrame, px: np.ndarray, side: Side, trunk_px: float) -> float:
@@ -308,6 +314,13 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
     angles["trunk_lean"] = lean
     angles.update(_lower_body_signals(frame, px))
     ys = px[:, 1]
+    props = [
+        (px[sided(Joint.WRIST, side), 1] - hip_mid[1]) / trunk_px
+        for side in Side
+        if frame.visibility[sided(Joint.WRIST, side)] >= MIN_VISIBILITY
+        and angles[f"elbow_{side.value}"] >= STRAIGHT_ELBOW_MIN_DEG
+        and trunk_px >= 1.0
+    ]
     key = [sided(j, s) for j in (Joint.SHOULDER, Joint.HIP, Joint.KNEE, Joint.ANKLE) for s in Side]
     return FrameFeatures(
         t_s=frame.t_s,
@@ -322,4 +335,6 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
         torso_length_m=torso_m,
         body_height_px=float(np.nanmax(ys) - np.nanmin(ys)),
         visibility=float(np.mean(frame.visibility[key])),
+        hand_below_hips=float(max(props)) if props else float("nan"),
+        neck_visibility=float(min(frame.visibility[sided(j, near)] for j in (Joint.EAR, Joint.SHOULDER, Joint.HIP))),
     )

@@ -35,7 +35,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 
 from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, Severity, ViewUnsuitable
-from spinesafe.classifiers.features import FrameFeatures, View
+from spinesafe.classifiers.features import MIN_VISIBILITY, FrameFeatures, View
 from spinesafe.classifiers.signals import MedianFilter
 
 # Upright = trunk within this of vertical; neutral is learnt from such frames.
@@ -43,8 +43,23 @@ UPRIGHT_MAX_INCLINATION_DEG = 15.0
 # Typical neutral neck curl of an adult standing tall, measured on the corpus' standing
 # frames (median ~15-20 deg); used until calibration or learning gives the person's own.
 DEFAULT_NEUTRAL_CURL_DEG = 18.0
-NEUTRAL_LEARN_S = 1.0  # seconds of upright frames needed to learn a neutral
+NEUTRAL_LEARN_S = 1.0  # seconds of standing-tall frames needed to learn a neutral
+# A standing adult's own neutral lies around the typical 15-20 deg; forward head posture and the
+# thoracic hyperkyphosis common in osteoporosis add up to ~30 deg (Kado 2007 kyphosis angles of
+# older women exceed young adults' by 10-20 deg). Outside this band the landmarks are not showing a
+# head on a neck (a barbell's plates in front of the head were learnt as -146 deg): the neutral is
+# refused and the default kept. Nearest real neutrals: 4 deg (a man at home, head up) and 35.
+PLAUSIBLE_NEUTRAL_CURL_DEG = (-20.0, 50.0)
+# No neck bends the head 110 deg onto the trunk (cervical flexion 45-60 deg plus the upper
+# thoracic spine's 30-40: Magee); a larger reading is a misplaced landmark, not a posture. The
+# largest real rounding in the corpus reads ~80 deg (a standing toe touch).
+MAX_PLAUSIBLE_CURL_DEG = 110.0
+# Standing tall for learning the neutral: the hips open (a seated trunk or the top of a sit-up is
+# also upright, with the hips at 60-100 deg and the spine curled).
+STANDING_MIN_HIP_DEG = 160.0
 VIEW_WINDOW_S = 1.0
+# The back unjudged this long in a posture where it matters (head or hips hidden): say so once.
+UNSEEN_WARN_S = 2.0
 # Beyond this the hips are above the shoulders (bridge, inverted): the head rests on the floor
 # and the neck angle says nothing about the back. Sit-ups and crunches stay below it.
 MAX_JUDGED_INCLINATION_DEG = 100.0
@@ -52,12 +67,79 @@ MAX_JUDGED_INCLINATION_DEG = 100.0
 # not the loaded or end-range flexion the guidelines warn about; measured on the corpus it was
 # the main source of false alarms (standing at a rack looking at the bar).
 MIN_JUDGED_INCLINATION_DEG = 15.0
+FORWARD_MIN_JUDGED_INCLINATION_DEG = 30.0
+# Lying on the back (trunk facing up) the head rests on the floor or a pillow and a neck curl is
+# not spinal flexion; a curl-up lifts the shoulder blades, bringing the trunk at least ~15-20 deg
+# off the floor (crunch: head and shoulders raised, McGill 2007). Face-up, the neck curl is read
+# only with the trunk at most 75 deg from vertical. Corpus: curl-ups peak at 37-71 deg, a man
+# lying flat between bridges reads 95-97 (margins 4 and 20 deg).
+SUPINE_MAX_JUDGED_INCLINATION_DEG = 75.0
+# A plank (push-up, face down, near horizontal, the hips open in one line with the trunk) is held
+# at both ends by the hands and feet; a dropped head there bends the neck, not the back. A hinge
+# or a bent-over lift closes the hips (trunk-thigh 60-130 deg at the bottom), a plank keeps them
+# at 160-180. Face-down with the trunk beyond 60 deg from vertical and the hip at or over 150 deg
+# is a plank: the neck curl is not read.
+PLANK_MIN_INCLINATION_DEG = 60.0
+PLANK_MIN_HIP_DEG = 150.0
+# Face up with a straight-armed hand below the hips (a crab, a reverse table-top, sitting back on
+# the hands) the arms carry the upper body and the trunk is not curled up against gravity: the
+# neck curl is a head held forward. A curl-up cannot put a hand below the hips, which rest on the
+# floor. Corpus: a crab reach props a hand 0.15-0.9 trunk lengths below the hips in 3/4 of its
+# frames; in no frame of the sit-ups, crunches or the Russian twist is a straight arm below the hips.
+PROPPED_MIN_HAND_BELOW_HIPS = 0.1
 # Hip-fold proxy (see the module docstring): the trunk-thigh angle the hips alone can reach with
 # straight knees, and the knee angle counted as "nearly straight" (MediaPipe reads a straight
 # knee as 145-180 deg in a deep fold; at 40 deg of knee flexion the hamstrings still limit the
 # hip). The excess closing beyond the limit is taken as spinal flexion in degrees.
 HAMSTRING_LIMIT_TRUNK_THIGH_DEG = 90.0
 STRAIGHT_KNEE_MIN_DEG = 140.0
+
+
+class CurlGate(enum.Enum):
+    """Whether the neck-curl proxy is read on a frame, and why not."""
+
+    READ = "read"
+    UPRIGHT = "upright"  # trunk near vertical: a forward head is a nod
+    LYING_BACK = "lying on the back"  # face up, shoulders on the floor
+    PROPPED = "propped on the hands"  # face up, a straight arm below the hips carries the trunk
+    PLANK = "plank"  # face down, horizontal, hips open
+    INVERTED = "hips above shoulders"
+    HEAD_NOT_SEEN = "head not seen"  # ear, shoulder or hip below the visibility bar, or facing unknown
+    IMPLAUSIBLE = "landmarks implausible"  # a curl no neck can make
+
+    @property
+    def posture_rules_out(self) -> bool:
+        """The posture itself says the back is not rounding (the frame counts as judged)."""
+        return self in (CurlGate.UPRIGHT, CurlGate.LYING_BACK, CurlGate.PROPPED, CurlGate.PLANK, CurlGate.INVERTED)
+
+
+def neck_curl_gate(features: FrameFeatures) -> CurlGate:
+    """Whether the neck curl of ``features`` says something about the back (see the constants)."""
+    inclination = features.trunk_inclination_deg
+    if not math.isfinite(inclination) or inclination < MIN_JUDGED_INCLINATION_DEG:
+        return CurlGate.UPRIGHT
+    if inclination > MAX_JUDGED_INCLINATION_DEG:
+        return CurlGate.INVERTED
+    face_up = features.trunk_lean_deg < 0  # trunk tilted away from where the person faces
+    if not face_up and inclination < FORWARD_MIN_JUDGED_INCLINATION_DEG:
+        return CurlGate.UPRIGHT
+    if face_up and inclination > SUPINE_MAX_JUDGED_INCLINATION_DEG:
+        return CurlGate.LYING_BACK
+    if face_up and features.hand_below_hips >= PROPPED_MIN_HAND_BELOW_HIPS:
+        return CurlGate.PROPPED
+    hip = features.angle("hip")
+    if not face_up and inclination >= PLANK_MIN_INCLINATION_DEG and hip >= PLANK_MIN_HIP_DEG:
+        return CurlGate.PLANK
+    if features.neck_visibility < MIN_VISIBILITY or not math.isfinite(features.neck_curl_deg):
+        return CurlGate.HEAD_NOT_SEEN
+    if abs(features.neck_curl_deg) > MAX_PLAUSIBLE_CURL_DEG:
+        return CurlGate.IMPLAUSIBLE
+    return CurlGate.READ
+
+
+def plausible_neutral(neck_curl_deg: float) -> bool:
+    low, high = PLAUSIBLE_NEUTRAL_CURL_DEG
+    return low <= neck_curl_deg <= high
 
 
 @dataclass(frozen=True)
@@ -113,21 +195,36 @@ class FlexionMonitor:
         self.reset()
 
     def reset(self) -> None:
-        self.neutral = self._given_neutral or Neutral(DEFAULT_NEUTRAL_CURL_DEG, math.nan, calibrated=False)
+        given = self._given_neutral
+        self.neutral_note = ""
+        if given is not None and not plausible_neutral(given.neck_curl_deg):
+            self.neutral_note = (
+                f"the calibrated neutral ({given.neck_curl_deg:.0f} deg) is not a standing adult's; "
+                "the typical neutral was used"
+            )
+            given = None
+        self.neutral = given or Neutral(DEFAULT_NEUTRAL_CURL_DEG, math.nan, calibrated=False)
         self._learning: list[tuple[float, float, float]] = []
-        self._learnt = self._given_neutral is not None
+        self._learnt = given is not None
         self._curl.reset()
         self._fold.reset()
         self._proxies: set[str] = set()
         self.state = FlexionState.NEUTRAL
         self.flexion_deg = 0.0
+        self.gate = CurlGate.UPRIGHT
         self._start_s = 0.0
         self._peak_deg = 0.0
         self._peak_s = 0.0
         self._view = View.UNKNOWN
         self._warned_view = False
+        self._warned_unseen = False
+        self._unseen_since_s = math.nan
         self._recent_views: deque[tuple[float, View]] = deque()
         self._last_t = 0.0
+        # Present frames per view, and those on which the back was judged (a proxy was read, or
+        # the posture itself rules rounding out): "back judged in 72% of the set".
+        self.frames_by_view: Counter[str] = Counter()
+        self.judged_by_view: Counter[str] = Counter()
 
     def update(self, features: FrameFeatures) -> list[Event]:
         t = features.t_s
@@ -137,6 +234,7 @@ class FlexionMonitor:
             self.flexion_deg = math.nan
             return self._leave(t, events)
         view = self._steady_view(features)
+        self.frames_by_view[view.value] += 1
         if view not in SUITABLE_VIEWS:
             self.flexion_deg = math.nan
             if view is View.FRONT and not self._warned_view:
@@ -151,16 +249,20 @@ class FlexionMonitor:
                 )
             return self._leave(t, events)
         self._learn(features)
-        # The neck curl says something only with the trunk between upright and horizontal; the
-        # hip fold holds at any inclination (a toe touch puts the head below the hips).
-        judged = MIN_JUDGED_INCLINATION_DEG <= features.trunk_inclination_deg <= MAX_JUDGED_INCLINATION_DEG
-        curl = self._curl.update(t, features.neck_curl_deg) if judged else math.nan
+        # The neck curl says something only in some postures (neck_curl_gate); the hip fold holds
+        # at any inclination (a toe touch puts the head below the hips).
+        self.gate = gate = neck_curl_gate(features)
+        curl = self._curl.update(t, features.neck_curl_deg) if gate is CurlGate.READ else math.nan
         by_curl = curl - self.neutral.neck_curl_deg if math.isfinite(curl) else math.nan
         by_fold = self._fold.update(t, hip_fold_flexion_deg(features))
         flexion = max((v for v in (by_curl, by_fold) if math.isfinite(v)), default=math.nan)
         self.flexion_deg = flexion
+        judged = math.isfinite(flexion) or gate.posture_rules_out
+        if judged:
+            self.judged_by_view[view.value] += 1
+        events += self._say_when_unseen(t, view, gate, judged)
         if not math.isfinite(flexion):
-            if judged:  # a landmark missing for a frame: keep the state
+            if gate is CurlGate.READ:  # a landmark missing for a frame: keep the state
                 return events
             return self._leave(t, events)
         crossing = tuple(
@@ -187,6 +289,31 @@ class FlexionMonitor:
                     )
                 )
         return events
+
+    @property
+    def judged_fraction(self) -> float:
+        """Share of the present frames on which the back was judged (NaN before any)."""
+        total = sum(self.frames_by_view.values())
+        return sum(self.judged_by_view.values()) / total if total else math.nan
+
+    def _say_when_unseen(self, t: float, view: View, gate: CurlGate, judged: bool) -> list[Event]:
+        """Once per session: the back has gone unjudged for UNSEEN_WARN_S in a posture where it matters."""
+        if judged or gate not in (CurlGate.HEAD_NOT_SEEN, CurlGate.IMPLAUSIBLE):
+            self._unseen_since_s = math.nan
+            return []
+        if math.isnan(self._unseen_since_s):
+            self._unseen_since_s = t
+        if self._warned_unseen or t - self._unseen_since_s < UNSEEN_WARN_S:
+            return []
+        self._warned_unseen = True
+        return [
+            ViewUnsuitable(
+                t,
+                view=view.value,
+                judgement="spinal flexion",
+                advice="Cannot check your back here: keep your head and hips in the picture.",
+            )
+        ]
 
     def finish(self) -> list[Event]:
         """End of the source: close an open event."""
@@ -233,20 +360,31 @@ class FlexionMonitor:
         return Counter(v for _, v in views).most_common(1)[0][0]
 
     def _learn(self, features: FrameFeatures) -> None:
-        """Learn neutral from the first second of upright frames when not calibrated."""
+        """Learn neutral from the first second of standing-tall frames when not calibrated."""
         if self._learnt:
             return
-        if features.trunk_inclination_deg <= UPRIGHT_MAX_INCLINATION_DEG and math.isfinite(features.neck_curl_deg):
+        standing = (
+            features.trunk_inclination_deg <= UPRIGHT_MAX_INCLINATION_DEG
+            and features.angle("hip") >= STANDING_MIN_HIP_DEG
+            and features.neck_visibility >= MIN_VISIBILITY
+        )
+        if standing and math.isfinite(features.neck_curl_deg):
             self._learning.append((features.t_s, features.neck_curl_deg, features.torso_length_m))
             if self._learning[-1][0] - self._learning[0][0] >= NEUTRAL_LEARN_S:
                 curls = sorted(c for _, c, _ in self._learning)
                 torsos = sorted(x for _, _, x in self._learning if math.isfinite(x))
+                curl = curls[len(curls) // 2]
+                self._learnt = True
+                if not plausible_neutral(curl):
+                    self.neutral_note = (
+                        f"the neutral seen ({curl:.0f} deg) is not a standing adult's; the typical neutral was used"
+                    )
+                    return
                 self.neutral = Neutral(
-                    neck_curl_deg=curls[len(curls) // 2],
+                    neck_curl_deg=curl,
                     torso_length_m=torsos[len(torsos) // 2] if torsos else math.nan,
                     calibrated=False,
                 )
-                self._learnt = True
 
 
 def hip_fold_flexion_deg(features: FrameFeatures) -> float:

@@ -27,6 +27,12 @@ MAX_REST_RELAXATION = 2.5  # the adapted rest threshold moves at most this many 
 # reps (within min_range). Still on the way down, short of that depth, is not a rep yet.
 SETTLE_DEG = 5.0
 SETTLE_S = 0.3
+# A repetition is one cycle out to the turn and back. A seated or tiring person often stops short
+# of the start position before the next rep (an arm not lowered fully between raises): a return
+# of at least this share of the rep's range, and at least min_range, that then reverses towards
+# the turn by half a min_range ends the rep there. A wobble at the turn is landmark jitter (2-3 deg)
+# or a bounce well under min_range (8-30 deg by exercise).
+VALLEY_RETURN_SHARE = 0.4
 
 
 class Phase(enum.Enum):
@@ -76,7 +82,9 @@ class RepCounter:
         self._own_turn_x = math.inf  # the shallowest turn of the reps counted so far
         self._last_x = math.nan
         self._peak_flexion = 0.0
-        self._announced = False
+        self._valley_x = math.inf  # the lowest value since the turn (ends a rep short of rest)
+        self._valley_s = 0.0
+        self._return_x = math.nan  # where a rep cut by the start came back to
         self._last_t = 0.0
         self.value_deg = math.nan  # the last filtered primary angle
 
@@ -145,7 +153,9 @@ class RepCounter:
                 self._enter_rest(x)
         elif self.phase is Phase.TURN:
             self._track(x, t)
-            if x <= rest_x:
+            if self._returned_short_of_rest(x):
+                self._end_at_valley(x, t, turn_x, events)
+            elif x <= rest_x:
                 # A rep cut by the start has no known start: its duration says nothing.
                 long_enough = self._start_truncated or t - self._start_s >= self.spec.min_rep_s
                 if self.spec.count_at is CountAt.RETURN and long_enough:
@@ -161,7 +171,8 @@ class RepCounter:
             or self._last_t - self._settle_s >= SETTLE_S
             or self._extreme_x >= self._own_turn_x - self.spec.min_range
         )
-        if self.phase is Phase.TURN and self.spec.count_at is CountAt.RETURN and turned:
+        counts = self.spec.count_at is CountAt.RETURN and not self.spec.ends_at_rest
+        if self.phase is Phase.TURN and counts and turned:
             self._count_turn(self._last_t, events, truncated=True)
         self._to_unknown()
         return events
@@ -207,12 +218,36 @@ class RepCounter:
         turn_x = max(self._sign * self.spec.turn, rest_x + self.spec.min_range)
         return rest_x, turn_x
 
+    def _returned_short_of_rest(self, x: float) -> bool:
+        """The angle came back from the turn by VALLEY_RETURN_SHARE of the rep's range and is
+        heading for the turn again: the rep ended at the valley, short of the rest position."""
+        if not math.isfinite(self._valley_x):
+            return False
+        start = self._rest_x if math.isfinite(self._rest_x) else self._valley_x
+        returned = self._extreme_x - self._valley_x
+        needed = max(self.spec.min_range, VALLEY_RETURN_SHARE * (self._extreme_x - start))
+        return returned >= needed and x - self._valley_x >= self.spec.min_range / 2
+
+    def _end_at_valley(self, x: float, t: float, turn_x: float, events: list[Event]) -> None:
+        """Close the rep at the valley and start the next one from there."""
+        valley_x, valley_s = self._valley_x, self._valley_s
+        long_enough = self._start_truncated or valley_s - self._start_s >= self.spec.min_rep_s
+        if self.spec.count_at is CountAt.RETURN and long_enough:
+            self._return_x = valley_x
+            self._count_turn(valley_s, events)
+        self._begin(valley_s, truncated=False)
+        self._rest_x = valley_x
+        self.phase = Phase.OUT
+        self._track(x, t)
+        if x >= turn_x:
+            self._enter_turn(x, t, events)
+
     def _begin(self, t: float, truncated: bool) -> None:
         self._start_s = t
         self._start_truncated = truncated
         self._extreme_x = self._settle_x = -math.inf
+        self._valley_x = math.inf
         self._peak_flexion = 0.0
-        self._announced = False
         if truncated:
             self._rest_x = math.inf
 
@@ -242,9 +277,15 @@ class RepCounter:
                 self._settle_x, self._settle_s = x, t
             self._extreme_x = x
             self._extreme_s = t
+            self._valley_x = math.inf
+        elif x < self._valley_x:
+            self._valley_x, self._valley_s = x, t
 
     def _rep(self, t: float, complete: bool, truncated: bool = False) -> RepCompleted:
-        rest_x = self._rest_x if math.isfinite(self._rest_x) else self._extreme_x
+        # A rep cut by the start has no start position: its range runs to where it came back.
+        rest_x = self._rest_x if math.isfinite(self._rest_x) else self._return_x
+        if not math.isfinite(rest_x):
+            rest_x = self._last_x
         return RepCompleted(
             t_s=t,
             exercise=self.spec.id,

@@ -41,8 +41,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "eval",
         help="measure rep-count and flexion accuracy on a labelled corpus (manifest.json)",
         description=(
-            "Run the analysis on every clip of a corpus folder with its labelled exercise and print a per-clip "
-            "table and a summary. Landmarks are cached outside the repository so re-runs take seconds."
+            "Run the analysis on every clip of a corpus folder with its labelled exercise (clips of no library "
+            "exercise, 'other', for flexion and twisting only) and print a per-clip table and the figures of the "
+            "tuning part, the validation part (whole sources never tuned on) and the whole corpus. Landmarks are "
+            "cached outside the repository so re-runs take seconds."
         ),
     )
     ev.add_argument("corpus", type=Path, metavar="CORPUS_DIR", help="folder with manifest.json and the videos")

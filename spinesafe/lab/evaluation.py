@@ -3,7 +3,10 @@
 Landmarks are extracted once per clip with the bundled model and cached outside the
 repository (default ``~/.cache/spinesafe/corpus``), so re-runs take seconds. Scoring follows
 the corpus README: a detected flexion event matches a labelled interval when they overlap with
-0.5 s of slack; detections inside ``possible`` intervals count neither way.
+0.5 s of slack; detections inside ``possible`` intervals count neither way. Clips labelled
+``other`` (not a library exercise) are scored for flexion and twisting only: the monitors run
+whatever the exercise. Every figure is given for the tuning part, the validation part (whole
+sources never tuned on, :mod:`spinesafe.lab.corpus_split`) and the whole corpus.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, SideRule, get_exercise
+from spinesafe.classifiers.events import FlexionEnded, TwistEnded
+from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, Kind, SideRule, get_exercise
 from spinesafe.classifiers.features import compute_features
+from spinesafe.classifiers.flexion import FlexionMonitor
+from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.errors import InputFileError, RecordingFormatError
 from spinesafe.feedback.report import SessionResult
+from spinesafe.lab.corpus_split import PARTS, part_of
 from spinesafe.pose.recording import Recording, load_recording, record_video, save_recording
 from spinesafe.session.review import analyse_poses
 
@@ -40,6 +47,7 @@ class ClipScore:
     true_reps: int | None
     counted_reps: int
     flexion_label: str
+    part: str = "tuning"
     flexion_hits: int = 0  # labelled 'present' intervals matched by a detection
     flexion_missed: int = 0
     false_flexion: int = 0  # detections outside every labelled interval
@@ -47,7 +55,9 @@ class ClipScore:
     holds_labelled: int = 0
     holds_found: int = 0  # labelled holds overlapped by a detected hold
     false_holds: int = 0
-    twist_events: int = 0  # the corpus has no twisting: every event is a false alarm
+    twist_labelled: int = 0
+    twist_found: int = 0  # labelled twisting episodes matched by a twist event
+    twist_events: int = 0  # twist events outside every labelled episode (false alarms)
     baseline_reps: int | None = None
     baseline_flexion: tuple[int, int, int] | None = None  # hits, missed, false
 
@@ -57,25 +67,86 @@ class ClipScore:
 
 
 @dataclass
-class EvalSummary:
-    clips: list[ClipScore]
+class PartSummary:
+    """The figures of one part of the corpus (tuning, validation or all of it)."""
+
+    clips: int
     rep_clips: int
     exact: int
     off_by_one: int
     worse: int
     mean_abs_error: float
-    flexion_recall: float
-    flexion_precision: float
+    flexion_hits: int
+    flexion_missed: int
+    false_flexion: int
     holds_labelled: int = 0
     holds_found: int = 0
     false_holds: int = 0
+    twist_labelled: int = 0
+    twist_found: int = 0
     twist_events: int = 0
-    baseline: dict[str, float] | None = None
+
+    @property
+    def flexion_recall(self) -> float:
+        n = self.flexion_hits + self.flexion_missed
+        return self.flexion_hits / n if n else math.nan
+
+    @property
+    def flexion_precision(self) -> float:
+        n = self.flexion_hits + self.false_flexion
+        return self.flexion_hits / n if n else math.nan
+
+    @classmethod
+    def of(cls, scores: list[ClipScore]) -> PartSummary:
+        errors = [abs(s.rep_error) for s in scores if s.rep_error is not None]
+        return cls(
+            clips=len(scores),
+            rep_clips=len(errors),
+            exact=sum(1 for e in errors if e == 0),
+            off_by_one=sum(1 for e in errors if e == 1),
+            worse=sum(1 for e in errors if e > 1),
+            mean_abs_error=sum(errors) / len(errors) if errors else math.nan,
+            flexion_hits=sum(s.flexion_hits for s in scores),
+            flexion_missed=sum(s.flexion_missed for s in scores),
+            false_flexion=sum(s.false_flexion for s in scores),
+            holds_labelled=sum(s.holds_labelled for s in scores),
+            holds_found=sum(s.holds_found for s in scores),
+            false_holds=sum(s.false_holds for s in scores),
+            twist_labelled=sum(s.twist_labelled for s in scores),
+            twist_found=sum(s.twist_found for s in scores),
+            twist_events=sum(s.twist_events for s in scores),
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["exact_rate"] = self.exact / self.rep_clips if self.rep_clips else math.nan
+        data["flexion_recall"] = self.flexion_recall
+        data["flexion_precision"] = self.flexion_precision
         return data
+
+
+@dataclass
+class EvalSummary:
+    """Per-clip scores; ``whole`` and ``parts`` (tuning / validation) summarise them."""
+
+    clips: list[ClipScore]
+    baseline: dict[str, float] | None = None
+
+    @property
+    def whole(self) -> PartSummary:
+        return PartSummary.of(self.clips)
+
+    @property
+    def parts(self) -> dict[str, PartSummary]:
+        return {part: PartSummary.of([c for c in self.clips if c.part == part]) for part in PARTS}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.whole.to_json(),
+            "parts": {part: summary.to_json() for part, summary in self.parts.items()},
+            "baseline": self.baseline,
+            "clips": [asdict(c) for c in self.clips],
+        }
 
 
 def _overlaps(a: tuple[float, float], b: list[float], slack: float = MATCH_SLACK_S) -> bool:
@@ -171,6 +242,17 @@ def load_manifest(corpus_dir: Path) -> list[dict[str, Any]]:
     return clips
 
 
+def watch_only(recording: Recording) -> tuple[list[FlexionEnded], list[TwistEnded]]:
+    """The flexion and twist monitors alone (default thresholds), for clips of no library exercise."""
+    flexion, twist = FlexionMonitor(), TwistMonitor()
+    events = []
+    for frame in recording:
+        events += flexion.update(compute_features(frame))
+        events += twist.update(frame)
+    events += flexion.finish() + twist.finish()
+    return [e for e in events if isinstance(e, FlexionEnded)], [e for e in events if isinstance(e, TwistEnded)]
+
+
 def evaluate(
     corpus_dir: str | Path,
     *,
@@ -179,56 +261,61 @@ def evaluate(
     progress: Callable[[str, int, int], None] | None = None,
     baseline: bool = False,
 ) -> EvalSummary:
-    """Analyse every clip whose labelled exercise spinesafe knows (or those in ``exercises``)."""
+    """Score every clip of the corpus (or those of ``exercises``): library exercises with their
+    labelled exercise, ``other`` clips for flexion and twisting only."""
     corpus = Path(corpus_dir)
     cache = cache_dir or default_cache_dir()
     scores: list[ClipScore] = []
     for clip in load_manifest(corpus):
         exercise = clip["exercise"]
-        if exercise not in EXERCISES or (exercises and exercise not in exercises):
+        known = exercise in EXERCISES
+        if exercises and exercise not in exercises:
             continue
         name = clip["file"]
         on_frame: Callable[[int, int], None] | None = None
         if progress is not None:
             on_frame = functools.partial(progress, name)
         recording = landmarks_for(corpus / name, cache, on_frame)
-        result: SessionResult = analyse_poses(
-            recording, get_exercise(exercise), source=recording.source, estimator=recording.estimator, fps=recording.fps
-        )
-        detections = [(e.start_s, e.end_s) for e in result.flexion_events]
-        hits, missed, false = score_flexion(detections, clip)
-        labelled_holds = clip.get("holds_s") or []
-        found_holds = [(h.start_s, h.end_s) for h in result.holds]
         slideshow = clip.get("quality") == "keyframe_slideshow"
-        scores.append(
-            ClipScore(
-                file=name,
-                exercise=exercise,
-                view=clip.get("view", ""),
-                true_reps=None if slideshow else clip.get("true_reps"),
-                counted_reps=result.rep_count,
-                flexion_label=clip.get("flexion", "none"),
-                flexion_hits=hits,
-                flexion_missed=missed,
-                false_flexion=false,
-                detections=detections,
-                holds_labelled=len(labelled_holds),
-                holds_found=sum(1 for iv in labelled_holds if any(_overlaps(h, iv) for h in found_holds)),
-                false_holds=sum(1 for h in found_holds if not any(_overlaps(h, iv) for iv in labelled_holds)),
-                twist_events=len(result.twist_events),
-            )
+        score = ClipScore(
+            file=name,
+            exercise=exercise,
+            view=clip.get("view", ""),
+            true_reps=None if slideshow or not known else clip.get("true_reps"),
+            counted_reps=0,
+            flexion_label=clip.get("flexion", "none"),
+            part=part_of(clip),
         )
-        if baseline:
+        if known:
+            spec = get_exercise(exercise)
+            result: SessionResult = analyse_poses(
+                recording, spec, source=recording.source, estimator=recording.estimator, fps=recording.fps
+            )
+            flexion_events, twist_events = result.flexion_events, result.twist_events
+            # A hold's unit is the hold: its labelled count is the number of holds.
+            score.counted_reps = len(result.holds) if spec.kind is Kind.HOLD else result.rep_count
+            labelled_holds = clip.get("holds_s") or []
+            found_holds = [(h.start_s, h.end_s) for h in result.holds]
+            score.holds_labelled = len(labelled_holds)
+            score.holds_found = sum(1 for iv in labelled_holds if any(_overlaps(h, iv) for h in found_holds))
+            score.false_holds = sum(1 for h in found_holds if not any(_overlaps(h, iv) for iv in labelled_holds))
+        else:
+            flexion_events, twist_events = watch_only(recording)
+        score.detections = [(e.start_s, e.end_s) for e in flexion_events]
+        score.flexion_hits, score.flexion_missed, score.false_flexion = score_flexion(score.detections, clip)
+        twists = [(e.start_s, e.end_s) for e in twist_events]
+        labelled_twists = clip.get("twist_intervals_s") or []
+        score.twist_labelled = len(labelled_twists)
+        score.twist_found = sum(1 for iv in labelled_twists if any(_overlaps(t, iv) for t in twists))
+        score.twist_events = sum(1 for t in twists if not any(_overlaps(t, iv) for iv in labelled_twists))
+        scores.append(score)
+        if baseline and known:
             naive = naive_baseline(recording, get_exercise(exercise))
-            scores[-1].baseline_reps = naive.reps
-            scores[-1].baseline_flexion = score_flexion(naive.flexion_events, clip)
-    rep_scores = [s for s in scores if s.rep_error is not None]
-    errors = [abs(s.rep_error or 0) for s in rep_scores]
-    hits = sum(s.flexion_hits for s in scores)
-    missed = sum(s.flexion_missed for s in scores)
-    false = sum(s.false_flexion for s in scores)
+            score.baseline_reps = naive.reps
+            score.baseline_flexion = score_flexion(naive.flexion_events, clip)
     baseline_summary = None
     if baseline:
+        rep_scores = [s for s in scores if s.rep_error is not None]
         b_exact = sum(1 for s in rep_scores if s.baseline_reps == s.true_reps)
         b_worse = sum(1 for s in rep_scores if abs((s.baseline_reps or 0) - (s.true_reps or 0)) > 1)
         b_hits = sum(s.baseline_flexion[0] for s in scores if s.baseline_flexion)
@@ -241,48 +328,45 @@ def evaluate(
             "flexion_precision": b_hits / (b_hits + b_false) if b_hits + b_false else math.nan,
             "false_flexion": b_false,
         }
-    return EvalSummary(
-        baseline=baseline_summary,
-        clips=scores,
-        rep_clips=len(rep_scores),
-        exact=sum(1 for e in errors if e == 0),
-        off_by_one=sum(1 for e in errors if e == 1),
-        worse=sum(1 for e in errors if e > 1),
-        mean_abs_error=sum(errors) / len(errors) if errors else math.nan,
-        flexion_recall=hits / (hits + missed) if hits + missed else math.nan,
-        flexion_precision=hits / (hits + false) if hits + false else math.nan,
-        holds_labelled=sum(s.holds_labelled for s in scores),
-        holds_found=sum(s.holds_found for s in scores),
-        false_holds=sum(s.false_holds for s in scores),
-        twist_events=sum(s.twist_events for s in scores),
-    )
+    return EvalSummary(clips=scores, baseline=baseline_summary)
+
+
+def _summary_lines(label: str, part: PartSummary) -> list[str]:
+    n = part.rep_clips
+    return [
+        f"{label} ({part.clips} clips): rep counts {part.exact}/{n} exact "
+        f"({100 * part.exact / n if n else math.nan:.0f}%), {part.off_by_one} off by one, {part.worse} off by more, "
+        f"mean abs error {part.mean_abs_error:.2f}",
+        f"  flexion: recall {part.flexion_recall:.2f} ({part.flexion_hits} of {part.flexion_hits + part.flexion_missed}"
+        f" episodes), precision {part.flexion_precision:.2f} ({part.false_flexion} false alarms)",
+        f"  holds: {part.holds_found}/{part.holds_labelled} labelled holds found, {part.false_holds} false; "
+        f"twisting: {part.twist_found}/{part.twist_labelled} episodes found, {part.twist_events} false alarms",
+    ]
 
 
 def format_table(summary: EvalSummary) -> str:
-    lines = [f"{'clip':44s} {'exercise':13s} {'view':10s} {'true':>4s} {'count':>5s} {'flex':8s} hit miss false"]
+    lines = [
+        f"{'clip':44s} {'part':4s} {'exercise':13s} {'view':10s} {'true':>4s} {'count':>5s} {'flex':8s} hit miss false"
+    ]
     for s in summary.clips:
         true = "-" if s.true_reps is None else str(s.true_reps)
         lines.append(
-            f"{Path(s.file).stem[:44]:44s} {s.exercise:13s} {s.view.split(' ')[0]:10s} {true:>4s} {s.counted_reps:5d} "
-            f"{s.flexion_label:8s} {s.flexion_hits:3d} {s.flexion_missed:4d} {s.false_flexion:5d}"
+            f"{Path(s.file).stem[:44]:44s} {s.part[:4]:4s} {s.exercise:13s} {s.view.split(' ')[0]:10s} {true:>4s} "
+            f"{s.counted_reps:5d} {s.flexion_label:8s} {s.flexion_hits:3d} {s.flexion_missed:4d} {s.false_flexion:5d}"
         )
-    n = summary.rep_clips
     lines.append("")
-    lines.append(
-        f"rep counts: {summary.exact}/{n} exact ({100 * summary.exact / n if n else math.nan:.0f}%), "
-        f"{summary.off_by_one} off by one, {summary.worse} off by more, mean abs error {summary.mean_abs_error:.2f}"
-    )
-    lines.append(f"flexion: recall {summary.flexion_recall:.2f}, precision {summary.flexion_precision:.2f}")
-    lines.append(
-        f"holds: {summary.holds_found}/{summary.holds_labelled} labelled holds found, {summary.false_holds} false; "
-        f"twist alarms (none labelled): {summary.twist_events}"
-    )
+    for part, figures in summary.parts.items():
+        lines += _summary_lines(part, figures)
+    lines += _summary_lines("whole corpus", summary.whole)
     if summary.baseline:
         b = summary.baseline
         lines.append(
-            f"naive baseline (one angle, two thresholds, trunk > 45 deg = flexion): {b['exact']:.0f}/{n} exact, "
-            f"{b['worse']:.0f} off by more than one; flexion recall {b['flexion_recall']:.2f}, "
-            f"precision {b['flexion_precision']:.2f} ({b['false_flexion']:.0f} false alarms)"
+            f"naive baseline (one angle, two thresholds, trunk > 45 deg = flexion): {b['exact']:.0f}/"
+            f"{summary.whole.rep_clips} exact, {b['worse']:.0f} off by more than one; flexion recall "
+            f"{b['flexion_recall']:.2f}, precision {b['flexion_precision']:.2f} ({b['false_flexion']:.0f} false alarms)"
         )
-    lines.append("keyframe slideshows ('-' in true) are scored for flexion and holds only, not for rep counts.")
+    lines.append(
+        "keyframe slideshows ('-' in true) are scored for flexion and holds only, not for rep counts; "
+        "'other' clips (no library exercise) for flexion and twisting only; a hold's count is its holds."
+    )
     return "\n".join(lines)

@@ -23,6 +23,9 @@ def features(
     inclination: float = 40.0,
     hip: float = math.nan,
     knee: float = math.nan,
+    face_up: bool = False,
+    neck_visibility: float = 0.9,
+    hand_below_hips: float = math.nan,
 ) -> FrameFeatures:
     """Features of a person bending forward 40 deg (the monitor judges 15-100 deg of trunk tilt).
 
@@ -31,9 +34,10 @@ def features(
     present = not math.isnan(curl) or not math.isnan(hip)
     return FrameFeatures(
         t_s=t, present=present, view=view if present else View.UNKNOWN, near_side=Side.LEFT, facing_x=1.0,
-        angles={"hip_left": hip, "knee_left": knee}, trunk_inclination_deg=inclination,
-        trunk_lean_deg=inclination, neck_curl_deg=curl,
-        torso_length_m=0.5, body_height_px=500.0, visibility=0.9,
+        angles={"hip_left": hip, "knee_left": knee, "hip": hip, "knee": knee}, trunk_inclination_deg=inclination,
+        trunk_lean_deg=-inclination if face_up else inclination, neck_curl_deg=curl,
+        torso_length_m=0.5, body_height_px=500.0, visibility=0.9, neck_visibility=neck_visibility,
+        hand_below_hips=hand_below_hips,
     )  # fmt: skip
 
 
@@ -116,7 +120,7 @@ def learn_upright(monitor: FlexionMonitor, curl: float, seconds: float) -> float
     """Feed upright frames (which teach the neutral); returns the next time."""
     n = round(seconds * FPS)
     for i in range(n):
-        assert monitor.update(features(i / FPS, curl, inclination=5.0)) == []
+        assert monitor.update(features(i / FPS, curl, inclination=5.0, hip=175.0)) == []
     return n / FPS
 
 
@@ -153,6 +157,82 @@ def test_bridge_with_hips_above_shoulders_is_not_judged(monitor: FlexionMonitor)
     for i in range(round(3 * FPS)):
         events += monitor.update(features(i / FPS, 15.0 + 40.0, inclination=110.0))
     assert events + monitor.finish() == []
+
+
+def held(monitor: FlexionMonitor, seconds: float, curl: float, **posture: float | bool) -> list[object]:
+    events: list[object] = []
+    for i in range(round(seconds * FPS)):
+        events += monitor.update(features(i / FPS, curl, **posture))  # type: ignore[arg-type]
+    return events + monitor.finish()
+
+
+def test_lying_flat_on_the_back_is_not_flexion(monitor: FlexionMonitor) -> None:
+    # Between glute bridges: face up, trunk horizontal (the camera a little off level: 95 deg),
+    # the head on the floor reading a 45 deg neck curl. Not rounding; the back counts as judged.
+    for inclination in (85.0, 95.0):
+        monitor.reset()
+        assert held(monitor, 3, 15.0 + 45.0, inclination=inclination, face_up=True, hip=135.0) == []
+        assert monitor.judged_fraction == 1.0
+
+
+def test_a_curl_up_that_lifts_the_shoulders_is_flexion(monitor: FlexionMonitor) -> None:
+    events = held(monitor, 2, 15.0 + 45.0, inclination=55.0, face_up=True, hip=110.0)
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+
+
+def test_plank_with_the_head_dropped_is_not_flexion(monitor: FlexionMonitor) -> None:
+    # A push-up's bottom: face down, trunk near horizontal, hips open in line with the trunk.
+    assert held(monitor, 3, 15.0 + 40.0, inclination=80.0, hip=172.0) == []
+    # the same head with the hips closed is a bent-over back rounding (a rounded lift)
+    monitor.reset()
+    events = held(monitor, 3, 15.0 + 40.0, inclination=80.0, hip=100.0)
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+
+
+def test_propped_on_the_hands_is_not_a_curl_up(monitor: FlexionMonitor) -> None:
+    # A crab or reverse table-top: face up, a straight arm's hand below the hips carries the trunk.
+    assert held(monitor, 3, 15.0 + 45.0, inclination=50.0, face_up=True, hip=120.0, hand_below_hips=0.3) == []
+
+
+def test_leaning_forward_a_little_with_the_head_bowed_is_not_judged(monitor: FlexionMonitor) -> None:
+    # Stepping up onto a bench looking at it: trunk 25 deg forward, head bowed 45 deg.
+    assert held(monitor, 3, 15.0 + 45.0, inclination=25.0, hip=140.0) == []
+
+
+def test_hidden_head_is_not_judged_and_is_said_once(monitor: FlexionMonitor) -> None:
+    # Plates in front of the head: MediaPipe still places the ear, at low visibility.
+    events = held(monitor, 4, 15.0 + 120.0, inclination=40.0, hip=100.0, neck_visibility=0.2)
+    assert [type(e) for e in events] == [ViewUnsuitable]
+    assert isinstance(events[0], ViewUnsuitable) and "Cannot check your back" in events[0].advice
+    assert monitor.judged_fraction == 0.0
+
+
+def test_a_curl_no_neck_can_make_is_not_judged(monitor: FlexionMonitor) -> None:
+    events = held(monitor, 3, 15.0 + 125.0, inclination=40.0, hip=100.0)
+    assert not [e for e in events if isinstance(e, FlexionStarted | FlexionEnded)]
+
+
+def test_an_implausible_neutral_is_refused() -> None:
+    # A head hidden behind a barbell's plates while standing read -146 deg.
+    monitor = FlexionMonitor(FlexionConfig())
+    learn_upright(monitor, -146.0, 1.5)
+    assert monitor.neutral.neck_curl_deg == pytest.approx(18.0)
+    assert "not a standing adult's" in monitor.neutral_note
+    calibrated = FlexionMonitor(FlexionConfig(), Neutral(neck_curl_deg=-146.0, torso_length_m=0.5, calibrated=True))
+    assert calibrated.neutral.neck_curl_deg == pytest.approx(18.0)
+    assert calibrated.neutral_note
+
+
+def test_neutral_is_not_learnt_from_a_seated_or_curled_upright_trunk() -> None:
+    # The top of a sit-up is upright too, with the hips closed and the spine curled.
+    monitor = FlexionMonitor(FlexionConfig())
+    for i in range(round(1.5 * FPS)):
+        monitor.update(features(i / FPS, 50.0, inclination=5.0, hip=70.0))
+    assert monitor.neutral.neck_curl_deg == pytest.approx(18.0)
+    monitor.reset()
+    for i in range(round(1.5 * FPS)):  # nor from an ear MediaPipe only guesses
+        monitor.update(features(i / FPS, 40.0, inclination=5.0, hip=175.0, neck_visibility=0.2))
+    assert monitor.neutral.neck_curl_deg == pytest.approx(18.0)
 
 
 def test_invalid_config_is_rejected() -> None:
