@@ -58,7 +58,7 @@ MAX_PLAUSIBLE_CURL_DEG = 110.0
 # also upright, with the hips at 60-100 deg and the spine curled).
 STANDING_MIN_HIP_DEG = 160.0
 VIEW_WINDOW_S = 1.0
-# The back unjudged this long in a posture where it matters (head or hips hidden): say so once.
+# The back unjudged this long in all, in postures where it matters (head or hips hidden): say so once.
 UNSEEN_WARN_S = 2.0
 # Beyond this the hips are above the shoulders (bridge, inverted): the head rests on the floor
 # and the neck angle says nothing about the back. Sit-ups and crunches stay below it.
@@ -218,7 +218,8 @@ class FlexionMonitor:
         self._view = View.UNKNOWN
         self._warned_view = False
         self._warned_unseen = False
-        self._unseen_since_s = math.nan
+        self._unseen_s = 0.0  # time the back went unjudged in postures where it matters
+        self._unseen_t = 0.0
         self._recent_views: deque[tuple[float, View]] = deque()
         self._last_t = 0.0
         # Present frames per view, and those on which the back was judged (a proxy was read, or
@@ -257,7 +258,9 @@ class FlexionMonitor:
         by_fold = self._fold.update(t, hip_fold_flexion_deg(features))
         flexion = max((v for v in (by_curl, by_fold) if math.isfinite(v)), default=math.nan)
         self.flexion_deg = flexion
-        judged = math.isfinite(flexion) or gate.posture_rules_out
+        # The hip fold only sees folding past the hamstrings' limit; where the posture calls for the
+        # neck curl and it cannot be read, the upper back is not judged.
+        judged = math.isfinite(by_curl) or gate.posture_rules_out
         if judged:
             self.judged_by_view[view.value] += 1
         events += self._say_when_unseen(t, view, gate, judged)
@@ -297,13 +300,13 @@ class FlexionMonitor:
         return sum(self.judged_by_view.values()) / total if total else math.nan
 
     def _say_when_unseen(self, t: float, view: View, gate: CurlGate, judged: bool) -> list[Event]:
-        """Once per session: the back has gone unjudged for UNSEEN_WARN_S in a posture where it matters."""
+        """Once per session: the back has gone unjudged for UNSEEN_WARN_S in all, in postures where
+        it matters (bending forward with the head or hips hidden)."""
+        dt, self._unseen_t = t - self._unseen_t, t
         if judged or gate not in (CurlGate.HEAD_NOT_SEEN, CurlGate.IMPLAUSIBLE):
-            self._unseen_since_s = math.nan
             return []
-        if math.isnan(self._unseen_since_s):
-            self._unseen_since_s = t
-        if self._warned_unseen or t - self._unseen_since_s < UNSEEN_WARN_S:
+        self._unseen_s += min(dt, VIEW_WINDOW_S)  # a gap in tracking is not unseen time
+        if self._warned_unseen or self._unseen_s < UNSEEN_WARN_S:
             return []
         self._warned_unseen = True
         return [
