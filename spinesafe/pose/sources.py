@@ -1,9 +1,11 @@
-"""Frame sources: video files and cameras, each frame carrying its time in seconds."""
+"""Frame sources: video files, each frame upright and carrying its presentation time in seconds.
+
+Live cameras (a capture thread, a file played as a camera, replays) are in :mod:`.camera`.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +14,14 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from spinesafe.errors import CameraError, InputFileError, VideoDecodeError
+from spinesafe.errors import InputFileError, VideoDecodeError
 
 log = logging.getLogger(__name__)
+
+# OpenCV's CAP_PROP_ORIENTATION_META: the degrees clockwise the stored picture must turn to be shown
+# upright. Phones record landscape pixels and write this turn in the container's display matrix
+# instead of turning the pixels: a phone held upright writes 90 (270 held the other way up).
+_UPRIGHT = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
 @dataclass(frozen=True)
@@ -43,11 +50,16 @@ class FrameSource(Protocol):
 
 
 class VideoFileSource:
-    """Frames of a video file, decoded with OpenCV.
+    """Frames of a video file, decoded with OpenCV, turned upright as a player would show them.
 
-    Times come from the container's presentation timestamps when they increase, otherwise
-    from ``index / fps``. After iteration, :attr:`truncated` tells whether decoding stopped
-    well before the frame count the container promised (a cut or damaged file).
+    Pictures are turned by the container's display rotation (:attr:`rotation_deg`, clockwise), so
+    a portrait phone video stored as landscape pixels reaches the pose model, the classifiers and
+    the annotated video standing up. Times are each frame's presentation timestamp (PTS x
+    time base, from the stream's start), so a variable frame rate keeps its real times; a frame
+    whose timestamp is missing or does not increase gets ``index / fps``, at least one nominal
+    frame period after the previous frame. After iteration, :attr:`truncated` tells
+    whether decoding stopped well before the frame count the container promised (a cut or
+    damaged file).
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -65,6 +77,24 @@ class VideoFileSource:
         # Some containers report 0 or absurd rates; 30 fps is the common phone/webcam rate.
         self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
         self.expected_frames = max(0, int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
+        # OpenCV's own auto-rotation (off by default in the pinned wheel; the default is not the same
+        # in every release and back-end) is switched off and the pictures are turned here, so they
+        # are turned exactly once.
+        self._capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+        self.rotation_deg = round(float(self._capture.get(cv2.CAP_PROP_ORIENTATION_META) or 0.0)) % 360
+        self._upright = _UPRIGHT.get(self.rotation_deg)
+        if self._upright is not None:
+            log.info(
+                "%s: turning every picture %d degrees clockwise, as its display matrix asks",
+                self.path,
+                self.rotation_deg,
+            )
+        elif self.rotation_deg:
+            log.warning(
+                "%s: display rotation of %d degrees is not a quarter turn; shown as stored",
+                self.path,
+                self.rotation_deg,
+            )
         self.frames_read = 0
         self.truncated = False
 
@@ -84,6 +114,8 @@ class VideoFileSource:
             if t_s <= last_t:
                 t_s = last_t + 1.0 / self.fps
             last_t = t_s
+            if self._upright is not None:
+                image = cv2.rotate(image, self._upright)
             self.frames_read = index + 1
             yield VideoFrame(image=image, t_s=t_s, index=index)
             index += 1
@@ -99,33 +131,6 @@ class VideoFileSource:
                 self.frames_read,
                 self.expected_frames,
             )
-
-    def close(self) -> None:
-        self._capture.release()
-
-
-class CameraSource:
-    """Frames from a camera through OpenCV, timed by the monotonic clock from the first frame."""
-
-    def __init__(self, index: int = 0, width: int = 1280, height: int = 720) -> None:
-        self.name = f"camera {index}"
-        self._capture = cv2.VideoCapture(index)
-        if not self._capture.isOpened():
-            raise CameraError(f"camera {index} cannot be opened (unplugged, or used by another program?)")
-        self._capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        self._capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
-
-    def __iter__(self) -> Iterator[VideoFrame]:
-        start = time.monotonic()
-        index = 0
-        while True:
-            ok, image = self._capture.read()
-            if not ok or image is None:
-                raise CameraError(f"{self.name} stopped delivering frames")
-            yield VideoFrame(image=image, t_s=time.monotonic() - start, index=index)
-            index += 1
 
     def close(self) -> None:
         self._capture.release()
