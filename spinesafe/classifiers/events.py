@@ -57,6 +57,9 @@ class FlexionEnded(Event):
     severity: Severity
     view: str
     proxies: tuple[str, ...]  # which proxies crossed their threshold
+    # The least visibility (0-1) of the landmarks the judgement read during the event (the near
+    # side's ear, shoulder and hip for the neck curl; hip, knee and shoulder for the hip fold).
+    visibility: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,7 @@ class FlexionMonitor:
         self._curl.reset()
         self._fold.reset()
         self._proxies: set[str] = set()
+        self._visibility = 1.0
         self.state = FlexionState.NEUTRAL
         self.flexion_deg = 0.0
         self.gate = CurlGate.UPRIGHT
@@ -278,10 +279,13 @@ class FlexionMonitor:
                 self._start_s, self._peak_deg, self._peak_s = t, flexion, t
                 self._view = view
                 self._proxies = set(crossing)
+                self._visibility = features.neck_visibility if by_curl >= cfg.caution_deg else features.visibility
         else:
             if flexion > self._peak_deg:
                 self._peak_deg, self._peak_s = flexion, t
             self._proxies.update(crossing)
+            seen = features.neck_visibility if by_curl >= cfg.caution_deg else features.visibility
+            self._visibility = min(self._visibility, seen)
             if flexion < cfg.caution_deg - cfg.hysteresis_deg:
                 return self._leave(t, events)
             if self.state is FlexionState.PENDING and t - self._start_s >= cfg.min_duration_s:
@@ -349,6 +353,7 @@ class FlexionMonitor:
                 severity=self._severity(self._peak_deg),
                 view=self._view.value,
                 proxies=tuple(sorted(self._proxies)),
+                visibility=round(self._visibility, 2),
             )
         )
         self.state = FlexionState.NEUTRAL

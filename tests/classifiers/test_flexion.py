@@ -71,6 +71,8 @@ def test_one_caution_event_with_times_and_peak(monitor: FlexionMonitor) -> None:
     assert ended.end_s == pytest.approx(2.1, abs=0.07)
     assert started.t_s == pytest.approx(ended.start_s + 0.3, abs=0.05)  # after min_duration_s
     assert ended.view == "side"
+    assert ended.proxies == ("neck_curl",)
+    assert ended.visibility == pytest.approx(0.9)  # the judgement says what it was made from
 
 
 def test_marked_rounding_is_stop(monitor: FlexionMonitor) -> None:
