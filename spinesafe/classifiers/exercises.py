@@ -145,7 +145,10 @@ _SPECS = (
         id="heel_raise", name="Heel raise", kind=Kind.COUNTED, upright=True, signal="foot_pitch",
         # Flat foot ~0-10 deg heel-to-toe pitch; rising onto the toes tilts it 20-40 deg.
         rest=10.0, turn=20.0, min_range=8.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
-        min_rep_s=0.5,
+        # Rise, pause, lower slowly: a controlled heel raise takes 1.5-3 s (the home corpus reps
+        # 2.0-2.4 s); a walking step's push-off lifts the heels for ~0.5-0.7 s (0.7 s measured as
+        # a man walked out of the picture), so shorter lifts are steps, not reps.
+        min_rep_s=1.0,
         how_to="Hold a counter, rise up onto your toes, pause, lower slowly.",
         guideline=f"{_TTF}; ROS: calf strength for balance.",
     ),

@@ -219,3 +219,11 @@ def test_reset_forgets_everything(squat: RepCounter) -> None:
     squat.reset()
     assert squat.count == 0 and squat.phase is Phase.UNKNOWN
     assert [e.number for e in run(squat, reps_of(1))] == [1]
+
+
+def test_a_walking_step_is_not_a_heel_raise() -> None:
+    # A controlled heel raise rises, pauses and lowers over about 2 s; walking off after the set,
+    # the push-off lifts the heels (pitch 5 -> 30 deg) for 0.7 s.
+    heel = RepCounter(get_exercise("heel_raise"))
+    signal = path((0, 5), (1, 5), (1.7, 30), (2.3, 30), (3.1, 5), (4, 5), (4.45, 30), (4.9, 5), (6, 5))
+    assert [(e.number, e.complete) for e in run(heel, signal, signal)] == [(1, True)]
