@@ -18,7 +18,8 @@ from typing import Any
 
 from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
-from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SessionResult
+from spinesafe.feedback.report import FLEXION_METHOD_NOTE
+from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"

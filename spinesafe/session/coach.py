@@ -10,9 +10,10 @@ Stages (an explicit state machine)::
     (whole body, distance,    ("stand tall for three seconds":        (sets of reps, holds or
      light, view)              the person's neutral posture)           timed entries; rest timer)
 
-Each programme entry that runs has its own :class:`~spinesafe.session.review.SessionRecorder` (and so its
-own :class:`~spinesafe.feedback.report.SessionResult`), fed only while that entry's sets are
-being done; in rests a flexion monitor keeps watching the back. Timers (rest, timed entries) run
+Each programme entry that runs has its own :class:`~spinesafe.session.recorder.SessionRecorder` (and so its
+own :class:`~spinesafe.feedback.result.SessionResult`), fed only while that entry's sets are
+being done; in rests a flexion monitor keeps watching the back, and what it finds is filed by
+the recorder of the entry just done (into its result, the history and the cue policy). Timers (rest, timed entries) run
 on the session clock and stop while paused.
 
 Movements to avoid (toe touch, sit-up, crunch, rounded-back lift) are watched for in every stage
@@ -30,9 +31,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from spinesafe import __version__
 from spinesafe.classifiers.analyser import ExerciseAnalyser, FrameState
-from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, UnsafeMovementEnded
+from spinesafe.classifiers.events import Event, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import SUITABLE_VIEWS, FlexionMonitor, FlexionState, Neutral
@@ -59,11 +59,12 @@ from spinesafe.feedback.cues import (
     CuePolicyConfig,
     unsafe_text,
 )
-from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SCHEMA, SessionResult, build_report, unsafe_json
+from spinesafe.feedback.report import build_programme_report, build_report
+from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.programme import Phase, Programme, ProgrammeEntry, single_exercise
-from spinesafe.session.review import SessionRecorder
+from spinesafe.session.recorder import SessionRecorder, file_cues, file_events
 
 CHAIR_NEAR = "Keep a chair or counter within reach."
 CALIBRATE = "Now stand tall and still for three seconds."
@@ -181,6 +182,7 @@ class LiveCoach:
         policy_config: CuePolicyConfig | None = None,
         recogniser: Recogniser | None = None,
         unsafe_watcher: UnsafePatternWatcher | None = None,
+        session_log: SessionLog | None = None,
     ) -> None:
         if programme is None and recogniser is None:
             raise ValueError("LiveCoach: give a programme, or a recogniser for automatic recognition")
@@ -189,7 +191,7 @@ class LiveCoach:
         self.recogniser = recogniser if programme is None else None
         self._candidate, self._streak = "", 0
         self.source, self.estimator, self.fps = source, estimator, fps
-        self.session_log: SessionLog | None = None  # the stored session each entry's sets go into
+        self.session_log = session_log  # the stored session each entry's sets go into
         self.config = config or CoachConfig()
         self.policy = CuePolicy(policy_config)
         self.cues: list[Cue] = []  # everything said, in order
@@ -216,7 +218,6 @@ class LiveCoach:
         self._calibrator = NeutralCalibrator(self.config.calibration_s)
         self._clock = 0.0  # session seconds, not counting pauses
         self._last_t = math.nan
-        self._first_t = math.nan
         self._stage_clock = 0.0
         self._setup_ok_since = math.nan
         self._entry_index = -1
@@ -266,7 +267,7 @@ class LiveCoach:
     # -- inputs -------------------------------------------------------------------------------------------
     def start(self, t_s: float) -> list[Cue]:
         """Opening cues: the pain rule (every session, DESIGN.md), a chair within reach, the set-up."""
-        self._first_t = self._last_t = t_s
+        self._last_t = t_s
         cues = [*self.policy.start(t_s), Cue(t_s, CueKind.INFO, CHAIR_NEAR)]
         if len(self.entries) > 1:
             cues.append(Cue(t_s, CueKind.INFO, f"Today: {self.programme.name}."))
@@ -279,7 +280,7 @@ class LiveCoach:
         """One frame. ``brightness``: mean grey level of the picture (0-255), NaN if unknown."""
         t = pose.t_s
         if math.isnan(self._last_t):
-            self._first_t = self._last_t = t
+            self._last_t = t
         step = min(max(t - self._last_t, 0.0), MAX_STEP_S)
         self._last_t = t
         if self.paused or self.stage is Stage.DONE:
@@ -335,7 +336,7 @@ class LiveCoach:
         cues = self._unsafe_events(self.unsafe.finish(t_s)) if self.unsafe is not None else []
         cues += self._close_run(t_s)
         if self._rest_monitor is not None:
-            self._rest_events(self._rest_monitor.finish())
+            self._file(self._rest_monitor.finish())
             self._rest_monitor = None
         if self.stage is not Stage.DONE:
             cues += self._finish_programme(t_s)
@@ -396,7 +397,7 @@ class LiveCoach:
         result = self._calibrator.update(pose, self._features(pose))
         if result is not None:
             self.neutral, self.calibration = result.neutral, result
-            return self._say(self.policy.update([result.event]), via_policy=True) + self._begin_entry(0, t)
+            return self._file([result.event]) + self._begin_entry(0, t)
         if self._clock - self._stage_clock >= self.config.calibration_timeout_s:
             why = self._calibrator.reason or "not steady"
             self.notes.append(
@@ -422,8 +423,10 @@ class LiveCoach:
         if spec is not None:
             analyser = ExerciseAnalyser(spec, entry.flexion, neutral=self.neutral)
             result = SessionResult(source=self.source, mode="live", spec=spec, estimator=self.estimator, fps=self.fps)
-            run.recorder = SessionRecorder(result, analyser, store=self.session_log)
-            run.recorder.policy = self.policy  # one policy: cooldowns hold across the whole session
+            # One policy for the session: cooldowns hold across its entries.
+            run.recorder = SessionRecorder(
+                result, analyser, store=self.session_log, policy=self.policy, opening_cues=False
+            )
             run.result = result
         self.runs.append(run)
         counted = spec is not None and spec.kind is Kind.COUNTED
@@ -504,19 +507,10 @@ class LiveCoach:
         return math.nan
 
     def _unsafe_events(self, events: list[Event]) -> list[Cue]:
-        """A movement to avoid: the warning now; the episode in the report of the entry being done (or,
-        in a rest, just done) and in the session's."""
-        if not events:
-            return []
-        last = next((r.result for r in reversed(self.runs) if r.result is not None), None)
-        for event in events:
-            if isinstance(event, UnsafeMovementEnded):
-                self.unsafe_movements.append(event)
-                if last is not None:
-                    last.unsafe_movements.append(event)
-                if self.session_log is not None:
-                    self.session_log.unsafe(event)
-        return self._say(self.policy.update(events), via_policy=True)
+        """A movement to avoid: the warning now; the episode filed with the entry being done (or, in a
+        rest, just done) and kept for the session's report."""
+        self.unsafe_movements += [e for e in events if isinstance(e, UnsafeMovementEnded)]
+        return self._file(events)
 
     def _unsafe_so_far(self, in_progress: bool) -> list[UnsafeMovementEnded]:
         """The session's episodes; for a checkpoint, the open one too (up to its last window)."""
@@ -564,7 +558,7 @@ class LiveCoach:
         cues: list[Cue] = []
         if self._rest_monitor is not None:
             features = self._features(pose)
-            cues += self._rest_events(self._rest_monitor.update(features))
+            cues += self._file(self._rest_monitor.update(features))
             flexed = self._rest_monitor.state is FlexionState.FLEXED
             if flexed and self._between_state is not None:
                 self._between_state = replace(self._between_state, flexed=True)
@@ -575,21 +569,23 @@ class LiveCoach:
         if left > 0:
             return cues
         if self._rest_monitor is not None:
-            cues += self._rest_events(self._rest_monitor.finish())
+            cues += self._file(self._rest_monitor.finish())
             self._rest_monitor = None
         index, number = self._rest_then
         if index == self._entry_index and self.run is not None:
             return cues + self._begin_set(number, t)
         return cues + self._begin_entry(index, t)
 
-    def _rest_events(self, events: list[Event]) -> list[Cue]:
-        """Flexion in a rest: a safety cue now, and the event in the report of the entry just done."""
-        runs = [r for r in self.runs if r.result is not None]
-        for event in events:
-            if isinstance(event, FlexionEnded) and runs and runs[-1].result is not None:
-                runs[-1].result.flexion_events.append(event)
-        started = [e for e in events if isinstance(e, FlexionStarted)]
-        return self._say(self.policy.update(list(started)), via_policy=True) if started else []
+    def _file(self, events: list[Event]) -> list[Cue]:
+        """Events from outside an entry's own analysis (the flexion monitor of a rest, the watcher for
+        movements to avoid, calibration): filed by the recorder of the entry being done or just done
+        (its report, the history, the policy); before any entry, into the history and the policy."""
+        if not events:
+            return []
+        recorder = next((r.recorder for r in reversed(self.runs) if r.recorder is not None), None)
+        cues = recorder.file(events) if recorder else file_events(events, self.policy, log=self.session_log)
+        self._record(cues, self.run)
+        return cues
 
     def _close_run(self, t_s: float) -> list[Cue]:
         run = self.run
@@ -615,9 +611,10 @@ class LiveCoach:
         return self._say([Cue(t_s, CueKind.INFO, self.summary())])
 
     # -- cues -------------------------------------------------------------------------------------------------
-    def _say(self, cues: list[Cue], via_policy: bool = False) -> list[Cue]:
-        """Admit cues through the policy (unless it already did) and record them."""
-        said = cues if via_policy else self.policy.admit(cues)
+    def _say(self, cues: list[Cue]) -> list[Cue]:
+        """Say the coach's own words: admitted by the policy, filed in the history, recorded."""
+        said = self.policy.admit(cues)
+        file_cues(said, log=self.session_log)
         self._record(said, self.run)
         return said
 
@@ -741,9 +738,7 @@ class LiveCoach:
                     notes=[*per_run[0][1].notes, *notes],
                     unsafe_movements=self._unsafe_so_far(in_progress),
                 )
-                report = build_report(result)
-                report["programme"] = self._programme_json()
-                return report
+                return build_report(result, programme=self._programme_json())
             spec = self.entries[0].spec
             if spec is not None:  # ended before the exercise began (e.g. quit in the set-up)
                 empty = SessionResult(self.source, "live", spec, self.estimator, self.fps, cues=list(self.cues))
@@ -751,10 +746,20 @@ class LiveCoach:
                 empty.notes = [*notes, "The exercise was not started."]
                 empty.unsafe_movements = self._unsafe_so_far(in_progress)
                 empty.neutral = self.neutral
-                report = build_report(empty)
-                report["programme"] = self._programme_json()
-                return report
-        return self._programme_report(per_run, notes, in_progress)
+                return build_report(empty, programme=self._programme_json())
+        return build_programme_report(
+            [result for _, result in per_run],
+            source=self.source,
+            estimator=self.estimator,
+            fps=self.fps,
+            name=self.programme.name,
+            duration_s=self._last_t if math.isfinite(self._last_t) else 0.0,
+            cues=self.cues,
+            unsafe_movements=self._unsafe_so_far(in_progress),
+            neutral=self.neutral,
+            notes=notes,
+            programme=self._programme_json(),
+        )
 
     def _unfinished(self) -> bool:
         """Whether an entry with a goal (reps, holds or a duration) was left undone."""
@@ -798,53 +803,4 @@ class LiveCoach:
                 }
                 for i, e in enumerate(self.entries)
             ],
-        }
-
-    def _programme_report(
-        self, per_run: list[tuple[EntryRun, SessionResult]], notes: list[str], in_progress: bool
-    ) -> dict[str, Any]:
-        reports = [build_report(result) for _, result in per_run]
-
-        def merged(key: str) -> list[Any]:
-            return [dict(item, exercise=rep["exercise"]) for rep in reports for item in rep[key]]
-
-        views: dict[str, int] = {}
-        for rep in reports:
-            for view, n in rep["views"]["frames_per_view"].items():
-                views[view] = views.get(view, 0) + n
-        neutral = self.neutral
-        last_t = self._last_t if math.isfinite(self._last_t) else 0.0
-        return {
-            "schema": SCHEMA,
-            "app_version": __version__,
-            "source": self.source,
-            "mode": "live",
-            "estimator": self.estimator,
-            "exercise": "programme",
-            "exercise_name": self.programme.name,
-            "duration_s": round(last_t, 3),
-            "fps": round(self.fps, 3),
-            "frames": sum(r["frames"] for r in reports),
-            "frames_with_person": sum(r["frames_with_person"] for r in reports),
-            "person_detected": any(r["person_detected"] for r in reports),
-            "truncated": any(r["truncated"] for r in reports),
-            "rep_count": sum(r["rep_count"] for r in reports),
-            "partial_rep_count": sum(r["partial_rep_count"] for r in reports),
-            "reps": merged("reps"),
-            "flexion_events": merged("flexion_events"),
-            "holds": merged("holds"),
-            "twist_events": merged("twist_events"),
-            "unsafe_movements": [unsafe_json(e) for e in self._unsafe_so_far(in_progress)],
-            "cues": [c.to_json() for c in self.cues],
-            "views": {"frames_per_view": views, "main_view": max(views, key=views.__getitem__) if views else "unknown"},
-            "view_warnings": merged("view_warnings"),
-            "calibration": {
-                "done": bool(neutral and neutral.calibrated),
-                "neutral_neck_curl_deg": round(neutral.neck_curl_deg, 1) if neutral else None,
-                "note": "calibrated" if neutral and neutral.calibrated else "not calibrated",
-            },
-            "flexion_method": FLEXION_METHOD_NOTE,
-            "notes": notes,
-            "programme": self._programme_json(),
-            "exercises": reports,
         }

@@ -21,8 +21,7 @@ import os
 import queue
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,23 +29,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
-from spinesafe.classifiers.events import (
-    Event,
-    FlexionEnded,
-    HoldCompleted,
-    RepCompleted,
-    TwistEnded,
-    UnsafeMovementEnded,
-    ViewUnsuitable,
-)
-from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, Kind, get_exercise
+from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import InputFileError, OutputError, RecognitionError, SpinesafeError
-from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
-from spinesafe.feedback.report import SegmentResult, SessionResult, build_report, reps_csv, write_json, write_text
-from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore
+from spinesafe.feedback.cues import Cue, CueKind
+from spinesafe.feedback.report import build_report, reps_csv, write_json, write_text
+from spinesafe.feedback.result import SessionResult
+from spinesafe.feedback.store import SessionLog, SessionStore
 from spinesafe.pose.frame import PoseFrame
+from spinesafe.session.recorder import SessionRecorder, session_info
 
 if TYPE_CHECKING:
     from spinesafe.classifiers.segments import Segment
@@ -75,180 +67,6 @@ class ReviewOutputs:
     html_path: Path | None = None
     csv_path: Path | None = None
     session_id: int | None = None
-
-
-class SessionRecorder:
-    """Collects events, cues and the per-frame time series of a run into a :class:`SessionResult`.
-
-    With ``store`` (a :class:`~spinesafe.feedback.store.SessionLog`), the run is one set of that
-    stored session: its reps, flexion events, holds, twists and cues are written as they happen and
-    committed at least once a second from :meth:`step`. The owner of the log starts and finishes
-    the session (``store.begin(session_info(result))`` ... ``log.finish()``), so a live programme
-    can record several sets, one recorder each, into one session.
-
-    With ``segments`` (``--exercise auto``; ``analyser`` is for the first one) the recorder starts a
-    fresh analyser with the next segment's exercise when a pose reaches its ``analysed_from_s``:
-    counters start again, the neutral posture learnt so far is kept, and each segment is one set
-    in the store. ``result.segments`` gets each segment's events.
-
-    With ``unsafe`` (an :class:`~spinesafe.classifiers.unsafe.UnsafePatternWatcher`) every pose is
-    also watched for movements to avoid, whatever the exercise: the warning is a cue like any
-    other (so it is in the annotated video's sound track) and each episode goes into
-    ``result.unsafe_movements``.
-    """
-
-    def __init__(
-        self,
-        result: SessionResult,
-        analyser: ExerciseAnalyser,
-        store: SessionLog | None = None,
-        segments: Sequence[Segment] = (),
-        unsafe: UnsafePatternWatcher | None = None,
-    ) -> None:
-        self.result = result
-        self.analyser = analyser
-        self.unsafe = unsafe
-        self.policy = CuePolicy()
-        self.policy.exercise_is_avoided = unsafe is not None and analyser.spec.kind is Kind.UNSAFE
-        self.log = store
-        self.cues: list[Cue] = []
-        result.cues = self.cues
-        if segments and segments[0].exercise != analyser.spec.id:
-            raise ValueError(
-                f"segments: the analyser is for {analyser.spec.id}, the first segment is {segments[0].exercise}"
-            )
-        result.segments = [SegmentResult(s, get_exercise(s.exercise)) for s in segments]
-        self._segment = 0
-        self._views: Counter[str] = Counter()  # frames per view of the segments before this one
-        if store is not None:
-            store.start_set(analyser.spec.id, t_s=result.duration_s)
-        self._add_cues(self.policy.start(0.0))
-
-    def step(self, pose: PoseFrame) -> list[Cue]:
-        """Feed one pose; returns the cues it produced."""
-        result = self.result
-        segments = result.segments
-        cues: list[Cue] = []
-        if self._segment + 1 < len(segments) and pose.t_s >= segments[self._segment + 1].segment.analysed_from_s:
-            cues += self._next_segment(pose.t_s)
-        result.frames += 1
-        result.frames_with_person += int(pose.present)
-        result.duration_s = max(result.duration_s, pose.t_s)
-        # The watcher's events first: a warning given in this frame holds back a flexion cue of it.
-        # The flexion monitor's last judgement confirms (or not) a warning about the back.
-        flexion = self.analyser.flexion.flexion_deg
-        watched = self.unsafe.update(pose, flexion) if self.unsafe is not None else []
-        cues += self._take([*watched, *self.analyser.update(pose)])
-        if self.analyser.state is not None:
-            result.series.append(self.analyser.state)
-        if self.log is not None:
-            self.log.progress(result.duration_s, result.frames, result.frames_with_person)
-            self.log.tick()
-        return cues
-
-    def _next_segment(self, t_s: float) -> list[Cue]:
-        """Close the current segment's analysis and start the next one's at ``t_s``."""
-        cues = self._take(self.analyser.finish())
-        result = self.result
-        views = self.analyser.view_counts
-        result.segments[self._segment].view_counts = views
-        self._views.update(views)
-        neutral = self.analyser.flexion.neutral
-        result.neutral = neutral
-        if self.log is not None:
-            self.log.end_set(t_s=t_s, calibration=_calibration(result), views=views)
-        self._segment += 1
-        spec = result.segments[self._segment].spec
-        # A neutral learnt (or calibrated) in the last segment is the same person's: keep it.
-        learnt = neutral.calibrated or math.isfinite(neutral.torso_length_m)
-        self.analyser = ExerciseAnalyser(spec, neutral=neutral if learnt else None)
-        self.policy.begin_set(None, first_number=1)
-        self.policy.exercise_is_avoided = self.unsafe is not None and spec.kind is Kind.UNSAFE
-        if self.log is not None:
-            self.log.start_set(spec.id, t_s=t_s)
-        return cues
-
-    def finish(self) -> list[Cue]:
-        watched = self.unsafe.finish() if self.unsafe is not None else []
-        cues = self._take([*watched, *self.analyser.finish()])
-        result = self.result
-        result.view_counts = self.analyser.view_counts
-        if result.segments:
-            result.segments[self._segment].view_counts = self.analyser.view_counts
-            result.view_counts = dict(self._views + Counter(self.analyser.view_counts))
-        result.neutral = self.analyser.flexion.neutral
-        if result.frames_with_person == 0:
-            result.notes.append("No person was found in the video: nothing could be counted.")
-        if result.truncated:
-            result.notes.append("The video ended early (truncated or damaged): only the readable part was analysed.")
-        if self.log is not None:
-            self.log.end_set(t_s=result.duration_s, calibration=_calibration(result), views=result.view_counts)
-            self.log.progress(result.duration_s, result.frames, result.frames_with_person)
-        return cues
-
-    def _take(self, events: list[Event]) -> list[Cue]:
-        log_ = self.log
-        segment = self.result.segments[self._segment] if self.result.segments else None
-        for event in events:
-            if isinstance(event, RepCompleted):
-                self.result.reps.append(event)
-                if segment is not None:
-                    segment.reps.append(event)
-                if log_ is not None:
-                    log_.rep(event)
-            elif isinstance(event, FlexionEnded):
-                self.result.flexion_events.append(event)
-                if segment is not None:
-                    segment.flexion_events.append(event)
-                if log_ is not None:
-                    log_.flexion(event)
-            elif isinstance(event, ViewUnsuitable):
-                self.result.view_warnings.append(event)
-            elif isinstance(event, UnsafeMovementEnded):
-                self.result.unsafe_movements.append(event)
-                if log_ is not None:
-                    log_.unsafe(event)
-            elif isinstance(event, HoldCompleted):
-                self.result.holds.append(event)
-                if segment is not None:
-                    segment.holds.append(event)
-                if log_ is not None:
-                    log_.hold(event)
-            elif isinstance(event, TwistEnded):
-                self.result.twist_events.append(event)
-                if segment is not None:
-                    segment.twist_events.append(event)
-                if log_ is not None:
-                    log_.twist(event)
-        cues = self.policy.update(events)
-        self._add_cues(cues)
-        return cues
-
-    def _add_cues(self, cues: list[Cue]) -> None:
-        self.cues.extend(cues)
-        if self.log is not None:
-            for cue in cues:
-                self.log.cue(cue)
-
-
-def _calibration(result: SessionResult) -> dict[str, Any] | None:
-    if result.neutral is None:
-        return None
-    values = dataclasses.asdict(result.neutral) if dataclasses.is_dataclass(result.neutral) else {}
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
-
-
-def session_info(result: SessionResult, programme: str | None = None) -> SessionInfo:
-    """What the store needs to start a session for ``result``."""
-    return SessionInfo(
-        patient=result.patient,
-        mode=result.mode,
-        source=result.source,
-        model=result.estimator,
-        fps=result.fps,
-        programme=programme,
-        started_at=result.started_at,
-    )
 
 
 def analyse_poses(
