@@ -24,7 +24,8 @@ from spinesafe.feedback.report import build_report, reps_csv
 from spinesafe.feedback.result import SegmentResult, SessionResult
 from spinesafe.lab.synthetic import MOTIONS, CameraView, animate, chain, standing
 from spinesafe.pose.recording import save_recording
-from spinesafe.session.review import AUTO, run_review
+from spinesafe.session.inputs import AUTO
+from spinesafe.session.review import run_review
 
 FPS = 30.0
 # Squats, a rest, then biceps curls: the true spans (seconds) of the motions in the recording below.

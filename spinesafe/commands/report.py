@@ -13,7 +13,7 @@ def run(args: argparse.Namespace) -> int:
     from spinesafe.feedback.html_report import clinician_html
     from spinesafe.feedback.report import write_text
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.session.review import default_patient
+    from spinesafe.session.recorder import default_patient
 
     patient = args.patient or default_patient()
     path = args.db or default_db_path()

@@ -13,12 +13,13 @@ from spinesafe.commands.arguments import ProgressBar, exercise_id_or_auto
 
 if TYPE_CHECKING:
     from spinesafe.feedback.store import SessionStore
-    from spinesafe.session.review import BatchItem, ReviewOutputs
+    from spinesafe.session.batch import BatchItem
+    from spinesafe.session.review import ReviewOutputs
 
 
 def run(args: argparse.Namespace) -> int:
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.session.review import default_patient
+    from spinesafe.session.recorder import default_patient
 
     args.patient = args.patient or default_patient()
     folder = Path(args.input).is_dir()
@@ -116,7 +117,7 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
 def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
     from spinesafe.errors import OutputError
     from spinesafe.feedback.report import write_text
-    from spinesafe.session.review import plan_folder, review_folder
+    from spinesafe.session.batch import plan_folder, review_folder
 
     plan = plan_folder(args.input)
     for item in plan.skipped:

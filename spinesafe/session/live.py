@@ -42,7 +42,7 @@ from spinesafe.pose.estimators import PoseEstimator
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach import CoachConfig, CoachView, LiveCoach, Recogniser
 from spinesafe.session.programme import Programme, load_programme, single_exercise
-from spinesafe.session.review import default_patient
+from spinesafe.session.recorder import default_patient
 
 log = logging.getLogger(__name__)
 

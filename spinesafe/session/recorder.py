@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -236,3 +237,8 @@ def session_info(result: SessionResult, programme: str | None = None) -> Session
         programme=programme,
         started_at=result.started_at,
     )
+
+
+def default_patient() -> str:
+    """Whose session this is when not given: ``$SPINESAFE_PATIENT``, else ``default``."""
+    return os.environ.get("SPINESAFE_PATIENT") or "default"
