@@ -19,7 +19,7 @@ from typing import Any
 from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE
-from spinesafe.feedback.result import SessionResult
+from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -111,7 +111,7 @@ def patient_notes(flexion_events: int, main_view: str) -> list[str]:
             "Look at the marked reps and pictures below with your physiotherapist. Rounded-back bending under "
             "load is the movement people with osteoporosis are advised to avoid."
         )
-    if main_view not in ("side", "oblique"):
+    if main_view not in JUDGED_VIEWS:
         notes.append(
             f"<strong>Camera view.</strong> You were mostly seen from the {escape(main_view)}, from where "
             "back rounding cannot be judged. Next time, place the camera to your side, about 2-3 m away."
@@ -219,9 +219,7 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
             )
         )
     else:
-        parts.append(
-            "<p>None seen" + ("" if result.main_view in ("side", "oblique") else " (see the camera view)") + ".</p>"
-        )
+        parts.append("<p>None seen" + ("" if result.main_view in JUDGED_VIEWS else " (see the camera view)") + ".</p>")
     if result.twist_events:
         parts.append(f"<p>Trunk twisting was seen {len(result.twist_events)} time(s).</p>")
     parts += _unsafe_section(result)

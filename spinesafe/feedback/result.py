@@ -23,9 +23,12 @@ from spinesafe.classifiers.events import (
     ViewUnsuitable,
 )
 from spinesafe.classifiers.exercises import ExerciseSpec
-from spinesafe.classifiers.flexion import Neutral
+from spinesafe.classifiers.flexion import SUITABLE_VIEWS, Neutral
 from spinesafe.classifiers.segments import Segment
 from spinesafe.feedback.cues import Cue
+
+# Names (``view_counts`` keys, ``main_view``) of the views back rounding is judged from.
+JUDGED_VIEWS = frozenset(view.value for view in SUITABLE_VIEWS)
 
 SERIES_FIELDS = ("t_s", "primary_deg", "flexion_deg", "trunk_inclination_deg")
 

@@ -8,15 +8,12 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from spinesafe.classifiers.flexion import SUITABLE_VIEWS
 from spinesafe.feedback.report import build_programme_report, build_report
-from spinesafe.feedback.result import SessionResult
+from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.session.stages import EntryRun
 
 if TYPE_CHECKING:
     from spinesafe.session.coach import LiveCoach
-
-JUDGED_VIEWS = frozenset(view.value for view in SUITABLE_VIEWS)  # view names the back is judged from
 
 
 def summary_text(coach: LiveCoach) -> str:
