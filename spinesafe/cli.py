@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from spinesafe import __version__
-from spinesafe.commands import EXIT_ERROR, EXIT_INTERRUPTED, REGISTRARS
+from spinesafe.commands import REGISTRARS
+from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED
 from spinesafe.errors import SpinesafeError
 
 

@@ -233,21 +233,23 @@ def test_review_killed_mid_run_keeps_all_but_the_last_second(tmp_path: Path, mon
     out = tmp_path / "out"
     command = [sys.executable, "-m", "spinesafe", "review", str(recording), "-e", "squat"]
     command += ["--out", str(out), "--db", str(db), "--no-video", "-q"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "the review finished before it was killed: " + process.stderr.read().decode()
-            assert time.monotonic() < deadline, "no reps were committed within 60 s"
-            if committed_reps(db) >= 3:
-                break
-            time.sleep(0.05)
-        time.sleep(0.8)
-        os.kill(process.pid, signal.SIGKILL)
-        killed_at = datetime.now(timezone.utc)
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:  # closes its pipes
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, (
+                    "the review finished before it was killed: " + process.stderr.read().decode()
+                )
+                assert time.monotonic() < deadline, "no reps were committed within 60 s"
+                if committed_reps(db) >= 3:
+                    break
+                time.sleep(0.05)
+            time.sleep(0.8)
+            os.kill(process.pid, signal.SIGKILL)
+            killed_at = datetime.now(timezone.utc)
+        finally:
+            process.kill()
+            process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
 
     with contextlib.closing(sqlite3.connect(db)) as reader:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from spinesafe.errors import VideoDecodeError
-from spinesafe.session.review import prefetch
+from spinesafe.session.inputs import prefetch
 
 
 def _threads() -> set[str]:

@@ -20,10 +20,12 @@ from spinesafe.classifiers.exercises import get_exercise
 from spinesafe.classifiers.recogniser import IDLE, UNSURE
 from spinesafe.classifiers.segments import MIN_SEGMENT_S, Segment, WindowLabel, label_stretches
 from spinesafe.cli import main
-from spinesafe.feedback.report import SegmentResult, SessionResult, build_report, reps_csv
+from spinesafe.feedback.report import build_report, reps_csv
+from spinesafe.feedback.result import SegmentResult, SessionResult
 from spinesafe.lab.synthetic import MOTIONS, CameraView, animate, chain, standing
 from spinesafe.pose.recording import save_recording
-from spinesafe.session.review import AUTO, run_review
+from spinesafe.session.inputs import AUTO
+from spinesafe.session.review import run_review
 
 FPS = 30.0
 # Squats, a rest, then biceps curls: the true spans (seconds) of the motions in the recording below.

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 
 from spinesafe.classifiers.events import CalibrationDone
 from spinesafe.classifiers.exercises import ExerciseSpec
-from spinesafe.classifiers.features import FrameFeatures, View
-from spinesafe.classifiers.flexion import UPRIGHT_MAX_INCLINATION_DEG, Neutral
+from spinesafe.classifiers.features import MIN_VISIBILITY, FrameFeatures, View
+from spinesafe.classifiers.flexion import SUITABLE_VIEWS, UPRIGHT_MAX_INCLINATION_DEG, Neutral
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
 
-MIN_VISIBILITY = 0.5
 EDGE_MARGIN = 0.01  # landmarks this close to the image border (fraction) count as cut off
 # A standing person should fill 40-95% of the picture height: smaller and the landmarks get
 # noisy (a laptop camera at 4-5 m); larger and a squat or a step takes them out of the picture.
@@ -77,7 +76,7 @@ def view_advice(spec: ExerciseSpec | None, view: View) -> str:
     """
     if view is View.UNKNOWN:
         return ""
-    views = spec.views if spec is not None else (View.SIDE, View.OBLIQUE)  # unknown exercise: side recommended
+    views = spec.views if spec is not None else SUITABLE_VIEWS  # unknown exercise: a view the back is judged from
     if View.SIDE in views and view is View.FRONT:
         return "Turn sideways to the camera, so I can check your back."
     if view not in views:

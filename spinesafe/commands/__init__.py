@@ -10,10 +10,6 @@ from collections.abc import Callable
 
 from spinesafe.commands import evaluate, exercises, history, live, programs, record, report, review, train_recogniser
 
-EXIT_OK = 0
-EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130
-
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 # Order here is the order in ``spinesafe --help``.

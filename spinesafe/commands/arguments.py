@@ -7,6 +7,10 @@ import sys
 import time
 
 from spinesafe.classifiers.exercises import EXERCISES
+from spinesafe.session.inputs import AUTO
+
+EXIT_ERROR = 2  # a usage or input error, as argparse exits with
+EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT), as shells report it
 
 
 class ProgressBar:
@@ -40,7 +44,9 @@ class ProgressBar:
 
 def exercise_id_or_auto(value: str) -> str:
     """An exercise id, or ``auto`` (recognise it)."""
-    return value if value == "auto" else exercise_id(value)
+    if value != AUTO and value not in EXERCISES:
+        raise argparse.ArgumentTypeError(f"unknown exercise {value!r}; valid ids: auto, {', '.join(sorted(EXERCISES))}")
+    return value
 
 
 def exercise_id(value: str) -> str:

@@ -10,15 +10,8 @@ from pathlib import Path
 from types import FrameType
 
 from spinesafe.classifiers.exercises import EXERCISES, exercise_name
+from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED, exercise_id_or_auto
 from spinesafe.pose.camera import parse_camera
-
-EXIT_INTERRUPTED = 130
-
-
-def _exercise_or_auto(value: str) -> str:
-    if value != "auto" and value not in EXERCISES:
-        raise argparse.ArgumentTypeError(f"unknown exercise {value!r}; valid ids: auto, {', '.join(sorted(EXERCISES))}")
-    return value
 
 
 def _positive(value: str) -> float:
@@ -37,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.exercise is None and args.program is None:
         print("spinesafe live: error: give --exercise ID or --program FILE", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     options = LiveOptions(
         camera=args.camera,
         exercise=args.exercise,
@@ -122,7 +115,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     live.add_argument(
         "--exercise",
         "-e",
-        type=_exercise_or_auto,
+        type=exercise_id_or_auto,
         metavar="ID",
         help=f"exercise id, or 'auto' to recognise it (needs the recogniser model): {', '.join(sorted(EXERCISES))}",
     )

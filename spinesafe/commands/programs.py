@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from spinesafe.commands.arguments import EXIT_ERROR
 from spinesafe.errors import SpinesafeError
 from spinesafe.session.programme import PROGRAMME_SUFFIX, Programme, load_programme
 
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         files = sorted(SAMPLES.glob(f"*{PROGRAMME_SUFFIX}")) if SAMPLES.is_dir() else []
         if not files:
             print("no programme files given and no samples found", file=sys.stderr)
-            return 2
+            return EXIT_ERROR
     failed = 0
     for path in files:
         try:
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         except SpinesafeError as exc:
             print(f"spinesafe: error: {exc}", file=sys.stderr)
             failed += 1
-    return 2 if failed else 0
+    return EXIT_ERROR if failed else 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

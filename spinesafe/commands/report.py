@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from spinesafe.commands.arguments import EXIT_ERROR
 from spinesafe.commands.history import date_arg, until_arg
 
 
@@ -13,13 +14,13 @@ def run(args: argparse.Namespace) -> int:
     from spinesafe.feedback.html_report import clinician_html
     from spinesafe.feedback.report import write_text
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.session.review import default_patient
+    from spinesafe.session.recorder import default_patient
 
     patient = args.patient or default_patient()
     path = args.db or default_db_path()
     if not path.exists():
         print(f"spinesafe: error: no sessions stored yet ({path} does not exist)", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     with SessionStore(path, create=False) as store:
         sessions = store.sessions(patient=patient, since=args.since, until=args.until)
         if not sessions:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
                 f"patients stored: {', '.join(known) or 'none'}",
                 file=sys.stderr,
             )
-            return 2
+            return EXIT_ERROR
         totals = store.exercise_totals(patient=patient, since=args.since, until=args.until)
     html = clinician_html(patient, args.since, args.until, sessions, totals)
     out = write_text(html, args.out, "the progress report")

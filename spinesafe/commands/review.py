@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.exercises import EXERCISES, exercise_name
-from spinesafe.commands.arguments import ProgressBar, exercise_id_or_auto
+from spinesafe.commands.arguments import EXIT_ERROR, ProgressBar, exercise_id_or_auto
 
 if TYPE_CHECKING:
     from spinesafe.feedback.store import SessionStore
-    from spinesafe.session.review import BatchItem, ReviewOutputs
+    from spinesafe.session.batch import BatchItem
+    from spinesafe.session.review import ReviewOutputs
 
 
 def run(args: argparse.Namespace) -> int:
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.session.review import default_patient
+    from spinesafe.session.recorder import default_patient
 
     args.patient = args.patient or default_patient()
     folder = Path(args.input).is_dir()
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             "spinesafe review: error: --json is for one video; a folder writes DIR/<video>/report.json", file=sys.stderr
         )
-        return 2
+        return EXIT_ERROR
     if args.out is None and args.json is None:
         args.out = Path("spinesafe-output") / (Path(args.input).name if folder else Path(args.input).stem)
     store = None
@@ -116,14 +117,14 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
 def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
     from spinesafe.errors import OutputError
     from spinesafe.feedback.report import write_text
-    from spinesafe.session.review import plan_folder, review_folder
+    from spinesafe.session.batch import plan_folder, review_folder
 
     plan = plan_folder(args.input)
     for item in plan.skipped:
         print(f"skipped {item.file}: {item.message}")
     if not plan.inputs:
         print(f"spinesafe: error: {args.input}: no video files in this folder", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -184,7 +185,7 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
     print(f"batch summary: {path}")
     if failed:
         print(f"spinesafe: error: {failed} of {len(items)} videos could not be analysed (see above)", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.exercises import UNSAFE_PATTERNS
-from spinesafe.commands.arguments import ProgressBar
+from spinesafe.commands.arguments import EXIT_ERROR, ProgressBar
 
 if TYPE_CHECKING:
     from spinesafe.lab.recogniser_training import CrossValidation
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     if args.cross_validate:
         if corpus is None:
             print("spinesafe: error: --cross-validate needs a CORPUS_DIR")
-            return 2
+            return EXIT_ERROR
         bar = ProgressBar("leave-one-clip-out")
         cv = leave_one_clip_out(corpus, args.cache, progress=bar)
         bar.close()

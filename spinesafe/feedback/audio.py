@@ -371,27 +371,6 @@ class WavFilePlayer:
         write_wav(self.path, render_timeline(self._cues, self._duration_s, self.speech))
 
 
-class MultiPlayer:
-    """Plays every cue on several players (speakers and a WAV file, say)."""
-
-    def __init__(self, players: Sequence[CuePlayer]) -> None:
-        self.players = list(players)
-
-    def play(self, cue: Cue, t_s: float) -> None:
-        for player in self.players:
-            player.play(cue, t_s)
-
-    def extend_to(self, t_s: float) -> None:
-        for player in self.players:
-            extend = getattr(player, "extend_to", None)
-            if extend is not None:
-                extend(t_s)
-
-    def close(self) -> None:
-        for player in self.players:
-            player.close()
-
-
 @dataclass(frozen=True)
 class Onset:
     """When a cue was asked for and when its first sample went to the sound device (monotonic s)."""

@@ -18,7 +18,8 @@ from typing import Any
 
 from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
-from spinesafe.feedback.report import FLEXION_METHOD_NOTE, SessionResult
+from spinesafe.feedback.report import FLEXION_METHOD_NOTE
+from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -110,7 +111,7 @@ def patient_notes(flexion_events: int, main_view: str) -> list[str]:
             "Look at the marked reps and pictures below with your physiotherapist. Rounded-back bending under "
             "load is the movement people with osteoporosis are advised to avoid."
         )
-    if main_view not in ("side", "oblique"):
+    if main_view not in JUDGED_VIEWS:
         notes.append(
             f"<strong>Camera view.</strong> You were mostly seen from the {escape(main_view)}, from where "
             "back rounding cannot be judged. Next time, place the camera to your side, about 2-3 m away."
@@ -120,15 +121,29 @@ def patient_notes(flexion_events: int, main_view: str) -> list[str]:
 
 def session_html(result: SessionResult, report: dict[str, Any]) -> str:
     """The report of one session as a self-contained HTML page."""
-    from spinesafe.feedback.plots import timeline_png
+    parts = _summary_section(result, report)
+    if report.get("exercise_recognised"):
+        parts += _segments_section(report)
+    parts.append("<h2>Notes for you</h2>")
+    parts += [f'<p class="callout">{note}</p>' for note in patient_notes(len(result.flexion_events), result.main_view)]
+    parts += _timeline_section(result)
+    parts += _reps_section(report)
+    parts += _events_section(result)
+    parts += _key_frames_section(result)
+    parts += _views_section(result)
+    parts += _footer(result, report)
+    return _page(f"{result.spec.name} — {result.source}", "\n".join(parts))
 
+
+def _summary_section(result: SessionResult, report: dict[str, Any]) -> list[str]:
+    """Title, the numbers at a glance, and warnings about the input."""
     spec = result.spec
     stop = sum(1 for e in result.flexion_events if e.severity.value == "stop")
     flex_n = len(result.flexion_events)
     segments = report.get("segments", [])
     several = len(segments) > 1
     title = " then ".join(s["exercise_name"] for s in segments) if several else spec.name
-    parts: list[str] = [
+    parts = [
         f"<h1>{escape(title)} — session report</h1>",
         f'<p class="sub">{escape(result.patient)} · {escape(_local(result.started_at))} · '
         f"{escape(result.mode)} of <strong>{escape(result.source)}</strong> · {result.duration_s:.1f} s</p>",
@@ -152,11 +167,14 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
             '<p class="callout warn">The video ended early (truncated or damaged): only the readable part '
             "was analysed.</p>"
         )
-    if report.get("exercise_recognised"):
-        parts += _segments_section(report)
-    parts.append("<h2>Notes for you</h2>")
-    parts += [f'<p class="callout">{note}</p>' for note in patient_notes(flex_n, result.main_view)]
+    return parts
 
+
+def _timeline_section(result: SessionResult) -> list[str]:
+    """The primary angle and trunk flexion over time."""
+    from spinesafe.feedback.plots import timeline_png
+
+    parts: list[str] = []
     parts.append("<h2>Timeline</h2>")
     if len(result.series):
         parts.append(
@@ -165,7 +183,14 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         )
     else:
         parts.append("<p>No frames were analysed.</p>")
+    return parts
 
+
+def _reps_section(report: dict[str, Any]) -> list[str]:
+    """The per-rep table (with each rep's segment when there are several)."""
+    segments = report.get("segments", [])
+    several = len(segments) > 1
+    parts: list[str] = []
     parts.append("<h2>Repetitions</h2>")
     rows, flagged = [], set()
     listed = [(s, rep) for s in segments for rep in s["reps"]] if several else [(None, r) for r in report["reps"]]
@@ -197,7 +222,12 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         )
     else:
         parts.append("<p>No repetitions were found.</p>")
+    return parts
 
+
+def _events_section(result: SessionResult) -> list[str]:
+    """Back-rounding events, twists, movements to avoid and holds."""
+    parts: list[str] = []
     parts.append("<h2>Back rounding (spinal flexion) events</h2>")
     if result.flexion_events:
         parts.append(
@@ -214,13 +244,11 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
                     for e in result.flexion_events
                 ],
                 numeric={0, 1, 2},
-                flagged=set(range(flex_n)),
+                flagged=set(range(len(result.flexion_events))),
             )
         )
     else:
-        parts.append(
-            "<p>None seen" + ("" if result.main_view in ("side", "oblique") else " (see the camera view)") + ".</p>"
-        )
+        parts.append("<p>None seen" + ("" if result.main_view in JUDGED_VIEWS else " (see the camera view)") + ".</p>")
     if result.twist_events:
         parts.append(f"<p>Trunk twisting was seen {len(result.twist_events)} time(s).</p>")
     parts += _unsafe_section(result)
@@ -242,7 +270,12 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
                 flagged=set(),
             )
         )
+    return parts
 
+
+def _key_frames_section(result: SessionResult) -> list[str]:
+    """Pictures of the deepest rep and the flexion peaks."""
+    parts: list[str] = []
     parts.append("<h2>Key moments</h2>")
     if result.key_frames:
         parts.append('<div class="frames">')
@@ -256,7 +289,12 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         parts.append("<p>No pictures: this session was replayed from a landmark recording, which holds no images.</p>")
     else:
         parts.append("<p>No pictures: there was no rep or back-rounding event to show.</p>")
+    return parts
 
+
+def _views_section(result: SessionResult) -> list[str]:
+    """Which view the person was seen from, and what it allows."""
+    parts: list[str] = []
     parts.append("<h2>Camera view</h2>")
     views = result.view_counts
     total = sum(views.values()) or 1
@@ -272,7 +310,12 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
             f'<p class="callout warn">{escape(warning.judgement.capitalize())} cannot be judged from a '
             f"{escape(warning.view)} view (at {warning.t_s:.1f} s). {escape(warning.advice)}</p>"
         )
+    return parts
 
+
+def _footer(result: SessionResult, report: dict[str, Any]) -> list[str]:
+    """Analysis notes, the cues given, how flexion is inferred, versions."""
+    parts: list[str] = []
     if result.notes:
         parts.append("<h2>Analysis notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in result.notes) + "</ul>")
     cues = "".join(
@@ -289,7 +332,7 @@ def session_html(result: SessionResult, report: dict[str, Any]) -> str:
         f"<p>Calibration: {escape(str(calibration['note']))}. spinesafe {escape(str(report['app_version']))}, "
         f"pose model {escape(result.estimator)}, report schema {escape(str(report['schema']))}.</p></footer>"
     )
-    return _page(f"{spec.name} — {result.source}", "\n".join(parts))
+    return parts
 
 
 def _unsafe_section(result: SessionResult) -> list[str]:

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from spinesafe.classifiers.analyser import FrameState
+from spinesafe.feedback.result import JUDGED_VIEWS
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import SKELETON_EDGES, Landmark
 
@@ -26,8 +27,9 @@ WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 GREY = (160, 160, 160)
 
-MIN_VISIBILITY = 0.3
-BACK_VIEWS = ("side", "oblique")  # views the flexion monitor judges from
+# A joint is drawn from this MediaPipe visibility: lower than the classifiers' 0.5 (features.MIN_VISIBILITY),
+# because a faint limb on screen helps the person see they are tracked, while a judgement needs a sure joint.
+DRAW_MIN_VISIBILITY = 0.3
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,10 @@ def draw_overlay(image: np.ndarray, frame: PoseFrame, state: FrameState | None, 
     if frame.present:
         px = frame.pixels()[:, :2]
         for a, b in SKELETON_EDGES:
-            if frame.visibility[a] >= MIN_VISIBILITY and frame.visibility[b] >= MIN_VISIBILITY:
+            if frame.visibility[a] >= DRAW_MIN_VISIBILITY and frame.visibility[b] >= DRAW_MIN_VISIBILITY:
                 cv2.line(out, _pt(px[a]), _pt(px[b]), SKY, max(2, int(3 * unit)), cv2.LINE_AA)
         for lm in Landmark:
-            if frame.visibility[lm] >= MIN_VISIBILITY:
+            if frame.visibility[lm] >= DRAW_MIN_VISIBILITY:
                 cv2.circle(out, _pt(px[lm]), max(2, int(4 * unit)), WHITE, -1, cv2.LINE_AA)
         shoulder = (px[Landmark.LEFT_SHOULDER] + px[Landmark.RIGHT_SHOULDER]) / 2
         hip = (px[Landmark.LEFT_HIP] + px[Landmark.RIGHT_HIP]) / 2
@@ -153,7 +155,7 @@ def _back_status(state: FrameState | None) -> str:
         return "NO PERSON"
     if state.flexed:
         return "ROUNDING"
-    if state.view.value not in BACK_VIEWS:
+    if state.view.value not in JUDGED_VIEWS:
         return "BACK NOT CHECKED"
     return "BACK OK"
 

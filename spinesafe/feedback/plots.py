@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from spinesafe.feedback.report import SessionResult
+from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import ExerciseTotals
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
-"""The report of a session: :class:`SessionResult`, its JSON view (contract in DESIGN.md, schema
-``spinesafe.report/1``) and the per-rep CSV table.
+"""The report of a session: the JSON view of a :class:`~spinesafe.feedback.result.SessionResult`
+(contract in DESIGN.md, schema ``spinesafe.report/1``), for one exercise or a live programme,
+and the per-rep CSV table.
 
 The HTML report (:mod:`spinesafe.feedback.html_report`) and the session store
-(:mod:`spinesafe.feedback.store`) are other views of the same :class:`SessionResult`.
+(:mod:`spinesafe.feedback.store`) are other views of the same result.
 """
 
 from __future__ import annotations
@@ -13,29 +14,18 @@ import json
 import math
 import os
 import tempfile
-from array import array
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from spinesafe import __version__
-from spinesafe.classifiers.analyser import FrameState
-from spinesafe.classifiers.events import (
-    FlexionEnded,
-    HoldCompleted,
-    RepCompleted,
-    TwistEnded,
-    UnsafeMovementEnded,
-    ViewUnsuitable,
-)
-from spinesafe.classifiers.exercises import ExerciseSpec, Kind
+from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, UnsafeMovementEnded
+from spinesafe.classifiers.exercises import Kind
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.classifiers.segments import Segment
 from spinesafe.errors import OutputError
 from spinesafe.feedback.cues import Cue
+from spinesafe.feedback.result import SegmentResult, SessionResult
 
 SCHEMA = "spinesafe.report/1"
 
@@ -45,130 +35,6 @@ FLEXION_METHOD_NOTE = (
     "from the trunk closing on a straight-kneed thigh beyond what the hamstrings allow the hips "
     "(a toe touch). A side view is best; from the front, flexion is not judged."
 )
-
-SERIES_FIELDS = ("t_s", "primary_deg", "flexion_deg", "trunk_inclination_deg")
-
-
-class TimeSeries:
-    """Per-frame values for the timeline plot, kept compactly: 20 bytes a frame (2 MB an hour at 30 fps).
-
-    ``t_s`` in seconds (float64); ``primary_deg`` (the exercise's primary angle), ``flexion_deg``
-    (trunk rounding against neutral) and ``trunk_inclination_deg`` (trunk against vertical) as
-    float32, NaN where the analyser had no value (no person, joint not seen).
-    """
-
-    __slots__ = ("_columns",)
-
-    def __init__(self) -> None:
-        self._columns: dict[str, array[float]] = {name: array("d" if name == "t_s" else "f") for name in SERIES_FIELDS}
-
-    def append(self, state: FrameState) -> None:
-        for name, column in self._columns.items():
-            column.append(getattr(state, name))
-
-    def __len__(self) -> int:
-        return len(self._columns["t_s"])
-
-    def column(self, name: str) -> np.ndarray:
-        """(n,) float64 copy of one column (one of :data:`SERIES_FIELDS`)."""
-        return np.array(self._columns[name], dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class KeyFrame:
-    """A picture from the annotated video for the report: JPEG bytes, its time and why it was kept."""
-
-    t_s: float
-    label: str
-    jpeg: bytes = field(repr=False)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-UNSURE_NAME = "not sure"
-
-
-@dataclass
-class SegmentResult:
-    """One segment of a recording (``--exercise auto``): where the recogniser put it, and what its
-    own analysis (``spec``, counters started afresh) found in its frames."""
-
-    segment: Segment
-    spec: ExerciseSpec
-    reps: list[RepCompleted] = field(default_factory=list)
-    flexion_events: list[FlexionEnded] = field(default_factory=list)
-    holds: list[HoldCompleted] = field(default_factory=list)
-    twist_events: list[TwistEnded] = field(default_factory=list)
-    view_counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def rep_count(self) -> int:
-        return sum(1 for r in self.reps if r.complete)
-
-    @property
-    def label(self) -> str:
-        """The exercise id, or ``unsure`` when the recogniser was not sure (the reps are then
-        counted as its best guess, ``spec``)."""
-        return self.segment.label
-
-    @property
-    def name(self) -> str:
-        return self.spec.name if self.segment.sure else UNSURE_NAME
-
-
-@dataclass
-class SessionResult:
-    """Everything one analysed source produced; the report is a view of it."""
-
-    source: str
-    mode: str  # "review" (video file), "replay" (landmark recording), "live"
-    spec: ExerciseSpec
-    estimator: str
-    fps: float
-    duration_s: float = 0.0
-    frames: int = 0
-    frames_with_person: int = 0
-    truncated: bool = False
-    reps: list[RepCompleted] = field(default_factory=list)
-    flexion_events: list[FlexionEnded] = field(default_factory=list)
-    holds: list[HoldCompleted] = field(default_factory=list)
-    twist_events: list[TwistEnded] = field(default_factory=list)
-    view_warnings: list[ViewUnsuitable] = field(default_factory=list)
-    # Episodes of movements to avoid (toe touch, sit-up, ...), whatever the exercise was.
-    unsafe_movements: list[UnsafeMovementEnded] = field(default_factory=list)
-    cues: list[Cue] = field(default_factory=list)
-    view_counts: dict[str, int] = field(default_factory=dict)
-    neutral: Neutral | None = None
-    notes: list[str] = field(default_factory=list)
-    patient: str = "default"
-    # Set when the exercise was recognised (``--exercise auto``): (confidence in [0, 1], sure?)
-    exercise_confidence: float | None = None
-    exercise_sure: bool = True
-    started_at: datetime = field(default_factory=utc_now)
-    series: TimeSeries = field(default_factory=TimeSeries, repr=False)
-    key_frames: list[KeyFrame] = field(default_factory=list, repr=False)
-    # ``--exercise auto``: the segments, each analysed with its own exercise; ``reps`` etc. above
-    # hold the events of all of them, in time order.
-    segments: list[SegmentResult] = field(default_factory=list)
-
-    @property
-    def counted_reps(self) -> list[RepCompleted]:
-        """The reps of the reported exercise (``spec``): all reps, or with several segments those of
-        the segments analysed as ``spec``."""
-        if len(self.segments) <= 1:
-            return self.reps
-        return [r for s in self.segments if s.spec.id == self.spec.id for r in s.reps]
-
-    @property
-    def rep_count(self) -> int:
-        return sum(1 for r in self.counted_reps if r.complete)
-
-    @property
-    def main_view(self) -> str:
-        views = self.view_counts
-        return max(views, key=lambda v: views[v]) if views else "unknown"
 
 
 def rep_flags(result: SessionResult, rep: RepCompleted) -> list[str]:
@@ -290,8 +156,11 @@ def segments_json(result: SessionResult) -> list[dict[str, Any]]:
     return out
 
 
-def build_report(result: SessionResult) -> dict[str, Any]:
-    """The JSON report (``spinesafe.report/1``; the contract is in DESIGN.md).
+def build_report(result: SessionResult, programme: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report (``spinesafe.report/1``; the contract is in DESIGN.md) of one exercise.
+
+    ``programme``: a live session's programme block (``programme`` key, last), for a live
+    session of one exercise; several exercises give :func:`build_programme_report`.
 
     ``segments`` lists which exercise was done when: with ``--exercise auto`` one entry per
     segment the recogniser found, else one for the whole recording. With several segments the
@@ -349,6 +218,72 @@ def build_report(result: SessionResult) -> dict[str, Any]:
         "flexion_method": FLEXION_METHOD_NOTE,
         "key_frames": [{"t_s": _r(k.t_s, 3), "label": k.label} for k in result.key_frames],
         "notes": result.notes,
+        **({"programme": programme} if programme is not None else {}),
+    }
+
+
+def build_programme_report(
+    results: Sequence[SessionResult],
+    *,
+    source: str,
+    estimator: str,
+    fps: float,
+    name: str,
+    duration_s: float,
+    cues: Sequence[Cue],
+    unsafe_movements: Sequence[UnsafeMovementEnded],
+    neutral: Neutral | None,
+    notes: list[str],
+    programme: dict[str, Any],
+) -> dict[str, Any]:
+    """The JSON report of a live programme: the top-level keys of :func:`build_report` over all
+    its entries (each list item names its ``exercise``), the session's ``cues`` and
+    ``unsafe_movements``, the ``programme`` block, and ``exercises``: one :func:`build_report`
+    per entry done. ``exercise`` is ``"programme"``; there are no ``segments`` or ``key_frames``.
+    """
+    reports = [build_report(result) for result in results]
+
+    def merged(key: str) -> list[Any]:
+        return [dict(item, exercise=rep["exercise"]) for rep in reports for item in rep[key]]
+
+    views: dict[str, int] = {}
+    for rep in reports:
+        for view, n in rep["views"]["frames_per_view"].items():
+            views[view] = views.get(view, 0) + n
+    return {
+        "schema": SCHEMA,
+        "app_version": __version__,
+        "source": source,
+        "mode": "live",
+        "estimator": estimator,
+        "exercise": "programme",
+        "exercise_name": name,
+        "duration_s": round(duration_s, 3),
+        "fps": round(fps, 3),
+        "frames": sum(r["frames"] for r in reports),
+        "frames_with_person": sum(r["frames_with_person"] for r in reports),
+        "person_detected": any(r["person_detected"] for r in reports),
+        "truncated": any(r["truncated"] for r in reports),
+        "rep_count": sum(r["rep_count"] for r in reports),
+        "partial_rep_count": sum(r["partial_rep_count"] for r in reports),
+        "reps": merged("reps"),
+        "flexion_events": merged("flexion_events"),
+        "holds": merged("holds"),
+        "twist_events": merged("twist_events"),
+        "unsafe_movements": [unsafe_json(e) for e in unsafe_movements],
+        "cues": [c.to_json() for c in cues],
+        "views": {"frames_per_view": views, "main_view": max(views, key=views.__getitem__) if views else "unknown"},
+        "view_warnings": merged("view_warnings"),
+        "calibration": {
+            "done": bool(neutral and neutral.calibrated),
+            # _r: a neutral never learnt has a NaN neck curl, which json.dumps would write as invalid NaN
+            "neutral_neck_curl_deg": _r(neutral.neck_curl_deg, 1) if neutral else None,
+            "note": "calibrated" if neutral and neutral.calibrated else "not calibrated",
+        },
+        "flexion_method": FLEXION_METHOD_NOTE,
+        "notes": notes,
+        "programme": programme,
+        "exercises": reports,
     }
 
 

@@ -497,6 +497,7 @@ class SessionLog:
         self.info = info
         self.set_id: int | None = None
         self._sets = 0
+        self._early_cues: list[Cue] = []  # said before the first set (the pain rule, the set-up): kept for it
         self._pending: list[tuple[str, tuple[object, ...]]] = []
         self._progress: tuple[float, int, int] = (0.0, 0, 0)
         self._last_commit = time.monotonic()
@@ -523,6 +524,9 @@ class SessionLog:
                 return int(cursor.lastrowid or 0)
 
         self.set_id = self.store._retry(insert)
+        early, self._early_cues = self._early_cues, []
+        for cue in early:
+            self.cue(cue)
         return number
 
     def end_set(self, *, t_s: float, calibration: dict[str, Any] | None, views: dict[str, int]) -> None:
@@ -605,6 +609,10 @@ class SessionLog:
         )
 
     def cue(self, cue: Cue) -> None:
+        """A cue given; one given before the first set is stored with that set when it starts."""
+        if self.set_id is None:
+            self._early_cues.append(cue)
+            return
         self._add(
             "INSERT INTO cues (session_id, set_id, t_s, kind, text) VALUES (?, ?, ?, ?, ?)",
             (self.session_id, self._set(), _num(cue.t_s), cue.kind.value, cue.text),

@@ -30,7 +30,8 @@ import numpy as np
 from spinesafe.classifiers.analyser import FrameState
 from spinesafe.errors import OutputError, SpinesafeError
 from spinesafe.feedback.overlay import OverlayText
-from spinesafe.feedback.report import KeyFrame, publish
+from spinesafe.feedback.report import publish
+from spinesafe.feedback.result import KeyFrame
 from spinesafe.pose.frame import PoseFrame
 
 if TYPE_CHECKING:

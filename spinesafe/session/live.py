@@ -41,13 +41,12 @@ from spinesafe.pose.camera import CameraStatus, CapturedFrame, FileCamera, LiveC
 from spinesafe.pose.estimators import PoseEstimator
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach import CoachConfig, CoachView, LiveCoach, Recogniser
+from spinesafe.session.inputs import AUTO, is_recording
 from spinesafe.session.programme import Programme, load_programme, single_exercise
-from spinesafe.session.review import default_patient
+from spinesafe.session.recorder import default_patient
 
 log = logging.getLogger(__name__)
 
-RECORDING_SUFFIX = ".npz"
-AUTO = "auto"
 FRAME_WAIT_S = 0.5  # wait this long for a frame before showing the camera's status instead
 DONE_SCREEN_S = 6.0  # the summary stays on screen this long (window mode) before the session closes
 AUDIO_DRAIN_S = 8.0  # at a normal end, let the last words (the summary) finish playing
@@ -116,14 +115,14 @@ def load_live_programme(options: LiveOptions) -> Programme | None:
 
 def load_recogniser() -> Recogniser:
     """The exercise recogniser for ``--exercise auto``, or a clear error when its model is missing."""
-    from spinesafe.classifiers.recogniser import ExerciseRecogniser, RecogniserModel
+    from spinesafe.classifiers.recogniser import ExerciseRecogniser
+    from spinesafe.classifiers.unsafe import load_model
 
     try:
-        model = RecogniserModel.load()
-    except (OSError, ValueError, KeyError) as exc:
+        model = load_model()
+    except ModelLoadError as exc:
         raise ModelLoadError(
-            f"--exercise auto: the exercise recogniser model cannot be loaded ({exc}); "
-            f"give an exercise id ({', '.join(sorted(EXERCISES))}) or --program FILE"
+            f"--exercise auto: {exc}; give an exercise id ({', '.join(sorted(EXERCISES))}) or --program FILE"
         ) from exc
     return ExerciseRecogniser(model)
 
@@ -131,7 +130,7 @@ def load_recogniser() -> Recogniser:
 def open_camera(options: LiveOptions) -> tuple[LiveCamera, PoseEstimator]:
     """The camera and estimator for ``--camera``: an index, a video file, or a landmark recording."""
     source = options.camera
-    if isinstance(source, Path) and source.suffix.lower() == RECORDING_SUFFIX:
+    if isinstance(source, Path) and is_recording(source):
         from spinesafe.pose.recording import load_recording
 
         recording = load_recording(source)
@@ -233,159 +232,193 @@ def run_live(
     programme = load_live_programme(options)
     if programme is None and recogniser is None:
         recogniser = load_recogniser()
-    if options.json_path is not None:
-        _check_writable(options.json_path)
-    if options.audio_file is not None:
-        _check_writable(options.audio_file)
-    notices: list[str] = []
+    for path in (options.json_path, options.audio_file):
+        if path is not None:
+            _check_writable(path)
     own_display = display is None
     if display is None:  # before the camera: no screen is the likelier failure, and nothing to undo
         display = HeadlessDisplay() if options.headless else OpenCVWindow(fullscreen=options.fullscreen)
     if camera is None or estimator is None:
         camera, estimator = open_camera(options)
-    assert camera is not None and estimator is not None
-    coach = LiveCoach(
-        programme,
-        source=camera.name,
-        estimator=estimator.name,
-        fps=camera.fps,
-        config=CoachConfig(setup_check=options.setup_check, calibrate=options.calibrate),
-        policy_config=CuePolicyConfig(),
-        recogniser=recogniser,
-    )
-    if coach.unsafe_notice:  # said once; the session goes on (back rounding is still flagged)
-        notices.append(coach.unsafe_notice)
-    store, session_log = _open_history(options, programme, camera.name, estimator.name, camera.fps)
-    coach.session_log = session_log
-    speaker_player: CuePlayer | None = speakers
-    if speakers is None:
-        speaker_player = _make_speakers(options, coach.sentences(), notices)
-    sound = speaker_player if isinstance(speaker_player, SoundDevicePlayer) else None
-    files: list[WavFilePlayer] = []
-    if options.audio_file is not None:
-        files.append(WavFilePlayer(options.audio_file, default_speech(options.voice)))
-    muted = options.mute
-    mirror = options.mirror if options.mirror is not None else not camera.is_file
-    compact = options.compact if options.compact is not None else options.virtual_camera
-    writer = _ReportWriter(options.json_path) if options.json_path is not None else None
-    vcam: Any = None
-    outcome = LiveOutcome(
-        report={},
-        json_path=options.json_path,
-        audio_path=options.audio_file,
-        ended_by="",
-        interrupted=False,
-        frames=0,
-        notices=notices,
-    )
-    last_t = 0.0
-    last_image: np.ndarray | None = None
-    lost_announced = False
-    next_checkpoint = clock() + options.checkpoint_s
+    session = _LiveSession(options, programme, camera, estimator, display, speakers, recogniser, clock)
+    try:
+        session.run()
+    except KeyboardInterrupt:
+        session.outcome.interrupted = True
+        session.coach.ended_by = session.coach.ended_by or "interrupted (Ctrl+C)"
+    finally:
+        session.close(own_display)
+    return session.outcome
 
-    def dispatch(cues: list[Cue], t_s: float, captured_at: float) -> None:
-        now = clock()
+
+class _LiveSession:
+    """One run of the live loop: the coach between the camera, the players, the screen and the files."""
+
+    def __init__(
+        self,
+        options: LiveOptions,
+        programme: Programme | None,
+        camera: LiveCamera,
+        estimator: PoseEstimator,
+        display: Display,
+        speakers: CuePlayer | None,
+        recogniser: Recogniser | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.options, self.camera, self.estimator, self.display, self.clock = options, camera, estimator, display, clock
+        notices: list[str] = []
+        self.coach = LiveCoach(
+            programme,
+            source=camera.name,
+            estimator=estimator.name,
+            fps=camera.fps,
+            config=CoachConfig(setup_check=options.setup_check, calibrate=options.calibrate),
+            policy_config=CuePolicyConfig(),
+            recogniser=recogniser,
+        )
+        if self.coach.unsafe_notice:  # said once; the session goes on (back rounding is still flagged)
+            notices.append(self.coach.unsafe_notice)
+        self.store, self.coach.session_log = _open_history(options, programme, camera.name, estimator.name, camera.fps)
+        self.speakers = speakers if speakers is not None else _make_speakers(options, self.coach.sentences(), notices)
+        self.files: list[WavFilePlayer] = []
+        if options.audio_file is not None:
+            self.files.append(WavFilePlayer(options.audio_file, default_speech(options.voice)))
+        self.muted = options.mute
+        self.mirror = options.mirror if options.mirror is not None else not camera.is_file
+        self.compact = options.compact if options.compact is not None else options.virtual_camera
+        self.writer = _ReportWriter(options.json_path) if options.json_path is not None else None
+        self.vcam: Any = None
+        self.outcome = LiveOutcome(
+            report={},
+            json_path=options.json_path,
+            audio_path=options.audio_file,
+            ended_by="",
+            interrupted=False,
+            frames=0,
+            notices=notices,
+        )
+        self.last_t = 0.0
+        self.last_image: np.ndarray | None = None
+        self.lost_announced = False
+        self.next_checkpoint = clock() + options.checkpoint_s
+
+    def dispatch(self, cues: list[Cue], t_s: float, captured_at: float) -> None:
+        """Cues to the WAV files and (unless muted) the speakers, never waiting for them."""
+        now = self.clock()
         for cue in cues:
-            outcome.cue_log.append((cue, captured_at, now))
-            for p in files:
-                p.play(cue, t_s)
-            if speaker_player is not None and not muted:
-                speaker_player.play(cue, t_s)
+            self.outcome.cue_log.append((cue, captured_at, now))
+            for player in self.files:
+                player.play(cue, t_s)
+            if self.speakers is not None and not self.muted:
+                self.speakers.play(cue, t_s)
 
-    def handle(keys: list[Key], t_s: float) -> bool:
+    def handle_keys(self, t_s: float) -> bool:
         """Apply key presses; True to quit."""
-        nonlocal muted
-        for key in keys:
+        for key in self.display.poll_keys(t_s):
             if key is Key.QUIT:
+                self.coach.ended_by = "quit (Q)"
                 return True
             if key is Key.PAUSE:
-                dispatch(coach.toggle_pause(t_s), t_s, clock())
+                self.dispatch(self.coach.toggle_pause(t_s), t_s, self.clock())
             elif key is Key.NEXT:
-                dispatch(coach.next_entry(t_s), t_s, clock())
+                self.dispatch(self.coach.next_entry(t_s), t_s, self.clock())
             elif key is Key.MUTE:
-                muted = not muted
-                log.info("sound %s", "off" if muted else "on")
+                self.muted = not self.muted
+                log.info("sound %s", "off" if self.muted else "on")
         return False
 
-    try:
+    def run(self) -> None:
+        """The frame loop, until the source ends, Q, or (headless or after the summary) the programme ends."""
+        coach, camera = self.coach, self.camera
         camera.start()
-        dispatch(coach.start(0.0), 0.0, clock())
+        self.dispatch(coach.start(0.0), 0.0, self.clock())
         while True:
             frame = camera.read(FRAME_WAIT_S)
             if frame is None:
                 if camera.status is CameraStatus.ENDED:
                     coach.ended_by = coach.ended_by or "end of the recording"
-                    break
-                # Camera lost or still starting: say so on screen (and once aloud), keep the session.
-                display.show(_status_screen(last_image, camera.message or "Waiting for the camera..."))
-                if camera.status is CameraStatus.LOST and not lost_announced:
-                    lost_announced = True
-                    text = "I've lost the camera picture. Check the camera; I'll keep trying."
-                    dispatch(coach.announce([Cue(last_t, CueKind.SETUP, text)]), last_t, clock())
-                if handle(display.poll_keys(last_t), last_t):
-                    coach.ended_by = "quit (Q)"
-                    break
+                    return
+                if self._no_frame():
+                    return
                 continue
-            lost_announced = False
-            outcome.frames += 1
-            read_at = clock()
-            pose = estimator.estimate(frame)
-            t = last_t = frame.t_s
-            if handle(display.poll_keys(t), t):
-                coach.ended_by = "quit (Q)"
-                break
-            light = brightness(frame.image) if camera.real_images else math.nan
-            dispatch(coach.update(pose, light), t, frame.captured_at)
-            view = coach.view(t)
-            image = _render(frame, pose, view, mirror=mirror, compact=compact, muted=muted)
-            last_image = image
-            display.show(image)
-            if options.virtual_camera:
-                if vcam is None:
-                    vcam = _open_virtual_camera(image, camera.fps, notices)
-                vcam.send(image)
-            done_at = clock()
-            outcome.latencies_s.append(done_at - frame.captured_at)
-            outcome.loop_s.append(done_at - read_at)
-            outcome.shown_at.append(done_at)
-            if writer is not None and done_at >= next_checkpoint:
-                next_checkpoint = done_at + options.checkpoint_s
-                writer.submit(coach.report(in_progress=True))
-            if coach.done and (isinstance(display, HeadlessDisplay) or coach.done_for_s >= DONE_SCREEN_S):
-                break
-    except KeyboardInterrupt:
-        outcome.interrupted = True
-        coach.ended_by = coach.ended_by or "interrupted (Ctrl+C)"
-    finally:
-        # Inputs first (nothing more comes in), then the session's end, then the outputs. A failing
-        # output (a full disk) still lets everything else close; its error is raised last.
-        camera.close()
-        estimator.close()
-        if vcam is not None:
-            vcam.close()
+            self.lost_announced = False
+            if self.handle_frame(frame):
+                return
+            if coach.done and (isinstance(self.display, HeadlessDisplay) or coach.done_for_s >= DONE_SCREEN_S):
+                return
+
+    def _no_frame(self) -> bool:
+        """Camera lost or still starting: say so on screen (and once aloud), keep the session. True to quit."""
+        camera = self.camera
+        self.display.show(_status_screen(self.last_image, camera.message or "Waiting for the camera..."))
+        if camera.status is CameraStatus.LOST and not self.lost_announced:
+            self.lost_announced = True
+            text = "I've lost the camera picture. Check the camera; I'll keep trying."
+            self.dispatch(self.coach.announce([Cue(self.last_t, CueKind.SETUP, text)]), self.last_t, self.clock())
+        return self.handle_keys(self.last_t)
+
+    def handle_frame(self, frame: CapturedFrame) -> bool:
+        """Pose, coach, screen, virtual camera and checkpoint for one frame; True to quit."""
+        outcome, clock = self.outcome, self.clock
+        outcome.frames += 1
+        read_at = clock()
+        pose = self.estimator.estimate(frame)
+        t = self.last_t = frame.t_s
+        if self.handle_keys(t):
+            return True
+        light = brightness(frame.image) if self.camera.real_images else math.nan
+        self.dispatch(self.coach.update(pose, light), t, frame.captured_at)
+        image = _render(frame, pose, self.coach.view(t), mirror=self.mirror, compact=self.compact, muted=self.muted)
+        self.last_image = image
+        self.display.show(image)
+        if self.options.virtual_camera:
+            if self.vcam is None:
+                self.vcam = _open_virtual_camera(image, self.camera.fps, outcome.notices)
+            self.vcam.send(image)
+        done_at = clock()
+        outcome.latencies_s.append(done_at - frame.captured_at)
+        outcome.loop_s.append(done_at - read_at)
+        outcome.shown_at.append(done_at)
+        if self.writer is not None and done_at >= self.next_checkpoint:
+            self.next_checkpoint = done_at + self.options.checkpoint_s
+            self.writer.submit(self.coach.report(in_progress=True))
+        return False
+
+    def close(self, own_display: bool) -> None:
+        """Inputs first (nothing more comes in), then the session's end, then the outputs. A failing
+        output (a full disk) still lets everything else close; its error is raised last."""
+        coach, outcome = self.coach, self.outcome
+        self.camera.close()
+        self.estimator.close()
+        if self.vcam is not None:
+            self.vcam.close()
         if own_display:
-            display.close()
-        dispatch(coach.finish(last_t, coach.ended_by or "stopped"), last_t, clock())
+            self.display.close()
+        self.dispatch(coach.finish(self.last_t, coach.ended_by or "stopped"), self.last_t, self.clock())
         outcome.ended_by = coach.ended_by
         outcome.report = coach.report()
-        if getattr(camera, "truncated", False):
+        if getattr(self.camera, "truncated", False):
             outcome.report["truncated"] = True
-        outcome.dropped_frames = int(getattr(camera, "dropped", 0))
-        if sound is not None:
-            if not outcome.interrupted and not coach.ended_by.startswith("quit"):
-                sound.drain(AUDIO_DRAIN_S)  # let the summary be heard
-            outcome.onsets = list(sound.onsets)
-        if speaker_player is not None:
-            speaker_player.close()
-        if writer is not None:
-            writer.close()
-        if session_log is not None and store is not None:
+        outcome.dropped_frames = int(getattr(self.camera, "dropped", 0))
+        self._close_sound()
+        if self.writer is not None:
+            self.writer.close()
+        log_ = coach.session_log
+        if log_ is not None and self.store is not None:
             try:
-                session_log.finish(status="interrupted" if outcome.interrupted else "complete", duration_s=last_t)
+                log_.finish(status="interrupted" if outcome.interrupted else "complete", duration_s=self.last_t)
             finally:
-                store.close()
-        _write_outputs(outcome, writer.path if writer is not None else None, files, last_t)
-    return outcome
+                self.store.close()
+        _write_outputs(outcome, self.writer.path if self.writer is not None else None, self.files, self.last_t)
+
+    def _close_sound(self) -> None:
+        sound = self.speakers if isinstance(self.speakers, SoundDevicePlayer) else None
+        if sound is not None:
+            if not self.outcome.interrupted and not self.coach.ended_by.startswith("quit"):
+                sound.drain(AUDIO_DRAIN_S)  # let the summary be heard
+            self.outcome.onsets = list(sound.onsets)
+        if self.speakers is not None:
+            self.speakers.close()
 
 
 def _open_history(

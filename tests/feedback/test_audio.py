@@ -18,7 +18,6 @@ from spinesafe.feedback.audio import (
     SAMPLE_RATE,
     WARNING_TONE,
     EspeakSpeech,
-    MultiPlayer,
     RecordingPlayer,
     SilentSpeech,
     SoundDevicePlayer,
@@ -133,14 +132,11 @@ def test_wav_file_player_writes_tick_at_session_time(tmp_path: Path) -> None:
     assert _rms(samples[: int(2.4 * SAMPLE_RATE)]) == 0
 
 
-def test_recording_and_multi_player() -> None:
-    a, b = RecordingPlayer(), RecordingPlayer()
-    both = MultiPlayer([a, b])
-    both.play(Cue(1.0, CueKind.COUNT, "1"), 1.2)
-    both.extend_to(3.0)
-    both.close()
-    assert a.texts == b.texts == ["1"] and a.played[0].t_s == 1.2
-    assert a.closed and b.closed
+def test_recording_player_keeps_what_was_played_and_when() -> None:
+    player = RecordingPlayer()
+    player.play(Cue(1.0, CueKind.COUNT, "1"), 1.2)
+    player.close()
+    assert player.texts == ["1"] and player.played[0].t_s == 1.2 and player.closed
 
 
 @needs_espeak

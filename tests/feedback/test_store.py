@@ -17,10 +17,11 @@ from spinesafe.classifiers.exercises import get_exercise
 from spinesafe.errors import StoreError, StoreLockedError, StoreVersionError
 from spinesafe.feedback import store as store_module
 from spinesafe.feedback.cues import Cue, CueKind
-from spinesafe.feedback.report import SessionResult
+from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import MIGRATIONS, SCHEMA_VERSION, SessionInfo, SessionStore, default_db_path
 from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
-from spinesafe.session.review import SessionRecorder, analyse_poses, session_info
+from spinesafe.session.recorder import SessionRecorder, session_info
+from spinesafe.session.review import analyse_poses
 
 TABLES = {"sessions", "sets", "reps", "flexion_events", "holds", "twist_events", "unsafe_movements", "cues"}
 

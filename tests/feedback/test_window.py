@@ -36,13 +36,14 @@ def xvfb() -> Iterator[str]:
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.skip(f"Xvfb did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+            with proc:  # closes its pipe
+                pytest.skip(f"Xvfb did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
         time.sleep(0.05)
     try:
         yield display
     finally:
-        proc.terminate()
-        proc.wait(timeout=5)
+        with proc:  # waits for it and closes its pipe
+            proc.terminate()
 
 
 @pytest.fixture()

@@ -1,0 +1,127 @@
+"""The live coach's exercise stage: sets of reps, holds or timed entries, each frame through the
+entry's recorder, and with ``--exercise auto`` the switch to each newly recognised exercise."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spinesafe.classifiers.events import Event
+from spinesafe.classifiers.exercises import EXERCISES, Kind
+from spinesafe.feedback.cues import Cue, CueKind
+from spinesafe.pose.frame import PoseFrame
+from spinesafe.session.coach_view import set_text
+from spinesafe.session.programme import ProgrammeEntry, single_exercise
+from spinesafe.session.stages import Stage
+
+if TYPE_CHECKING:
+    from spinesafe.session.coach import LiveCoach
+
+RECOGNISED_AFTER = 2  # the same label this many windows in a row (0.5 s apart) before switching
+
+
+class ExerciseStage:
+    """The sets of the entry being done (and, for ``--exercise auto``, which exercise it is)."""
+
+    def __init__(self, coach: LiveCoach) -> None:
+        self.coach = coach
+        self.set_number = 0
+        self._set_clock = 0.0
+        self.set_reps = 0
+        self.set_holds = 0
+        self._candidate, self._streak = "", 0
+
+    @property
+    def set_s(self) -> float:
+        """Session seconds since the current set began."""
+        return self.coach.clock - self._set_clock
+
+    def reset_recognition(self) -> None:
+        self._candidate, self._streak = "", 0
+
+    def begin_set(self, number: int, t_s: float) -> list[Cue]:
+        coach = self.coach
+        entry = coach.entries[coach.entry_index]
+        coach.enter(Stage.EXERCISE)
+        self.set_number = number
+        self._set_clock = coach.clock
+        self.set_reps = self.set_holds = 0
+        run = coach.run
+        analyser = run.analyser if run is not None else None
+        first = analyser.reps.count + 1 if analyser is not None else 1
+        counted = entry.spec is not None and entry.spec.kind is Kind.COUNTED
+        coach.policy.begin_set(entry.reps if counted and entry.duration_s is None else None, first_number=first)
+        text = set_text(entry, number)
+        return coach.say([Cue(t_s, CueKind.INFO, text)]) if text else []
+
+    def update(self, pose: PoseFrame) -> list[Cue]:
+        coach = self.coach
+        cues: list[Cue] = []
+        if coach.recogniser is not None:
+            recognitions = coach.recogniser.update(pose)
+            if coach.unsafe is not None:
+                cues += coach.unsafe_events(coach.unsafe.observe(pose, recognitions, coach.flexion_now()))
+            for event in recognitions:
+                cues += self._recognised(event, pose.t_s)
+        run = coach.run
+        if run is None:  # automatic recognition, nothing recognised yet
+            coach.features(pose)
+            return cues
+        entry = run.entry
+        if run.recorder is not None and run.result is not None:
+            result = run.result
+            n_reps, n_holds = len(result.reps), len(result.holds)
+            step = run.recorder.step(pose)
+            self.set_reps += sum(1 for r in result.reps[n_reps:] if r.complete)
+            self.set_holds += sum(1 for h in result.holds[n_holds:] if h.complete)
+            coach.record(step, run)
+            cues += step
+        if self._goal_reached(entry):
+            cues += self.end_set(pose.t_s)
+        return cues
+
+    def _recognised(self, event: Event, t_s: float) -> list[Cue]:
+        """Automatic recognition: switch to an exercise recognised twice in a row. Unsafe patterns
+        are never coached (the unsafe-pattern watcher warns about them)."""
+        coach = self.coach
+        label = str(getattr(event, "label", ""))
+        self._streak = self._streak + 1 if label == self._candidate else 1
+        self._candidate = label
+        spec = EXERCISES.get(label)
+        if spec is None or self._streak != RECOGNISED_AFTER or spec.kind is Kind.UNSAFE:
+            return []
+        entry = coach.entry
+        if entry is not None and entry.exercise == label:
+            return []
+        cues = coach.close_run(t_s)
+        coach.entries.append(single_exercise(label).entries[0])
+        said = coach.say([Cue(t_s, CueKind.INFO, f"That looks like: {spec.name}. I will count.")])
+        return cues + said + coach.begin_entry(len(coach.entries) - 1, t_s)
+
+    def _goal_reached(self, entry: ProgrammeEntry) -> bool:
+        if entry.duration_s is not None:
+            return self.set_s >= entry.duration_s
+        if entry.reps is None:
+            return False
+        return (self.set_holds if entry.is_hold else self.set_reps) >= entry.reps
+
+    def end_set(self, t_s: float) -> list[Cue]:
+        coach = self.coach
+        run = coach.run
+        assert run is not None
+        entry = run.entry
+        run.sets_done += 1
+        if run.sets_done < entry.sets:
+            if entry.rest_s <= 0:
+                return coach.say([Cue(t_s, CueKind.PRAISE, "Set complete.")]) + self.begin_set(run.sets_done + 1, t_s)
+            text = f"Set complete. Rest for {entry.rest_s:g} seconds."
+            return coach.say([Cue(t_s, CueKind.INFO, text)]) + coach.begin_rest(entry, (run.index, run.sets_done + 1))
+        run.finished = True
+        cues = coach.close_run(t_s)
+        following = run.index + 1
+        if following >= len(coach.entries):
+            return cues + coach.finish_programme(t_s)
+        upcoming = coach.entries[following]
+        if entry.rest_s <= 0:
+            return cues + coach.say([Cue(t_s, CueKind.PRAISE, "Well done.")]) + coach.begin_entry(following, t_s)
+        text = f"Well done. Rest for {entry.rest_s:g} seconds. Next: {upcoming.name}."
+        return cues + coach.say([Cue(t_s, CueKind.INFO, text)]) + coach.begin_rest(entry, (following, 1))

@@ -1,0 +1,129 @@
+"""The end of a live session: the spoken summary and the session report (for one exercise the
+``review`` JSON format, for a programme the same keys over all its entries; both built by
+:mod:`spinesafe.feedback.report`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from spinesafe.feedback.report import build_programme_report, build_report
+from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
+from spinesafe.session.stages import EntryRun
+
+if TYPE_CHECKING:
+    from spinesafe.session.coach import LiveCoach
+
+
+def summary_text(coach: LiveCoach) -> str:
+    """ "Session complete: 12 reps. Your back stayed straight. Well done." (and what was flagged)."""
+    results = [r.result for r in coach.runs if r.result is not None]
+    reps = sum(r.rep_count for r in results)
+    holds = sum(1 for r in results for h in r.holds if h.complete)
+    flexions = sum(len(r.flexion_events) for r in results)
+    done = [f"{reps} rep{'s' if reps != 1 else ''}"]
+    if holds:
+        done.append(f"{holds} hold{'s' if holds != 1 else ''}")
+    judged = sum(n for r in results for v, n in r.view_counts.items() if v in JUDGED_VIEWS)
+    if flexions:
+        back = f"{flexions} back rounding warning{'s' if flexions != 1 else ''}."
+    elif judged:
+        back = "Your back stayed straight."
+    else:
+        back = "Your back could not be checked from this view."
+    unsafe = len(coach.unsafe_movements)
+    if unsafe:
+        back += f" {unsafe} warning{'s' if unsafe != 1 else ''} about movements to avoid."
+    return f"Session complete: {' and '.join(done)}. {back} Well done."
+
+
+def session_report(coach: LiveCoach, in_progress: bool = False) -> dict[str, Any]:
+    """The session report: for one exercise, exactly the ``review`` format (schema
+    ``spinesafe.report/1``) plus ``programme``; for a programme the same top-level keys over all
+    entries, plus ``programme`` and ``exercises`` (one review-format report per entry).
+
+    ``in_progress``: a checkpoint while the session runs (nothing is closed or changed).
+    """
+    per_run = [_snapshot(run, in_progress) for run in coach.runs if run.result is not None]
+    notes = list(coach.notes)
+    if in_progress:
+        notes.append("Checkpoint: the session was still running when this report was written.")
+    if coach.ended_by and coach.ended_by != "finished" and _unfinished(coach):
+        notes.append(f"The session ended early: {coach.ended_by}.")
+    unsafe = coach.unsafe_so_far(in_progress)
+    duration_s = coach.last_t if math.isfinite(coach.last_t) else 0.0
+    if len(coach.entries) == 1:
+        if per_run:
+            first = per_run[0]
+            result = replace(first, cues=list(coach.cues), notes=[*first.notes, *notes], unsafe_movements=unsafe)
+            return build_report(result, programme=programme_json(coach))
+        spec = coach.entries[0].spec
+        if spec is not None:  # ended before the exercise began (e.g. quit in the set-up)
+            empty = SessionResult(coach.source, "live", spec, coach.estimator, coach.fps, cues=list(coach.cues))
+            empty.duration_s = duration_s
+            empty.notes = [*notes, "The exercise was not started."]
+            empty.unsafe_movements = unsafe
+            empty.neutral = coach.neutral
+            return build_report(empty, programme=programme_json(coach))
+    return build_programme_report(
+        per_run,
+        source=coach.source,
+        estimator=coach.estimator,
+        fps=coach.fps,
+        name=coach.programme.name,
+        duration_s=duration_s,
+        cues=coach.cues,
+        unsafe_movements=unsafe,
+        neutral=coach.neutral,
+        notes=notes,
+        programme=programme_json(coach),
+    )
+
+
+def _unfinished(coach: LiveCoach) -> bool:
+    """Whether an entry with a goal (reps, holds or a duration) was left undone."""
+    finished = {run.index for run in coach.runs if run.finished}
+    return any(i not in finished and not e.open_ended for i, e in enumerate(coach.entries))
+
+
+def _snapshot(run: EntryRun, in_progress: bool) -> SessionResult:
+    result = run.result
+    assert result is not None
+    if in_progress and not run.ended and run.analyser is not None:
+        return replace(
+            result,
+            cues=list(run.cues),
+            view_counts=run.analyser.view_counts,
+            neutral=run.analyser.flexion.neutral,
+        )
+    return replace(result, cues=list(run.cues))
+
+
+def programme_json(coach: LiveCoach) -> dict[str, Any]:
+    """The report's ``programme`` block: the prescription, and how far each entry got."""
+    p = coach.programme
+    done = {run.index: run for run in coach.runs}
+    return {
+        "name": p.name,
+        "source": p.source,
+        "patient": p.patient,
+        "prescribed_by": p.prescribed_by,
+        "ended_by": coach.ended_by or "running",
+        "entries": [
+            {
+                "phase": e.phase.value,
+                "name": e.name,
+                "exercise": e.exercise,
+                "goal": e.goal_text,
+                "sets_planned": e.sets,
+                "sets_done": done[i].sets_done if i in done else 0,
+                "finished": bool(i in done and done[i].finished),
+                "started": i in done,
+                "allowed_flexion_deg": e.flexion.caution_deg,
+                "stop_flexion_deg": e.flexion.stop_deg,
+                "min_rep_s": e.min_rep_s,
+            }
+            for i, e in enumerate(coach.entries)
+        ],
+    }
