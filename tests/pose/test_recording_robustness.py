@@ -1,28 +1,32 @@
-"""Damaged or hostile landmark recordings (``.npz``).
+"""Damaged or hostile inputs: landmark recordings (``.npz``) and pictures passed as videos.
 
-Every unreadable recording must end in :class:`RecordingFormatError` with the reason in the
-message, never in a traceback from zipfile, zlib or numpy; the CLI turns it into one line and exit 2.
+Every unreadable input must end in the documented error (:class:`RecordingFormatError` for a
+recording, :class:`VideoDecodeError` for a picture) with the reason in the message, never in a
+traceback from zipfile, zlib or numpy; the CLI turns those into one line and exit 2.
 """
 
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
 import tracemalloc
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from conftest import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spinesafe.errors import RecordingFormatError
+from spinesafe.errors import RecordingFormatError, VideoDecodeError
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import NUM_LANDMARKS
 from spinesafe.pose.recording import MAX_DURATION_S, MAX_FRAMES, Recording, load_recording, save_recording
+from spinesafe.pose.sources import VideoFileSource
 
 FPS = 30.0
 N_FRAMES = 6
@@ -307,3 +311,37 @@ def test_live_with_a_damaged_recording_as_camera_is_one_line_and_exit_2(tmp_path
     run = run_cli("live", "--camera", damaged, "--exercise", "squat", "--headless", "--no-setup-check", "--no-history")
     assert run.code == 2
     assert run.err.count("\n") == 1 and "damaged.npz" in run.err and "Traceback" not in run.err, run.err
+
+
+# --- pictures are not videos -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pictures(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A PNG and a JPEG written by OpenCV, each also copied under a video name."""
+    folder = tmp_path_factory.mktemp("pictures")
+    image = np.zeros((240, 320, 3), np.uint8)
+    cv2.rectangle(image, (100, 40), (220, 200), (40, 180, 220), -1)
+    paths = []
+    for suffix in (".png", ".jpg"):
+        picture = folder / f"photo{suffix}"
+        assert cv2.imwrite(str(picture), image)
+        renamed = folder / f"photo_{suffix[1:]}.mp4"
+        shutil.copy(picture, renamed)
+        paths += [picture, renamed]
+    return paths
+
+
+@pytest.mark.parametrize("which", range(4), ids=["png", "png as mp4", "jpeg", "jpeg as mp4"])
+def test_a_picture_is_refused_as_a_video(pictures: list[Path], which: int) -> None:
+    path = pictures[which]
+    with pytest.raises(VideoDecodeError, match="is a picture, not a video") as caught:
+        VideoFileSource(path)
+    assert str(path) in str(caught.value)
+
+
+def test_review_of_a_picture_is_one_line_and_exit_2(pictures: list[Path], tmp_path: Path) -> None:
+    run = run_cli("review", pictures[1], "-e", "squat", "--out", tmp_path / "out", "--no-history", "--quiet")
+    assert run.code == 2
+    assert run.err.count("\n") == 1 and "picture" in run.err and "Traceback" not in run.err, run.err
+    assert not (tmp_path / "out" / "report.json").exists()
