@@ -55,7 +55,12 @@ def save_recording(
     fps: float,
     truncated: bool = False,
 ) -> Path:
-    """Write poses to ``path`` (``.npz``); returns the path written."""
+    """Write poses to ``path`` (``.npz``); returns the path written.
+
+    Raises :class:`RecordingFormatError` (and writes nothing) when the poses break the limits
+    :func:`load_recording` checks (times, duration, frame count, rate), :class:`OutputError` when
+    the file cannot be written.
+    """
     frames = list(frames)
     n = len(frames)
     landmarks = np.full((n, NUM_LANDMARKS, 3), np.nan)
@@ -68,26 +73,29 @@ def save_recording(
         if frame.world is not None:
             world[i] = frame.world
             has_world[i] = True
-    sizes = np.array([f.image_size for f in frames], dtype=np.int64).reshape(n, 2)
+    arrays = {
+        "format": np.array(FORMAT),
+        "source": np.array(source),
+        "estimator": np.array(estimator),
+        "fps": np.array(fps, dtype=np.float64),
+        "truncated": np.array(truncated),
+        "t_s": np.array([f.t_s for f in frames], dtype=np.float64),
+        "index": np.array([f.index for f in frames], dtype=np.int64),
+        "present": np.array([f.present for f in frames], dtype=bool),
+        "image_size": np.array([f.image_size for f in frames], dtype=np.int64).reshape(n, 2),
+        "landmarks": landmarks,
+        "visibility": visibility,
+        "world": world,
+        "has_world": has_world,
+    }
     path = Path(path)
+    try:  # never write a file that load_recording would refuse
+        _check_values(arrays)
+    except _Refused as exc:
+        raise RecordingFormatError(f"{path}: not saved: {exc}") from None
     try:
         with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                format=np.array(FORMAT),
-                source=np.array(source),
-                estimator=np.array(estimator),
-                fps=np.array(fps, dtype=np.float64),
-                truncated=np.array(truncated),
-                t_s=np.array([f.t_s for f in frames], dtype=np.float64),
-                index=np.array([f.index for f in frames], dtype=np.int64),
-                present=np.array([f.present for f in frames], dtype=bool),
-                image_size=sizes,
-                landmarks=landmarks,
-                visibility=visibility,
-                world=world,
-                has_world=has_world,
-            )
+            np.savez_compressed(handle, **arrays)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the recording ({exc.strerror or exc})") from exc
     return path
@@ -271,8 +279,15 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _recording(arrays: dict[str, np.ndarray]) -> Recording:
-    """The frames, once every value is within the limits; absent frames carry no pose (NaN, 0)."""
+def _check_values(arrays: dict[str, np.ndarray]) -> None:
+    """Check every value against the limits; the arrays are replaced by their checked float64/int64
+    forms, and frames without a person are cleared (NaN landmarks, visibility 0, no world points)."""
+    frames = len(arrays["t_s"])
+    if frames > MAX_FRAMES:
+        raise _Refused(f"holds {frames} frames; at most {MAX_FRAMES} are read")
+    for name in ("source", "estimator"):
+        if len(str(arrays[name])) > MAX_TEXT_CHARS:
+            raise _Refused(f"{name}: a text of {len(str(arrays[name]))} characters; at most {MAX_TEXT_CHARS}")
     fps = float(arrays["fps"])
     if not MIN_FPS <= fps <= MAX_FPS:
         raise _Refused(f"fps: {fps:g} frames per second, outside {MIN_FPS:g}-{MAX_FPS:g}")
@@ -328,7 +343,23 @@ def _recording(arrays: dict[str, np.ndarray]) -> Recording:
         raise _Refused(f"visibility: frame {_first(bad)} has visibilities that are not likelihoods in 0-1")
     landmarks[~present] = np.nan
     visibility[~present] = 0.0
+    arrays.update(
+        fps=np.array(fps),
+        t_s=t_s,
+        index=index,
+        image_size=sizes,
+        has_world=has_world,
+        landmarks=landmarks,
+        visibility=visibility,
+        world=world,
+    )
 
+
+def _recording(arrays: dict[str, np.ndarray]) -> Recording:
+    """The frames, once every value is within the limits; absent frames carry no pose (NaN, 0)."""
+    _check_values(arrays)
+    t_s, index, sizes, present = arrays["t_s"], arrays["index"], arrays["image_size"], arrays["present"]
+    landmarks, visibility, world, has_world = (arrays[k] for k in ("landmarks", "visibility", "world", "has_world"))
     frames = tuple(
         PoseFrame(
             t_s=float(t_s[i]),
@@ -345,7 +376,7 @@ def _recording(arrays: dict[str, np.ndarray]) -> Recording:
         frames=frames,
         source=str(arrays["source"]),
         estimator=str(arrays["estimator"]),
-        fps=fps,
+        fps=float(arrays["fps"]),
         truncated=bool(arrays["truncated"]),
     )
 

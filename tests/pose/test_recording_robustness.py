@@ -208,6 +208,19 @@ def test_a_decompression_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -
     assert peak < 8_000_000, f"{peak / 1e6:.0f} MB allocated to refuse a bomb"
 
 
+def test_save_refuses_what_load_would_refuse_and_writes_nothing(tmp_path: Path) -> None:
+    frames = _frames()
+    backwards = [PoseFrame(f.t_s, f.index, f.image_size, f.landmarks, f.visibility, f.world, f.present) for f in frames]
+    backwards[2] = PoseFrame.absent(frames[0].t_s, 2, (640, 480))  # a time that does not increase
+    path = tmp_path / "backwards.npz"
+    with pytest.raises(RecordingFormatError, match="not saved: t_s: times must increase"):
+        save_recording(path, backwards, source="x.mp4", estimator="synthetic", fps=FPS)
+    assert not path.exists()
+    with pytest.raises(RecordingFormatError, match="not saved: fps"):
+        save_recording(path, frames, source="x.mp4", estimator="synthetic", fps=0.0)
+    assert not path.exists()
+
+
 def test_limits_are_generous_for_real_sessions() -> None:
     assert MAX_DURATION_S >= 2 * 3600  # a long telehealth session with the recording left running
     assert MAX_FRAMES >= MAX_DURATION_S * 30  # at a phone's 30 fps
