@@ -28,6 +28,29 @@ if TYPE_CHECKING:
 
 FORMAT = "spinesafe.landmarks/1"
 
+# Limits: a recording breaking one is refused with the limit named. They bound the memory and time
+# a file can make the loader (and the review after it) spend, whatever the file claims.
+
+# A session of a programme lasts 20-60 min (Too Fit To Fracture: 8-12 reps x 1-3 sets of a handful
+# of exercises, plus balance); 4 h covers a whole clinic morning recorded in one go, 4x the longest
+# session. A later time is a damaged stamp (times x 1e12 would size the audio timeline at 188 PiB).
+MAX_DURATION_S = 4 * 3600.0
+# 4 h at 30 fps (phones' and webcams' usual rate), or 2 h at 60 fps. Loaded, a frame takes 2.7 kB
+# (landmarks, world points, visibilities, the PoseFrame; tracemalloc), so the largest ~1.2 GB.
+MAX_FRAMES = 432_000
+# The rates the video source takes from a container (sources.VideoFileSource); a recording's rate
+# comes from there or from a camera clamped the same way. The corpus spans 3.3-60 fps.
+MIN_FPS, MAX_FPS = 1.0, 240.0
+# Times are seconds from the source's start; the video source never stamps a frame at or before -1 s.
+MIN_T_S = -1.0
+# 4x the side of an 8K frame (7680 px): no camera or codec makes a larger picture.
+MAX_IMAGE_SIDE_PX = 32_768
+# Geometry squares coordinates; a point a thousand image widths (or metres) away is no pose
+# estimate, and 1e300 would overflow. Real poses stay within 3.2 (corpus, normalised).
+MAX_ABS_COORDINATE = 1000.0
+# The source's file name and the estimator's name: longer than any path (4096 bytes on Linux).
+MAX_TEXT_CHARS = 4096
+
 
 @dataclass(frozen=True)
 class Recording:
@@ -105,7 +128,7 @@ def load_recording(path: str | Path) -> Recording:
     """Read a recording written by :func:`save_recording`.
 
     The file is checked before it is believed: every array's header (shape and type) is read and
-    checked against the format and the limits above before any array is inflated, so a small file
+    checked against the format and the limits (``MAX_*`` above) before any array is inflated, so a small file
     cannot make the loader allocate more than a recording of :data:`MAX_FRAMES` frames; then the
     values (finite, increasing times within :data:`MAX_DURATION_S`, finite poses on the frames that
     have a person). Raises :class:`InputFileError` when the file is missing or unreadable and
@@ -127,28 +150,6 @@ def load_recording(path: str | Path) -> Recording:
 
 
 # --- reading a recording safely ------------------------------------------------------------------
-# Limits: a recording breaking one is refused with the limit named. They bound the memory and time
-# a file can make the loader (and the review after it) spend, whatever the file claims.
-
-# A session of a programme lasts 20-60 min (Too Fit To Fracture: 8-12 reps x 1-3 sets of a handful
-# of exercises, plus balance); 4 h covers a whole clinic morning recorded in one go, 4x the longest
-# session. A later time is a damaged stamp: x 1e12 once asked the audio timeline for 188 PiB.
-MAX_DURATION_S = 4 * 3600.0
-# 4 h at 30 fps (phones' and webcams' usual rate), or 2 h at 60 fps. Loaded, a frame takes 2.7 kB
-# (landmarks, world points, visibilities, the PoseFrame; tracemalloc), so the largest ~1.2 GB.
-MAX_FRAMES = 432_000
-# The rates the video source takes from a container (sources.VideoFileSource); a recording's rate
-# comes from there or from a camera clamped the same way. The corpus spans 3.3-60 fps.
-MIN_FPS, MAX_FPS = 1.0, 240.0
-# Times are seconds from the source's start; the video source never stamps a frame at or before -1 s.
-MIN_T_S = -1.0
-# 4x the side of an 8K frame (7680 px): no camera or codec makes a larger picture.
-MAX_IMAGE_SIDE_PX = 32_768
-# Geometry squares coordinates; a point a thousand image widths (or metres) away is no pose
-# estimate, and 1e300 would overflow. Real poses stay within 3.2 (corpus, normalised).
-MAX_ABS_COORDINATE = 1000.0
-# The source's file name and the estimator's name: longer than any path (4096 bytes on Linux).
-MAX_TEXT_CHARS = 4096
 
 _N = -1  # stands for the number of frames in a member's shape
 # member -> (kind of values, shape)
