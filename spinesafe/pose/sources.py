@@ -49,6 +49,37 @@ class FrameSource(Protocol):
     def close(self) -> None: ...
 
 
+# FFmpeg demuxers that read still pictures: image2 (picked by a picture's file extension) and the
+# <codec>_pipe family (picked by the file's first bytes, whatever its name: a photo renamed .mp4).
+_PICTURE_DEMUXERS = ("image2", "image2pipe")
+
+
+def picture_format(path: str | Path) -> str | None:
+    """The picture codec (``"png"``, ``"mjpeg"``, ``"webp"`` ...) when FFmpeg reads ``path`` as a still
+    image of at most one frame, else None (a video, or a file FFmpeg cannot open: left to the decoder).
+
+    A sequence of pictures in one file (concatenated JPEGs, an animated GIF) has moving frames and
+    is not a picture here.
+    """
+    import av  # PyAV: probes the container, which OpenCV does not name
+
+    try:
+        with av.open(str(path)) as container:
+            demuxers = container.format.name.split(",")
+            if not any(d in _PICTURE_DEMUXERS or d.endswith("_pipe") for d in demuxers):
+                return None
+            if not container.streams.video:
+                return None
+            stream = container.streams.video[0]
+            codec = stream.codec_context.name
+            for frames, _ in enumerate(container.decode(stream), start=1):
+                if frames > 1:
+                    return None
+            return str(codec)
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+
+
 class VideoFileSource:
     """Frames of a video file, decoded with OpenCV, turned upright as a player would show them.
 
@@ -59,7 +90,8 @@ class VideoFileSource:
     whose timestamp is missing or does not increase gets ``index / fps``, at least one nominal
     frame period after the previous frame. After iteration, :attr:`truncated` tells
     whether decoding stopped well before the frame count the container promised (a cut or
-    damaged file).
+    damaged file). A still picture (PNG, JPEG, ... whatever its file name) is refused with
+    :class:`VideoDecodeError`: it has no movement to judge.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -73,6 +105,16 @@ class VideoFileSource:
                 f"{self.path}: cannot be opened as a video (not a video file, or damaged or cut short "
                 "before its index was written)"
             )
+        # OpenCV opens a photo as a one-frame video (its count is 1, or unknown: < 0), which would be
+        # reviewed and stored as a session of one frame. Only then is the container asked what it is.
+        if float(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0) <= 1.0:
+            picture = picture_format(self.path)
+            if picture is not None:
+                self._capture.release()
+                raise VideoDecodeError(
+                    f"{self.path}: is a picture, not a video ({picture} image); give a video file of the "
+                    "exercise (mp4, mov, avi, ...)"
+                )
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         # Some containers report 0 or absurd rates; 30 fps is the common phone/webcam rate.
         self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
