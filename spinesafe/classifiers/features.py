@@ -75,12 +75,12 @@ class FrameFeatures:
     angles: dict[str, float]
     trunk_inclination_deg: float  # hip-mid -> shoulder-mid from vertical, 0 upright, 90 lying
     trunk_lean_deg: float  # signed: + forward, - backward (side/oblique views only)
-    # The two trunk measures above are against gravity (3-D, camera tilt removed) when True;
-    # against the image vertical (a level camera assumed) when False. See compute_features.
     neck_curl_deg: float  # ear forward/down of the trunk line; grows as the upper back rounds
     torso_length_m: float  # shoulder-mid to hip-mid in world metres; shortens when curled
     body_height_px: float  # for distance checks; NaN when absent
     visibility: float  # mean visibility of the trunk and leg landmarks
+    # True: trunk_inclination_deg and trunk_lean_deg are against gravity (3-D, the camera's tilt
+    # removed); False: against the image vertical, a level camera assumed. See compute_features.
     gravity_known: bool = False
 
     def angle(self, name: str) -> float:
