@@ -10,11 +10,14 @@ from spinesafe.classifiers.events import Event, TrackingLost, TrackingRestored
 from spinesafe.classifiers.exercises import ExerciseSpec, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, FlexionState, Neutral
+from spinesafe.classifiers.gravity import GravityEstimator
 from spinesafe.classifiers.holds import HoldTimer
 from spinesafe.classifiers.reps import RepCounter
 from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.pose.frame import PoseFrame
 
+# Rep signals measured against gravity once the camera's tilt is known (features.py).
+TRUNK_SIGNALS = ("trunk_inclination", "trunk_lean")
 # Gaps shorter than this are missed detections, not the person leaving.
 TRACKING_LOST_AFTER_S = 0.5
 
@@ -35,7 +38,11 @@ class FrameState:
 
 
 class ExerciseAnalyser:
-    """Features -> rep counter + flexion monitor + tracking state, one frame at a time."""
+    """Features -> rep counter + flexion monitor + tracking state, one frame at a time.
+
+    It estimates the camera's tilt from the body as it goes (``gravity``), so trunk measures
+    are against gravity once the person has stood tall or lain flat for half a second.
+    """
 
     def __init__(
         self,
@@ -47,12 +54,15 @@ class ExerciseAnalyser:
         self.reps: RepCounter | HoldTimer = HoldTimer(spec) if spec.kind is Kind.HOLD else RepCounter(spec)
         self.twist = TwistMonitor()
         self.flexion = FlexionMonitor(flexion or FlexionConfig(caution_deg=spec.allowed_flexion_deg), neutral)
+        self.gravity = GravityEstimator()
         self.reset()
 
     def reset(self) -> None:
         self.reps.reset()
         self.flexion.reset()
         self.twist.reset()
+        self.gravity.reset()
+        self._gravity_known = False
         self._absent_since_s = math.nan
         self._lost = False
         self._views: Counter[View] = Counter()
@@ -65,7 +75,16 @@ class ExerciseAnalyser:
         return {view.value: n for view, n in self._views.items()}
 
     def update(self, frame: PoseFrame) -> list[Event]:
-        features = compute_features(frame)
+        gravity = self.gravity.update(frame)
+        if gravity.known and not self._gravity_known:
+            self._gravity_known = True
+            # The trunk measures switch from the image to gravity here. Before any rep, what
+            # the counter saw of a trunk signal was in the other measure (a lying trunk seen from
+            # a high camera at the feet reads 60 deg in the image, 90 against gravity): start
+            # it again rather than count that jump as a rep.
+            if self.spec.signal in TRUNK_SIGNALS and self.reps.count == 0:
+                self.reps.reset()
+        features = compute_features(frame, up=gravity)
         self.features = features
         events: list[Event] = []
         t = frame.t_s

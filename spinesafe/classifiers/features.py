@@ -21,6 +21,7 @@ from spinesafe.classifiers.geometry import (
     segment_angle_between_deg,
     signed_lean_deg,
 )
+from spinesafe.classifiers.gravity import Gravity
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
 
@@ -82,6 +83,9 @@ class FrameFeatures:
     # How far a straight-armed hand is below the hips, in trunk lengths (image; NaN when no visible
     # wrist has an elbow over 150 deg): > 0 when a hand on the floor props the trunk.
     hand_below_hips: float = float("nan")
+    # True: trunk_inclination_deg and trunk_lean_deg are against gravity (3-D, the camera's tilt
+    # removed); False: against the image vertical, a level camera assumed. See compute_features.
+    gravity_known: bool = False
 
     def angle(self, name: str) -> float:
         return self.angles.get(name, float("nan"))
@@ -249,8 +253,70 @@ def _chord_elbow_deg(frame: PoseFrame, px: np.ndarray, side: Side, trunk_px: flo
     return float(np.degrees(2.0 * np.arcsin(min(1.0, ratio))))
 
 
-def compute_features(frame: PoseFrame) -> FrameFeatures:
-    """All features of one frame; absent frames give NaN features with ``present=False``."""
+_TRUNK_CORNERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+
+
+def _trunk_against_gravity(world: np.ndarray, up: np.ndarray, facing_x: float) -> tuple[float, float]:
+    """(inclination, signed lean) in degrees of the world hip-mid -> shoulder-mid line against ``up``.
+
+    Inclination: 0 upright, 90 lying, 180 upside down. Lean: the trunk's angle from up in the
+    person's sagittal plane, + forward; forward is up x (person's right), turned to agree with
+    the image facing where the person is seen side-on (MediaPipe can swap left and right
+    there); NaN when the facing is unknown, as for the image measure.
+    """
+    # Plain floats: for four points numpy's per-call overhead is most of the cost.
+    (lsx, lsy, lsz), (rsx, rsy, rsz), (lhx, lhy, lhz), (rhx, rhy, rhz) = world[_TRUNK_CORNERS].tolist()
+    ux, uy, uz = up.tolist()
+    tx, ty, tz = lsx + rsx - lhx - rhx, lsy + rsy - lhy - rhy, lsz + rsz - lhz - rhz  # twice the trunk
+    norm = math.sqrt(tx * tx + ty * ty + tz * tz)
+    if not norm > 0.0:
+        return float("nan"), float("nan")
+    along_up = tx * ux + ty * uy + tz * uz
+    inclination = math.degrees(math.acos(max(-1.0, min(1.0, along_up / norm))))
+    ax, ay, az = rsx + rhx - lsx - lhx, rsy + rhy - lsy - lhy, rsz + rhz - lsz - lhz  # to the person's right
+    fx, fy, fz = uy * az - uz * ay, uz * ax - ux * az, ux * ay - uy * ax  # forward = up x right
+    if facing_x == 0.0 or not fx * fx + fy * fy + fz * fz > 0.0:
+        return inclination, float("nan")
+    size = math.sqrt(fx * fx + fy * fy + fz * fz)
+    if fx * facing_x < -0.5 * size:  # side-on, the image facing is the surer of the two
+        fx, fy, fz = -fx, -fy, -fz
+    return inclination, math.degrees(math.atan2((tx * fx + ty * fy + tz * fz) / size, along_up))
+
+
+# The image shows the trunk's direction faithfully only when the trunk lies near the image
+# plane. Within ~37 deg of the line of sight (less than 0.6 of its length in the image plane)
+# its image direction swings with a centimetre of landmark noise: a trunk lying along the line
+# of sight reads anywhere from 0 to 180 deg. MediaPipe's depth is the weak axis (a deep forward
+# bend seen side-on came out pointing at the camera on the corpus), so the picture must agree:
+# the trunk's image length under 0.6 of what it would be unforeshortened, taking the image
+# shoulder width (0.38 m; trunk 0.5 m, Drillis & Contini proportions) as the scale. Facing the
+# camera the shoulders span their full width; side-on they shrink and the test cannot pass.
+END_ON_MAX_IMAGE_FRACTION = 0.6
+TRUNK_TO_SHOULDER_WIDTH = 0.50 / 0.38
+
+
+def _end_on(world: np.ndarray, px: np.ndarray) -> bool:
+    """Whether the trunk (hip-mid -> shoulder-mid) points within ~37 deg of the line of sight,
+    by the world landmarks and by the picture."""
+    (lsx, lsy, lsz), (rsx, rsy, rsz), (lhx, lhy, lhz), (rhx, rhy, rhz) = world[_TRUNK_CORNERS].tolist()
+    tx, ty, tz = lsx + rsx - lhx - rhx, lsy + rsy - lhy - rhy, lsz + rsz - lhz - rhz
+    in_plane = tx * tx + ty * ty
+    if in_plane >= END_ON_MAX_IMAGE_FRACTION**2 * (in_plane + tz * tz):
+        return False
+    (lsx, lsy), (rsx, rsy), (lhx, lhy), (rhx, rhy) = px[_TRUNK_CORNERS, :2].tolist()
+    trunk_px = math.hypot(lsx + rsx - lhx - rhx, lsy + rsy - lhy - rhy) / 2.0
+    shoulders_px = math.hypot(rsx - lsx, rsy - lsy)
+    return trunk_px < END_ON_MAX_IMAGE_FRACTION * TRUNK_TO_SHOULDER_WIDTH * shoulders_px
+
+
+def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatures:
+    """All features of one frame; absent frames give NaN features with ``present=False``.
+
+    ``up`` is the camera's estimated orientation (`spinesafe.classifiers.gravity`). When it is
+    known and the frame has world landmarks, the trunk inclination and lean are measured in 3-D
+    against it, so a camera looking down or up does not tilt them (``gravity_known=True``);
+    otherwise, and with no ``up`` at all, they are measured in the image against its vertical.
+    """
     if not frame.present:
         return FrameFeatures(
             t_s=frame.t_s,
@@ -302,6 +368,13 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
             )
         )
     inclination = float(inclination_from_vertical_deg(hip_mid, shoulder_mid))
+    gravity_known = up is not None and up.known and frame.world is not None
+    if gravity_known and frame.world is not None and up is not None:
+        inclination, lean = _trunk_against_gravity(frame.world, up.up, facing)
+    elif up is not None and frame.world is not None and _end_on(frame.world, px):
+        # Up is not known yet and the trunk is seen end-on: its image direction is noise (a
+        # lying trunk seen from the feet reads as upright), so say nothing rather than that.
+        inclination = lean = float("nan")
     # Push-ups: the more bent of the 3-D elbow and the chord estimate (side views), so that an
     # elbow MediaPipe loses behind a bar still shows the reps; a straight arm reads straight
     # in both, so rest is not disturbed.
@@ -337,4 +410,5 @@ def compute_features(frame: PoseFrame) -> FrameFeatures:
         visibility=float(np.mean(frame.visibility[key])),
         hand_below_hips=float(max(props)) if props else float("nan"),
         neck_visibility=float(min(frame.visibility[sided(j, near)] for j in (Joint.EAR, Joint.SHOULDER, Joint.HIP))),
+        gravity_known=gravity_known,
     )

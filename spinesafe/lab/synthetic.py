@@ -15,6 +15,13 @@ Frames and sign conventions
 * **Camera**: ``yaw_deg`` is where the person faces as the camera sees it: 0 faces the camera,
   -90 faces image-left (their LEFT side is nearer the camera), +90 faces image-right (their
   RIGHT side is nearer), +-45 oblique, 180 the back to the camera. See :class:`CameraView`.
+  The camera may also be tilted (``pitch_deg``, ``roll_deg`` of :func:`pose_to_frame` and
+  :func:`animate`; both 0 by default, a level camera): ``pitch_deg`` > 0 looks *down* (a laptop
+  on a desk, a phone high on a shelf), < 0 looks up (a phone on the floor); ``roll_deg`` > 0 turns
+  the camera clockwise about its optical axis as seen from behind it, so the true vertical leans
+  towards image-*left* in the picture. Pitch is applied first, then roll about the pitched axis.
+  The image and the world landmarks both come from the tilted camera, as MediaPipe's do; the
+  point on the floor under the ankles stays at the same image position.
 * **World landmarks** (``PoseFrame.world``): camera-aligned as MediaPipe gives them (x image-right,
   y down, z away from the camera), metres, origin at the hip midpoint.
 * **Image**: a standing person's landmarks (heels to eyes) span ``body_fraction`` (0.7) of the
@@ -390,6 +397,20 @@ def _room_to_camera(yaw_deg: float) -> np.ndarray:
     return np.array([forward, up, left])
 
 
+def _camera_tilt(pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """(3, 3) matrix T with ``tilted = level @ T``: camera coordinates of a camera pitched by
+    ``pitch_deg`` (+ looking down) then rolled by ``roll_deg`` (+ clockwise seen from behind)
+    from the level camera's coordinates (x right, y down, z away from the camera).
+
+    The columns are the tilted camera's axes in level-camera coordinates.
+    """
+    p, r = math.radians(pitch_deg), math.radians(roll_deg)
+    x_p, y_p, z_p = np.eye(3)[0], np.array([0.0, math.cos(p), -math.sin(p)]), np.array([0.0, math.sin(p), math.cos(p)])
+    x_r = math.cos(r) * x_p + math.sin(r) * y_p
+    y_r = -math.sin(r) * x_p + math.cos(r) * y_p
+    return np.stack([x_r, y_r, z_p], axis=1)
+
+
 def _landmark_side_sign() -> np.ndarray:
     """(33,) +1 for the person's left landmarks, -1 right, 0 midline (the nose)."""
     signs = np.zeros(NUM_LANDMARKS)
@@ -440,6 +461,8 @@ def _render(
     times_s: np.ndarray,
     *,
     yaw_deg: float,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
     image_size: tuple[int, int],
     centre_offset_m: float | None,
     body_fraction: float,
@@ -466,6 +489,18 @@ def _render(
     y_px = floor_y_px - px_per_m * height_above_floor
     z_px = px_per_m * (cam[..., 2] - _hip_mid(cam)[:, 2:3])
     world = cam - _hip_mid(cam)[:, None, :]
+    if pitch_deg or roll_deg:
+        # The scene in the level camera's coordinates (metres, origin on the floor under the
+        # ankles, whose depth stays put like their image x), seen by the tilted camera: image and
+        # world landmarks turn together.
+        tilt = _camera_tilt(pitch_deg, roll_deg)
+        depth_m = cam[..., 2] - _ankle_mid(cam)[:, 2:3]
+        level = np.stack([(x_px - width / 2.0) / px_per_m, (y_px - floor_y_px) / px_per_m, depth_m], axis=-1)
+        seen = level @ tilt
+        x_px = width / 2.0 + px_per_m * seen[..., 0]
+        y_px = floor_y_px + px_per_m * seen[..., 1]
+        z_px = px_per_m * (seen[..., 2] - _hip_mid(seen)[:, 2:3])
+        world = world @ tilt
     if jitter_px > 0.0:
         if rng is None:
             raise ValueError("jitter_px > 0 needs a numpy Generator (pass seed=...)")
@@ -497,16 +532,21 @@ def pose_to_frame(
     t_s: float = 0.0,
     index: int = 0,
     body_fraction: float = 0.7,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
 ) -> PoseFrame:
     """One `PoseFrame` of ``pose`` seen from ``view`` (a :class:`CameraView` or a yaw in degrees).
 
     The body is centred horizontally and stands on the floor line; a standing person spans
-    ``body_fraction`` of the image height.
+    ``body_fraction`` of the image height (seen by a level camera). ``pitch_deg`` (+ looking
+    down) and ``roll_deg`` tilt the camera (see the module docstring).
     """
     return _render(
         _to_vector(pose)[None, :],
         np.array([t_s]),
         yaw_deg=_yaw_deg(view),
+        pitch_deg=pitch_deg,
+        roll_deg=roll_deg,
         image_size=image_size,
         centre_offset_m=None,
         body_fraction=body_fraction,
@@ -541,6 +581,8 @@ def animate(
     jitter_px: float = 0.0,
     seed: int | None = 0,
     body_fraction: float = 0.7,
+    pitch_deg: float = 0.0,
+    roll_deg: float = 0.0,
 ) -> list[PoseFrame]:
     """Frames at ``fps`` from the first keyframe's time to the last one's, inclusive.
 
@@ -550,7 +592,8 @@ def animate(
     noise (standard deviation in pixels) to every landmark's x and y, and the same error in
     metres to the world landmarks, drawn from ``numpy.random.default_rng(seed)``: the same seed
     gives the same frames. The ankle midpoint keeps one image x throughout, chosen so that the
-    keyframes' poses are centred on average.
+    keyframes' poses are centred on average. ``pitch_deg`` (+ looking down) and ``roll_deg``
+    tilt the camera (see the module docstring); the jitter is added in the tilted picture.
     """
     if not keyframes:
         raise ValueError("keyframes: expected at least one (time_s, BodyPose) pair, got none")
@@ -570,6 +613,8 @@ def animate(
         _interpolate(times, key_params, t_s),
         t_s,
         yaw_deg=yaw,
+        pitch_deg=pitch_deg,
+        roll_deg=roll_deg,
         image_size=image_size,
         centre_offset_m=centre,
         body_fraction=body_fraction,

@@ -36,6 +36,7 @@ from spinesafe.classifiers.events import (
 )
 from spinesafe.classifiers.exercises import EXERCISES, CountAt, ExerciseSpec, Kind, SideRule
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
+from spinesafe.classifiers.gravity import Gravity, GravityEstimator
 from spinesafe.lab.synthetic import (
     MOTIONS,
     SIDED_MOTIONS,
@@ -138,9 +139,25 @@ def primary(spec: ExerciseSpec, features: FrameFeatures) -> float:
     return max(values, key=lambda v: sign(spec) * v)
 
 
-def mapped(spec: ExerciseSpec, frames: Sequence[PoseFrame]) -> np.ndarray:
+# Seconds of rest before a motion in which the analyser learns where up is (gravity.py needs
+# half a second of standing or lying still; lying still is only seen after 0.25 s of it).
+SETTLE_S = 1.5
+
+
+@functools.cache
+def analyser_up(exercise: str, view: View) -> Gravity:
+    """Up as the analyser knows it once the person has settled in the rest pose (for trunk
+    signals this decides whether they are measured against gravity or in the image)."""
+    estimator = GravityEstimator()
+    for frame in animate(standing(SETTLE_S, MOTIONS[exercise](1)[0][1]), ROBUST_FPS, view=camera(view)):
+        estimator.update(frame)
+    return estimator.estimate
+
+
+def mapped(spec: ExerciseSpec, frames: Sequence[PoseFrame], view: View) -> np.ndarray:
     """The primary signal of each frame, signed so that it grows towards the turning point."""
-    return np.array([sign(spec) * primary(spec, compute_features(f)) for f in frames])
+    up = analyser_up(spec.id, view)
+    return np.array([sign(spec) * primary(spec, compute_features(f, up=up)) for f in frames])
 
 
 def period_s(motion: Keyframes, n: int) -> float:
@@ -152,7 +169,7 @@ def rest_and_turn(exercise: str, view: View) -> tuple[BodyPose, BodyPose]:
     """A rep's rest pose (its first keyframe) and turning pose (the keyframe furthest towards the turn)."""
     poses = [pose for _, pose in MOTIONS[exercise](1)]
     # One frame a keyframe: keyframes one second apart, filmed at 1 fps.
-    x = mapped(EXERCISES[exercise], animate([(float(i), p) for i, p in enumerate(poses)], 1.0, view=camera(view)))
+    x = mapped(EXERCISES[exercise], animate([(float(i), p) for i, p in enumerate(poses)], 1.0, view=camera(view)), view)
     return poses[0], poses[int(np.argmax(x))]
 
 
@@ -162,7 +179,7 @@ def pose_at(exercise: str, view: View, target: float) -> BodyPose:
     rest, turn = rest_and_turn(exercise, view)
     frames = animate([(0.0, rest), (1.0, turn)], 20.0, view=camera(view))
     ws = np.array([(1.0 - math.cos(math.pi * f.t_s)) / 2.0 for f in frames])  # animate eases by a half cosine
-    x = mapped(spec, frames)
+    x = mapped(spec, frames, view)
     goal = sign(spec) * target
     i = int(np.argmax(x >= goal))
     assert x[i] >= goal > x[0], f"{exercise}: the motion does not pass {target} between rest and turn"
@@ -268,11 +285,14 @@ def test_a_half_rep_is_partial_and_not_counted(exercise: str, view: View) -> Non
     rest, _ = rest_and_turn(exercise, view)
     half = pose_at(exercise, view, (spec.rest + spec.turn) / 2)  # between the two thresholds
     period = period_s(MOTIONS[exercise](1), 1)
-    motion = chain(MOTIONS[exercise](1), [(0.0, rest), (period / 2, half), (period, rest)], MOTIONS[exercise](1))
+    # Settled at rest first, so that the analyser knows up (as `mapped` assumes) by the half rep.
+    settle = standing(SETTLE_S, rest)
+    half_rep = [(0.0, rest), (period / 2, half), (period, rest)]
+    motion = chain(settle, MOTIONS[exercise](1), half_rep, MOTIONS[exercise](1))
     events = [e for e in analyse(spec, animate(motion, ROBUST_FPS, view=camera(view))) if isinstance(e, RepCompleted)]
     assert [(e.number, e.complete) for e in events] == [(1, True), (0, False), (2, True)]
     partial = events[1]
-    assert period < partial.turn_s < 2 * period
+    assert SETTLE_S + period < partial.turn_s < SETTLE_S + 2 * period
     assert partial.turn_angle_deg == pytest.approx((spec.rest + spec.turn) / 2, abs=0.25 * abs(spec.turn - spec.rest))
 
 
@@ -287,7 +307,7 @@ def test_leaving_the_frame_mid_rep_drops_that_rep_only(exercise: str, view: View
     rep_start, next_rep = period_s(one, 1) + 1.0, 2 * period_s(one, 1) + 2.0
     window = [f for f in frames if rep_start <= f.t_s < next_rep]
     t = np.array([f.t_s for f in window])
-    x = mapped(spec, window)
+    x = mapped(spec, window, view)
     beyond = x >= sign(spec) * spec.turn
     t_leave, t_turn = t[np.argmax(x > sign(spec) * spec.rest)], t[np.argmax(beyond)]
     t_back = t[len(beyond) - np.argmax(beyond[::-1])]

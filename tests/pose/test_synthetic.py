@@ -392,3 +392,33 @@ def test_animate_rejects_bad_keyframes() -> None:
         animate([(1.0, BodyPose()), (0.0, BodyPose())])
     with pytest.raises(ValueError, match="at least one"):
         animate([])
+
+
+# --- a tilted camera ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("pitch_deg", "roll_deg"), [(30.0, 0.0), (-15.0, 0.0), (0.0, 15.0), (20.0, 10.0)])
+@pytest.mark.parametrize("view", [CameraView.FRONT, SIDE, CameraView.OBLIQUE_RIGHT])
+def test_a_tilted_camera_turns_the_picture_and_the_world_landmarks_together(
+    view: CameraView, pitch_deg: float, roll_deg: float
+) -> None:
+    pose = BodyPose.symmetric(trunk_lean_deg=20.0, hip_flexion_deg=30.0, knee_flexion_deg=40.0)
+    frame = pose_to_frame(pose, view=view, pitch_deg=pitch_deg, roll_deg=roll_deg)
+    level = pose_to_frame(pose, view=view)
+    assert frame.world is not None and level.world is not None
+    # Up as the tilted camera sees it: pitched down, the top of a standing body comes nearer (-z);
+    # rolled clockwise, it leans towards image-left (-x).
+    p, r = np.radians(pitch_deg), np.radians(roll_deg)
+    up = np.array([-np.sin(r) * np.cos(p), -np.cos(r) * np.cos(p), -np.sin(p)])
+    standing_frame = pose_to_frame(BodyPose(), view=view, pitch_deg=pitch_deg, roll_deg=roll_deg)
+    assert standing_frame.world is not None
+    w = standing_frame.world
+    axis = w[Landmark.LEFT_SHOULDER] + w[Landmark.RIGHT_SHOULDER] - w[Landmark.LEFT_ANKLE] - w[Landmark.RIGHT_ANKLE]
+    np.testing.assert_allclose(axis / np.linalg.norm(axis), up, atol=1e-9)
+    # A rotation: every distance between world landmarks is the level camera's.
+    dist = np.linalg.norm(frame.world[:, None] - frame.world[None], axis=-1)
+    np.testing.assert_allclose(dist, np.linalg.norm(level.world[:, None] - level.world[None], axis=-1), atol=1e-9)
+    # The picture is the world's x and y at one scale (orthographic), as for a level camera.
+    px, xy = frame.pixels()[:, :2], frame.world[:, :2]
+    scale = np.linalg.lstsq(xy - xy.mean(axis=0), px - px.mean(axis=0), rcond=None)[0]
+    np.testing.assert_allclose(scale, scale[0, 0] * np.eye(2), atol=1e-6)
