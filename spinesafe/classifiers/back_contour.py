@@ -27,6 +27,18 @@ merges with the back's: a row's pulled elbow, hands behind the back), or an outl
 should be (cut by the picture's edge, or something joined to it).
 
 Pure numpy on the mask; no cv2.
+
+Not used by the flexion monitor (measured 2026-12-03 with ``scripts/measure_back_contour.py`` on
+12 corpus clips, 4 of them in the validation part). On validation the current proxies already
+find all 12 labelled episodes with no false alarm, so the index cannot improve it; per frame it
+does not separate a sit-up's curls from its rests (median 0.051 inside the labelled intervals,
+0.036 outside; at 0.07 it flags 35% of the curl frames and 32% of the others). On the tuning part,
+straight backs reach the rounded ones: the straight barbell deadlift's 90th percentile is 0.082
+(max 0.143), the supine leg raise's 0.100, against a rounded deadlift's median of 0.107 and a
+rounded sit-to-stand's 0.088; added to the monitor at 0.07 (a 32 deg arc, ~20 deg beyond the
+~0.03 of a straight standing back) it finds the one missed episode but adds 3 false alarms. It
+also costs too much for review: segmentation makes the decode + MediaPipe loop ~1.27x as costly
+in CPU (the review bar is 0.9x of the bare loop), and this function ~1 ms a frame at 1280x720.
 """
 
 from __future__ import annotations
