@@ -50,11 +50,20 @@ class MediaPipePoseEstimator:
     Tracking mode (``static_image_mode=False``) with MediaPipe's landmark smoothing. The legacy
     solution API stamps every image 1/30 s after the previous one; we give it the real frame
     time instead so that its smoothing filters see true time steps at any frame rate.
+
+    ``enable_segmentation=True`` also runs the model's person segmentation; after each
+    :meth:`estimate` the mask (H x W float32 in [0, 1], the image's size; None when no person)
+    is in :attr:`segmentation_mask` (used by :mod:`spinesafe.classifiers.back_contour`).
     """
 
     name = "mediapipe-blazepose-full-0.10.21"
 
-    def __init__(self, min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+    def __init__(
+        self,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        enable_segmentation: bool = False,
+    ) -> None:
         try:
             from mediapipe.python.solutions import pose as mp_pose
         except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -63,11 +72,12 @@ class MediaPipePoseEstimator:
             static_image_mode=False,
             model_complexity=1,
             smooth_landmarks=True,
-            enable_segmentation=False,
+            enable_segmentation=enable_segmentation,
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
         self._last_us = -1
+        self.segmentation_mask: np.ndarray | None = None
 
     def estimate(self, frame: VideoFrame) -> PoseFrame:
         t_us = max(round(frame.t_s * 1e6), self._last_us + 1)
@@ -77,6 +87,7 @@ class MediaPipePoseEstimator:
         self._pose._simulated_timestamp = t_us - 33333
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
         result = self._pose.process(rgb)
+        self.segmentation_mask = getattr(result, "segmentation_mask", None)
         if result.pose_landmarks is None:
             return PoseFrame.absent(frame.t_s, frame.index, frame.size)
         points, visibility = _arrays(result.pose_landmarks.landmark)

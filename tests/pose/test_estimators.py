@@ -186,3 +186,27 @@ def test_pose_frame_absent() -> None:
     assert frame.visibility.shape == (NUM_LANDMARKS,) and (frame.visibility == 0).all()
     assert frame.world is None and frame.world_point(Landmark.NOSE) is None
     assert not any(frame.visible(lm, 0.0) for lm in Landmark)
+
+
+def test_segmentation_gives_the_person_mask_at_the_image_size(
+    photo: np.ndarray, face_box: tuple[int, int, int, int]
+) -> None:
+    """With ``enable_segmentation`` the estimator keeps MediaPipe's person mask (for the back
+    contour): the image's size, probabilities, the face inside, the top corners outside."""
+    plain, segmenting = MediaPipePoseEstimator(), MediaPipePoseEstimator(enable_segmentation=True)
+    try:
+        plain.estimate(VideoFrame(image=photo, t_s=0.0, index=0))
+        segmenting.estimate(VideoFrame(image=photo, t_s=0.0, index=0))
+        mask = segmenting.segmentation_mask
+        assert plain.segmentation_mask is None
+        assert mask is not None and mask.shape == photo.shape[:2]
+        assert float(mask.min()) >= 0.0 and float(mask.max()) <= 1.0
+        x0, y0, x1, y1 = face_box
+        qx, qy = (x1 - x0) // 4, (y1 - y0) // 4  # the face box's middle half: all face
+        assert float(np.mean(mask[y0 + qy : y1 - qy, x0 + qx : x1 - qx] >= 0.5)) > 0.95
+        assert float(np.mean(mask[:40, :40] >= 0.5)) < 0.1 and float(np.mean(mask[:40, -40:] >= 0.5)) < 0.1
+        segmenting.estimate(VideoFrame(image=np.full_like(photo, 128), t_s=0.5, index=1))
+        assert segmenting.segmentation_mask is None, "no person, no mask"
+    finally:
+        plain.close()
+        segmenting.close()
