@@ -74,7 +74,7 @@ def test_a_clip_is_in_the_validation_part_by_its_source() -> None:
     held_out = sorted(validation_sources())[0]
     assert validation_part({"file": "a.mp4", "source": {"source_repo": held_out}})
     assert part({"file": "b.mp4", "source": {"source_repo": "someone/else"}}) == "tuning"
-    with pytest.raises(ValueError, match="source.source_repo"):
+    with pytest.raises(ValueError, match=r"source\.source_repo"):
         validation_part({"file": "c.mp4"})
 
 
