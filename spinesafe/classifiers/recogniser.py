@@ -262,6 +262,12 @@ SIT_UP_MAX_TRUNK_DEG = 30.0
 # every window; the synthetic curl-ups keep the hands in front, +0.16.)
 CURL_UP_MIN_HANDS_FORWARD = -0.7
 CURL_UP_MEMORY_S = 10.0  # three to four reps
+# A curl-up lifts the shoulders off the floor: in every 2 s window the trunk comes within 75 deg
+# of vertical (15 deg up from lying flat, half the smallest crunch's 30 deg lift). A bridge lifts
+# the hips instead, so the trunk tilts head-down (beyond 90 deg). Corpus windows: the sit-ups and
+# the ball crunch come to 59 deg or less, the synthetic crunch to 64; the bridge stays at 94 or
+# more, lying flat at 90. Without it the corpus bridge was a crunch, and warned as one.
+CURL_UP_MAX_TRUNK_DEG = 75.0
 # A lunge lowers the body on both legs: the back knee bends as far as the front one, so at least
 # once in a 2 s window the straighter knee bends below 120 deg. Standing on one leg keeps the
 # standing knee straight. (Corpus windows, world knee angles: the front-view lunge's straighter
@@ -372,9 +378,10 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
             if name in classes:
                 allowed[:, classes.index(name)] &= ok
     propped = _window_min(features, HANDS_FORWARD) < CURL_UP_MIN_HANDS_FORWARD
+    lifted = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= CURL_UP_MAX_TRUNK_DEG
     for name in _CURL_UP:
         if name in classes:
-            allowed[:, classes.index(name)] &= ~propped
+            allowed[:, classes.index(name)] &= lifted & ~propped
     upright = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= UPRIGHT_MAX_TRUNK_DEG
     for i, name in enumerate(classes):
         if name in _UPRIGHT:

@@ -44,6 +44,7 @@ from spinesafe.lab.synthetic import (
     CameraView,
     animate,
     bent_over_row_reps,
+    bridge_reps,
     chain,
     crunch_reps,
     hip_hinge_reps,
@@ -440,3 +441,14 @@ def test_a_window_beyond_its_class_reach_votes_unknown() -> None:
     np.testing.assert_allclose(model.probabilities(query), [[1, 0, 0], [0, 1, 0], [0, 0, 1]], atol=1e-3)
     query[:, POSTURE_DIM + ANGLE_COLUMNS.start] = 0.0  # still: never unknown
     assert model.probabilities(query)[2, 2] == 0.0
+
+
+def test_a_bridge_lifts_the_hips_and_is_never_a_curl_up(model: RecogniserModel) -> None:
+    curl_ups = [model.classes.index(c) for c in ("sit_up", "crunch")]
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT):
+        bridges = _windows(bridge_reps(4), view)
+        assert not allowed_classes(model.classes, bridges)[:, curl_ups].any()
+        assert recognise_clip(model, animate(bridge_reps(4), 15.0, view=view, seed=4)).label == "bridge"
+        # The curl-ups bring the shoulders up in every window.
+        for motion in (crunch_reps(4), sit_up_reps(4)):
+            assert allowed_classes(model.classes, _windows(motion, view))[:, curl_ups].all()
