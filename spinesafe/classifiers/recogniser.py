@@ -37,6 +37,7 @@ curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -335,7 +336,6 @@ DEFINING_JOINTS: dict[str, tuple[Joint, ...]] = {
 # seen. Corpus clips of library exercises show each defining joint in >= 0.95 of their frames
 # (the front-oblique squat's ankles, 0.95); the hidden limbs of the others are at <= 0.06.
 MIN_SEEN_SHARE = 0.5
-_JOINT_COLUMN = {joint: KNN_DIM + i for i, joint in enumerate(_POINTS)}
 
 
 def unseen_joints(features: np.ndarray) -> list[tuple[Joint, ...]]:
@@ -345,14 +345,16 @@ def unseen_joints(features: np.ndarray) -> list[tuple[Joint, ...]]:
     return [tuple(j for j, ok in zip(_POINTS, row, strict=True) if not ok) for row in seen]
 
 
+@functools.lru_cache(maxsize=8)
+def _defining(classes: tuple[str, ...]) -> np.ndarray:
+    """(len(_POINTS), n_classes) 0/1: the joints that define each class."""
+    return np.array([[joint in DEFINING_JOINTS.get(name, ()) for name in classes] for joint in _POINTS], dtype=float)
+
+
 def _limbs_seen(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     """(n, n_classes) bool: the defining joints of each class were in view in each window."""
-    seen = np.atleast_2d(features)[:, KNN_DIM:] >= MIN_SEEN_SHARE
-    out = np.ones((len(seen), len(classes)), dtype=bool)
-    for i, name in enumerate(classes):
-        for joint in DEFINING_JOINTS.get(name, ()):
-            out[:, i] &= seen[:, _JOINT_COLUMN[joint] - KNN_DIM]
-    return out
+    unseen = np.atleast_2d(features)[:, KNN_DIM:] < MIN_SEEN_SHARE
+    return np.asarray(unseen.astype(float) @ _defining(tuple(classes)) == 0.0)
 
 
 def _window_min(features: np.ndarray, column: int) -> np.ndarray:
@@ -486,16 +488,33 @@ class RecogniserModel:
         lies further than the class's ``reach`` go to :data:`UNKNOWN`.
         """
         feats = np.atleast_2d(features)
-        votes, distance = self._vote(self.standardised(feats), allowed)
+        x = self.standardised(feats).astype(np.float32)
+        stored, stored_sq = self._stored
+        d2 = stored_sq[None, :] - 2.0 * (x @ stored.T)  # + |x|^2, the same along a row
+        votes = self._vote(d2, allowed)
         if self.reach is not None and UNKNOWN in self.classes:
-            far = (distance > self.reach[None, :]) & ~still(feats)[:, None]
-            votes[:, self.classes.index(UNKNOWN)] += np.sum(np.where(far, votes, 0.0), axis=1)
-            votes[far] = 0.0
+            moving = ~still(feats)
+            x_sq = np.einsum("ij,ij->i", x, x)
+            for c in np.flatnonzero((votes[moving] > 0).any(axis=0)):  # only the classes voted for
+                members = self._members[c]
+                if isinstance(members, np.ndarray) and not len(members):
+                    continue
+                nearest = np.sqrt(np.maximum(d2[:, members].min(axis=1) + x_sq, 0.0))
+                far = moving & (nearest > self.reach[c]) & (votes[:, c] > 0)
+                votes[far, self.classes.index(UNKNOWN)] += votes[far, c]
+                votes[far, c] = 0.0
         return votes
 
     def class_distances(self, features: np.ndarray) -> np.ndarray:
         """(n, n_classes) distance from each window to the nearest stored window of each class (inf: none)."""
-        return self._vote(self.standardised(features))[1]
+        x = self.standardised(features).astype(np.float32)
+        stored, stored_sq = self._stored
+        d2 = stored_sq[None, :] - 2.0 * (x @ stored.T) + np.einsum("ij,ij->i", x, x)[:, None]
+        out = np.full((len(x), len(self.classes)), np.inf)
+        for c, members in enumerate(self._members):
+            if not isinstance(members, np.ndarray) or len(members):
+                out[:, c] = np.sqrt(np.maximum(d2[:, members].min(axis=1), 0.0))
+        return out
 
     @cached_property
     def _stored(self) -> tuple[np.ndarray, np.ndarray]:
@@ -504,31 +523,29 @@ class RecogniserModel:
         return stored, np.einsum("ij,ij->i", stored, stored)
 
     @cached_property
-    def _by_class(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The stored windows in class order, where each class's run starts, and those classes."""
-        order = np.argsort(self.neighbour_labels, kind="stable")
-        present, starts = np.unique(self.neighbour_labels[order], return_index=True)
-        return order, starts, present
+    def _members(self) -> list[slice | np.ndarray]:
+        """Each class's stored windows: a slice when they are stored together (training stores them
+        in class order, so that the open-set check reads a view, not a copy), else their indices."""
+        out: list[slice | np.ndarray] = []
+        for c in range(len(self.classes)):
+            rows = np.flatnonzero(self.neighbour_labels == c)
+            contiguous = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
+            out.append(slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows)
+        return out
 
-    def _vote(self, x: np.ndarray, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _vote(self, d2: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
         """Weighted share of each class among the ``k`` nearest stored windows (Euclidean, standardised)
-        of the ``allowed`` classes; and (n, n_classes) distances to each class's nearest stored window."""
-        stored, stored_sq = self._stored
-        xf = x.astype(np.float32)
-        d2 = stored_sq[None, :] - 2.0 * (xf @ stored.T)  # + |x|^2, the same along a row
-        order, starts, present = self._by_class
-        by_class = np.full((len(x), len(self.classes)), np.inf, dtype=np.float32)
-        by_class[:, present] = np.minimum.reduceat(d2[:, order], starts, axis=1)
-        distance = np.sqrt(np.maximum(by_class + np.einsum("ij,ij->i", xf, xf)[:, None], 0.0))
+        of the ``allowed`` classes, from the (n, n_stored) squared distances less the windows' own norms."""
+        n, n_stored = d2.shape
         if allowed is not None:
             d2 = np.where(np.asarray(allowed)[:, self.neighbour_labels], d2, np.inf)
-        k = min(self.k, len(stored))
+        k = min(self.k, n_stored)
         nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]
-        weight = np.ones(len(stored)) if self.neighbour_weights is None else self.neighbour_weights
+        weight = np.ones(n_stored) if self.neighbour_weights is None else self.neighbour_weights
         counted = weight[nearest] * np.isfinite(np.take_along_axis(d2, nearest, axis=1))  # not a barred class
-        votes = np.zeros((len(x), len(self.classes)))
-        np.add.at(votes, (np.repeat(np.arange(len(x)), k), self.neighbour_labels[nearest].ravel()), counted.ravel())
-        return np.asarray(votes / np.maximum(votes.sum(axis=1, keepdims=True), 1e-12)), distance
+        votes = np.zeros((n, len(self.classes)))
+        np.add.at(votes, (np.repeat(np.arange(n), k), self.neighbour_labels[nearest].ravel()), counted.ravel())
+        return np.asarray(votes / np.maximum(votes.sum(axis=1, keepdims=True), 1e-12))
 
     def save(self, path: str | Path) -> None:
         arrays: dict[str, np.ndarray] = {

@@ -246,6 +246,8 @@ def fit(
     z = np.clip((posture - mean) / scale, -Z_CAP, Z_CAP)
     classes = tuple(sorted(set(y) | {UNKNOWN}))
     labels = np.array([classes.index(label) for label in y])
+    order = np.argsort(labels, kind="stable")  # stored in class order (see RecogniserModel._members)
+    x, z, labels, y, groups = x[order], z[order], labels[order], [y[i] for i in order], [groups[i] for i in order]
     model = RecogniserModel(
         classes=classes,
         mean=mean,
