@@ -17,12 +17,9 @@ PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "classifiers" / "models" 
 
 
 def run(args: argparse.Namespace) -> int:
-    import warnings
-
     from spinesafe.lab.corpus_split import TUNING, VALIDATION
     from spinesafe.lab.recogniser_training import SEED, leave_one_clip_out, out_of_library, train, validation_holdout
 
-    warnings.filterwarnings("ignore", module="sklearn")  # convergence chatter; the CV numbers speak
     corpus = args.corpus
     if args.cross_validate:
         if corpus is None:
