@@ -452,3 +452,14 @@ def test_a_bridge_lifts_the_hips_and_is_never_a_curl_up(model: RecogniserModel) 
         # The curl-ups bring the shoulders up in every window.
         for motion in (crunch_reps(4), sit_up_reps(4)):
             assert allowed_classes(model.classes, _windows(motion, view))[:, curl_ups].all()
+
+
+def test_a_straight_back_hinge_filmed_head_on_is_never_an_unsafe_pattern(model: RecogniserModel) -> None:
+    # From the front the rounding that makes a lift unsafe cannot be seen (the flexion monitor says
+    # so): the recogniser must not guess it.
+    for seed in (3, 8, 21):
+        frames = animate(hip_hinge_reps(4), 15.0, view=CameraView.FRONT, jitter_px=1.5, seed=seed)
+        assert recognise_clip(model, frames).label not in UNSAFE_PATTERNS
+        recogniser = ExerciseRecogniser(model)
+        labels = {e.label for f in frames for e in recogniser.update(f) if isinstance(e, Recognition)}
+        assert not labels & set(UNSAFE_PATTERNS), labels
