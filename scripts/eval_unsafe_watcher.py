@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +203,6 @@ def main() -> int:
     parser.add_argument("--sweep", action="store_true", help="also a grid of entry gates")
     parser.add_argument("--packaged", action="store_true", help="the packaged model (optimistic)")
     args = parser.parse_args()
-    warnings.filterwarnings("ignore", module="sklearn")
     print("model:", "packaged (trained on these clips too)" if args.packaged else "leave-one-clip-out")
     clips, missing = load_clips(args.corpus, args.cache or default_cache_dir(), args.packaged)
     if missing:

@@ -99,6 +99,8 @@ def test_recogniser_leave_one_clip_out_does_not_drop_below_golden() -> None:
     wrong = [(clip, truth, predicted) for clip, truth, predicted, _ in cv.per_clip if truth != predicted]
     right = len(cv.per_clip) - len(wrong)
     assert right >= GOLDEN["recogniser_min_clips_right"], wrong
+    validation = cv.of_part("validation")  # held-out sources (spinesafe/lab/validation_sources.json)
+    assert validation.right >= GOLDEN["recogniser_min_validation_clips_right"], wrong
     unsafe = {i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE}
     alarmed = [w for w in wrong if w[1] not in unsafe and w[2] in unsafe]
     assert len(alarmed) <= GOLDEN["recogniser_max_safe_taken_for_unsafe"], alarmed

@@ -66,3 +66,31 @@ def test_seeds_must_be_a_sensible_count(capsys: pytest.CaptureFixture[str]) -> N
         main(["train-recogniser", "corpus", "--cross-validate", "--seeds", "0"])
     assert exit_info.value.code == 2
     assert "expected a whole number of seeds from 1 to 50, got '0'" in capsys.readouterr().err
+
+
+def test_a_clip_is_in_the_validation_part_by_its_source() -> None:
+    from spinesafe.lab.corpus_split import part, validation_part, validation_sources
+
+    held_out = sorted(validation_sources())[0]
+    assert validation_part({"file": "a.mp4", "source": {"source_repo": held_out}})
+    assert part({"file": "b.mp4", "source": {"source_repo": "someone/else"}}) == "tuning"
+    with pytest.raises(ValueError, match=r"source\.source_repo"):
+        validation_part({"file": "c.mp4"})
+
+
+def test_part_summary_reports_each_part_and_the_held_out_model() -> None:
+    from spinesafe.commands.train_recogniser import part_summary
+
+    per_clip = [
+        ("t1.mp4", "squat", "squat", 0.9),
+        ("t2.mp4", "row", "unknown", 0.8),
+        ("v1.mp4", "lunge", "lunge", 0.7),
+    ]
+    parts = {"t1.mp4": "tuning", "t2.mp4": "tuning", "v1.mp4": "validation"}
+    cv = CrossValidation.of(per_clip, 1.0, parts)
+    holdout = CrossValidation.of([("v1.mp4", "lunge", "squat", 0.6)], 1.0, {"v1.mp4": "validation"})
+    assert part_summary(cv, holdout).splitlines() == [
+        "tuning part (leave-one-clip-out): 1/2 = 0.500; wrong: t2 (unknown)",
+        "validation part (leave-one-clip-out): 1/1 = 1.000",
+        "validation part, model trained on the tuning part only: 0/1 = 0.000; wrong: v1 (squat)",
+    ]

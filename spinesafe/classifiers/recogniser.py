@@ -1,12 +1,17 @@
 """Exercise recognition from short windows of poses: which exercise, ``idle``, or an unsafe pattern.
 
-The model is trained by :mod:`spinesafe.lab.recogniser_training` (scikit-learn) and stored as plain
-numpy arrays (``models/recogniser.npz``, loaded with ``allow_pickle=False``), so loading a model
-file can never run code. Inference here is numpy only: standardise the window features, then a
-k-nearest-neighbour vote over the stored training windows (the MediaPipe pose-classifier idea,
-over time) and, when the file holds one, a small multilayer perceptron, their probabilities
-averaged. On the corpus (leave-one-clip-out) the k-NN vote generalised from synthetic to real
-people better than the MLP: 28 vs 22 of 39 clips with the same features.
+The model is trained by :mod:`spinesafe.lab.recogniser_training` and stored as plain numpy arrays
+(``models/recogniser.npz``, loaded with ``allow_pickle=False``), so loading a model file can never
+run code. Inference is numpy only: standardise the window features, then a k-nearest-neighbour
+vote over the stored training windows (the MediaPipe pose-classifier idea, over time). On the
+corpus (leave-one-clip-out) the k-NN vote generalised from synthetic to real people better than a
+small multilayer perceptron on the same features (28 vs 22 of 39 clips).
+
+Two answers besides an exercise: ``idle`` (no exercise movement) and ``unknown``, the open-set
+answer: a moving window further from every stored window than real people's windows of known
+exercises are from the stored windows of that exercise (:attr:`RecogniserModel.reach`) is not
+named after it. And an exercise cannot be named from a window whose defining limbs were out of view
+(:data:`DEFINING_JOINTS`).
 
 Per-frame features (:func:`frame_vectors`, vectorised over frames) are view- and size-normalised:
 
@@ -32,9 +37,10 @@ curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -43,16 +49,17 @@ import numpy as np
 
 from spinesafe.classifiers.events import Event
 from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS
-from spinesafe.classifiers.features import ANGLES
+from spinesafe.classifiers.features import ANGLES, MIN_VISIBILITY
 from spinesafe.classifiers.geometry import inclination_from_vertical_deg, joint_angle_deg, segment_angle_between_deg
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
 
 IDLE = "idle"
+UNKNOWN = "unknown"  # the open-set answer: a movement far from every exercise the model learnt
 WINDOW_S = 2.0
 STRIDE_S = 0.5
 MIN_FRAMES = 5  # fewer present frames in a window: no judgement (keyframe slideshows give ~6)
-MODEL_FORMAT = "spinesafe.recogniser/2"
+MODEL_FORMAT = "spinesafe.recogniser/3"
 # Live alarms for unsafe patterns need the unsafe classes' smoothed probability to reach this (the
 # other labels need ``min_confidence``, 0.5). Chosen before measuring, as "clearly more likely
 # than not"; on the corpus (leave-one-clip-out, scripts/eval_unsafe_watcher.py) it took the false
@@ -63,6 +70,7 @@ _POINTS = (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST, Joint.HIP, Joint.KNEE, Join
 # Landmark indices as seen, and mirrored (left and right swapped) for a person facing image-left.
 _BODY = np.array([sided(j, s) for j in _POINTS for s in Side])
 _BODY_MIRRORED = np.array([sided(j, s.other) for j in _POINTS for s in Side])
+_SIDES = {side: np.array([sided(j, side) for j in _POINTS]) for side in Side}
 _A, _B, _C = (np.array([sided(joints[k], s) for joints in ANGLES.values() for s in Side]) for k in range(3))
 _A_MIRRORED, _B_MIRRORED, _C_MIRRORED = (
     np.array([sided(joints[k], s.other) for joints in ANGLES.values() for s in Side]) for k in range(3)
@@ -79,7 +87,11 @@ _FACING_MIN = 0.05  # toes-heels offset (in trunk lengths) below which the feet 
 N_POINT_COORDS = 2 * len(_BODY)
 N_ANGLES = len(_A)
 N_WORLD = 8  # the columns of _world_posture
-FRAME_DIM = N_POINT_COORDS + N_ANGLES + 1 + N_WORLD
+# A frame vector is POSTURE_DIM posture columns (what the k-NN compares) and then one column per
+# joint of _POINTS: 1 when that joint is in view on either side (visibility >= MIN_VISIBILITY).
+POSTURE_DIM = N_POINT_COORDS + N_ANGLES + 1 + N_WORLD
+SEEN_COLUMNS = slice(POSTURE_DIM, POSTURE_DIM + len(_POINTS))
+FRAME_DIM = SEEN_COLUMNS.stop
 ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
 # Columns of a frame vector read by the exercise definitions (DEFINITIONS below).
 TRUNK_FROM_VERTICAL = N_POINT_COORDS + N_ANGLES + 1  # world trunk inclination / 180
@@ -152,14 +164,17 @@ def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
     world = np.stack([w if (w := frames[i].world) is not None else frames[i].pixels() for i in present])
     with np.errstate(invalid="ignore", divide="ignore"):  # degenerate frames are marked invalid below
         rows, ok = _embed(px, world)
-    vectors[present] = np.nan_to_num(rows, nan=0.0)
+    vectors[present, :POSTURE_DIM] = np.nan_to_num(rows, nan=0.0)
+    visibility = np.stack([frames[i].visibility for i in present])
+    seen = np.maximum(visibility[:, _SIDES[Side.LEFT]], visibility[:, _SIDES[Side.RIGHT]]) >= MIN_VISIBILITY
+    vectors[present, SEEN_COLUMNS] = seen
     valid[present] = ok
     vectors[~valid] = 0.0
     return vectors, valid
 
 
 def _embed(px: np.ndarray, world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n, FRAME_DIM) rows and (n,) trunk-not-degenerate of (n, 33, 3) pixel and world points."""
+    """(n, POSTURE_DIM) rows and (n,) trunk-not-degenerate of (n, 33, 3) pixel and world points."""
     flat = px[:, :, :2]
     hip = _mid(flat, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
     shoulder = _mid(flat, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -192,12 +207,30 @@ def frame_vector(frame: PoseFrame) -> np.ndarray | None:
 
 
 def window_features(vectors: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
-    """Features of one window from its per-frame vectors: mean, std, min, max (4 x FRAME_DIM)."""
+    """Features of one window from its per-frame vectors (WINDOW_DIM): the mean, spread, minimum
+    and maximum of each posture column (the first KNN_DIM, which the k-NN compares), then the
+    share of frames in which each joint of the body points was in view (:data:`SEEN_COLUMNS`)."""
     m = np.asarray(vectors)
-    return np.concatenate([m.mean(axis=0), m.std(axis=0), m.min(axis=0), m.max(axis=0)])
+    posture = m[:, :POSTURE_DIM]
+    seen = m[:, SEEN_COLUMNS].mean(axis=0)
+    return np.concatenate([posture.mean(axis=0), posture.std(axis=0), posture.min(axis=0), posture.max(axis=0), seen])
 
 
-WINDOW_DIM = 4 * FRAME_DIM
+KNN_DIM = 4 * POSTURE_DIM
+WINDOW_DIM = KNN_DIM + len(_POINTS)
+# Where the window's spread of the joint angles lies (see IDLE_MAX_ANGLE_STD).
+_ANGLE_STD = slice(POSTURE_DIM + ANGLE_COLUMNS.start, POSTURE_DIM + ANGLE_COLUMNS.stop)
+# A window whose joint angles (knee, hip, elbow, shoulder, ankle) all vary by less than this (in
+# units of 180 deg, i.e. ~3.6 deg) shows no exercise movement: standing, resting, setting up, or
+# holding a balance pose. Training labels such windows of a counted exercise idle; the open-set
+# answer is never given to them (standing still in an unusual place is not an unknown exercise).
+# The ankle is in the list so that heel raises are not taken for standing still.
+IDLE_MAX_ANGLE_STD = 0.02
+
+
+def still(features: np.ndarray) -> np.ndarray:
+    """(n,) bool: windows of (n, WINDOW_DIM) features with no exercise movement (:data:`IDLE_MAX_ANGLE_STD`)."""
+    return np.asarray(np.max(np.atleast_2d(features)[:, _ANGLE_STD], axis=1) < IDLE_MAX_ANGLE_STD)
 
 
 # -- what some exercises are by definition -----------------------------------------------------------
@@ -230,6 +263,12 @@ SIT_UP_MAX_TRUNK_DEG = 30.0
 # every window; the synthetic curl-ups keep the hands in front, +0.16.)
 CURL_UP_MIN_HANDS_FORWARD = -0.7
 CURL_UP_MEMORY_S = 10.0  # three to four reps
+# A curl-up lifts the shoulders off the floor: in every 2 s window the trunk comes within 75 deg
+# of vertical (15 deg up from lying flat, half the smallest crunch's 30 deg lift). A bridge lifts
+# the hips instead, so the trunk tilts head-down (beyond 90 deg). Corpus windows: the sit-ups and
+# the ball crunch come to 59 deg or less, the synthetic crunch to 64; the bridge stays at 94 or
+# more, lying flat at 90. Without it the corpus bridge was a crunch, and warned as one.
+CURL_UP_MAX_TRUNK_DEG = 75.0
 # A lunge lowers the body on both legs: the back knee bends as far as the front one, so at least
 # once in a 2 s window the straighter knee bends below 120 deg. Standing on one leg keeps the
 # standing knee straight. (Corpus windows, world knee angles: the front-view lunge's straighter
@@ -244,10 +283,82 @@ LUNGE_MAX_STRAIGHTER_KNEE_DEG = 120.0
 # thin, 7 deg; calling a very deep deadlift a squat is the milder mistake.)
 HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG = 65.0
 _CURL_UP = ("sit_up", "crunch")
+# A push-up and the prone back extensions are done face down: the chest never turns to the ceiling
+# in a window (chest-down column > 0 throughout; upright is 0, lying on the back -1). Corpus
+# windows: push-ups (incline on a rack to head-on) and the prone back extension stay at >= 0.40;
+# lying on the back stays below -0.3. Without it a straight-leg raise lying on the back was a
+# push-up (the k-NN compares shapes, and a body lying flat is one shape either way up).
+_FACE_DOWN = ("push_up", "prone_back_extension", "back_extension_hold")
+# A toe touch, a hip hinge and a rounded-back lift fold forward over the legs: at least once in a
+# window the chest turns toward the floor (chest-down column > 0). Corpus windows of toe touches
+# and deadlifts reach 0.54 or more; lying on the back (bridge, crunch, a supine leg raise) stays
+# at -0.3 or below. A synthetic straight-leg raise lying on the back was otherwise a toe touch.
+_FOLDS_FORWARD = ("toe_touch", "hip_hinge", "rounded_back_lift")
+
+# -- what must be in view to name an exercise ----------------------------------------------------------
+# The joints whose movement or position defines each exercise (its primary signal in exercises.py
+# and what tells it from its neighbours). A window can be an exercise only when each of its
+# defining joints was in view, on either side, in at least MIN_SEEN_SHARE of its frames: MediaPipe
+# still places landmarks it cannot see, and a seated person's guessed legs moved like a jumping
+# jack's. The unsafe patterns need only the trunk (shoulders and hips): a warning must not be lost
+# because the feet are out of the picture (the corpus' decline sit-up and ball crunch hide the
+# ankles in 94-100% of their frames).
+_ARMS = (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST)
+_LEGS = (Joint.HIP, Joint.KNEE, Joint.ANKLE)
+DEFINING_JOINTS: dict[str, tuple[Joint, ...]] = {
+    "sit_to_stand": (Joint.HIP, Joint.KNEE),  # a chair may hide the feet
+    "squat": _LEGS,
+    "lunge": _LEGS,
+    "step_up": _LEGS,
+    "heel_raise": (Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX),
+    "side_leg_raise": _LEGS,
+    "marching": (Joint.HIP, Joint.KNEE),
+    "bridge": (Joint.SHOULDER, Joint.HIP, Joint.KNEE),
+    "jumping_jack": (*_ARMS, *_LEGS),
+    "wall_push_up": _ARMS,
+    "push_up": (*_ARMS, Joint.HIP),  # head-on, the body hides the legs (corpus: 94-100% of frames)
+    "biceps_curl": _ARMS,
+    "shoulder_press": _ARMS,
+    "lateral_raise": _ARMS,
+    "row": _ARMS,
+    "hip_hinge": (Joint.SHOULDER, Joint.HIP, Joint.KNEE),
+    "standing_back_extension": (Joint.SHOULDER, Joint.HIP),
+    "prone_back_extension": (Joint.SHOULDER, Joint.HIP),
+    "tandem_stance": (Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX),
+    "single_leg_stance": _LEGS,
+    "back_extension_hold": (Joint.SHOULDER, Joint.HIP),
+    "toe_touch": (Joint.SHOULDER, Joint.HIP),
+    "sit_up": (Joint.SHOULDER, Joint.HIP),
+    "crunch": (Joint.SHOULDER, Joint.HIP),
+    "rounded_back_lift": (Joint.SHOULDER, Joint.HIP),
+}
+# "Most of the window": a joint seen in fewer than half of a window's frames was guessed, not
+# seen. Corpus clips of library exercises show each defining joint in >= 0.95 of their frames
+# (the front-oblique squat's ankles, 0.95); the hidden limbs of the others are at <= 0.06.
+MIN_SEEN_SHARE = 0.5
+
+
+def unseen_joints(features: np.ndarray) -> list[tuple[Joint, ...]]:
+    """The body joints (:data:`_POINTS`) in view in fewer than :data:`MIN_SEEN_SHARE` of the frames
+    of each of (n, WINDOW_DIM) windows."""
+    seen = np.atleast_2d(features)[:, KNN_DIM:] >= MIN_SEEN_SHARE
+    return [tuple(j for j, ok in zip(_POINTS, row, strict=True) if not ok) for row in seen]
+
+
+@functools.lru_cache(maxsize=8)
+def _defining(classes: tuple[str, ...]) -> np.ndarray:
+    """(len(_POINTS), n_classes) 0/1: the joints that define each class."""
+    return np.array([[joint in DEFINING_JOINTS.get(name, ()) for name in classes] for joint in _POINTS], dtype=float)
+
+
+def _limbs_seen(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
+    """(n, n_classes) bool: the defining joints of each class were in view in each window."""
+    unseen = np.atleast_2d(features)[:, KNN_DIM:] < MIN_SEEN_SHARE
+    return np.asarray(unseen.astype(float) @ _defining(tuple(classes)) == 0.0)
 
 
 def _window_min(features: np.ndarray, column: int) -> np.ndarray:
-    return np.asarray(np.atleast_2d(features)[:, 2 * FRAME_DIM + column])
+    return np.asarray(np.atleast_2d(features)[:, 2 * POSTURE_DIM + column])
 
 
 def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
@@ -262,15 +373,22 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     if "hip_hinge" in classes:
         deep = _window_min(features, STRAIGHTER_KNEE) * 180.0 < HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG
         allowed[:, classes.index("hip_hinge")] = ~deep
+    face_down = _window_min(features, CHEST_DOWN) > 0.0
+    folds = np.atleast_2d(features)[:, 3 * POSTURE_DIM + CHEST_DOWN] > 0.0  # the window's maximum
+    for names, ok in ((_FACE_DOWN, face_down), (_FOLDS_FORWARD, folds)):
+        for name in names:
+            if name in classes:
+                allowed[:, classes.index(name)] &= ok
     propped = _window_min(features, HANDS_FORWARD) < CURL_UP_MIN_HANDS_FORWARD
+    lifted = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= CURL_UP_MAX_TRUNK_DEG
     for name in _CURL_UP:
         if name in classes:
-            allowed[:, classes.index(name)] &= ~propped
+            allowed[:, classes.index(name)] &= lifted & ~propped
     upright = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= UPRIGHT_MAX_TRUNK_DEG
     for i, name in enumerate(classes):
         if name in _UPRIGHT:
             allowed[:, i] &= upright
-    return allowed
+    return allowed & _limbs_seen(classes, features)
 
 
 def upright_curl_up(classes: Sequence[str], probabilities: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -317,58 +435,86 @@ def defined_probabilities(
 
 @dataclass(frozen=True)
 class RecogniserModel:
-    """A trained model as arrays: scaler, class names, k-NN training windows and/or MLP layers.
+    """A trained model as arrays: scaler, class names, the k-NN's training windows, open-set reach.
 
-    ``neighbours`` are standardised training windows (float16 to keep the file small) with class
-    indices ``neighbour_labels``; ``weights``/``biases`` are the dense layers of an optional MLP.
-    With both, the probabilities are the mean of the k-NN vote and the MLP's softmax.
+    ``neighbours`` are standardised training windows (the first KNN_DIM columns of their features;
+    float16 to keep the file small) with class indices ``neighbour_labels`` and vote weights.
+    ``classes`` holds :data:`UNKNOWN`, which no stored window has. ``reach`` (one distance per
+    class; inf: no limit) is how far from the class's nearest stored window a window may lie and
+    still be named after it: a moving window that the vote gives to a class but lies further
+    from all of its stored windows is :data:`UNKNOWN` instead.
     """
 
     classes: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
-    weights: tuple[np.ndarray, ...]
-    biases: tuple[np.ndarray, ...]
-    training_hash: str
-    version: str
-    neighbours: np.ndarray = field(default_factory=lambda: np.zeros((0, WINDOW_DIM), dtype=np.float16))
-    neighbour_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))
+    neighbours: np.ndarray
+    neighbour_labels: np.ndarray
+    training_hash: str = ""
+    version: str = ""
     neighbour_weights: np.ndarray | None = None  # a vote's weight per stored window; None: all equal
     k: int = 5
+    reach: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        if not self.weights and not len(self.neighbours):
-            raise ValueError("a recogniser model needs MLP layers or k-NN training windows")
         n = len(self.neighbours)
         weights = self.neighbour_weights
+        if n == 0:
+            raise ValueError("a recogniser model needs k-NN training windows")
         if (
-            self.neighbours.shape[1:] != self.mean.shape
+            self.mean.shape != (KNN_DIM,)
+            or self.scale.shape != (KNN_DIM,)
+            or self.neighbours.shape != (n, KNN_DIM)
             or len(self.neighbour_labels) != n
             or (weights is not None and weights.shape != (n,))
         ):
             raise ValueError(
-                f"neighbours: expected (n, {self.mean.shape[0]}) with n labels and weights, got "
-                f"{self.neighbours.shape}, {len(self.neighbour_labels)} labels"
+                f"neighbours: expected (n, {KNN_DIM}) with n labels and weights and a ({KNN_DIM},) scaler, got "
+                f"{self.neighbours.shape}, {len(self.neighbour_labels)} labels, scaler {self.mean.shape}"
             )
+        if self.reach is not None and (self.reach.shape != (len(self.classes),) or not (self.reach > 0).all()):
+            raise ValueError(f"reach: expected {len(self.classes)} positive distances, got {self.reach}")
+
+    def standardised(self, features: np.ndarray) -> np.ndarray:
+        """(n, KNN_DIM) standardised, capped posture part of (n, WINDOW_DIM) window features."""
+        return np.clip((np.atleast_2d(features)[:, :KNN_DIM] - self.mean) / self.scale, -Z_CAP, Z_CAP)
 
     def probabilities(self, features: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
         """(n, n_classes) class probabilities for (n, WINDOW_DIM) window features.
 
         ``allowed`` (n, n_classes) bool: the classes each window may be (see :func:`allowed_classes`);
-        the k-NN vote is then among the nearest stored windows of those classes, and the MLP's
-        other classes get no probability.
+        the k-NN vote is then among the nearest stored windows of those classes. In a window with
+        movement (not :func:`still`), the votes for a class from whose every stored window it
+        lies further than the class's ``reach`` go to :data:`UNKNOWN`.
         """
-        x = np.clip((np.atleast_2d(features) - self.mean) / self.scale, -Z_CAP, Z_CAP)
-        parts = []
-        if len(self.neighbours):
-            parts.append(self._vote(x, allowed))
-        if self.weights:
-            mlp = self._mlp(x)
-            if allowed is not None:
-                mlp = np.where(allowed, mlp, 0.0)
-                mlp /= np.maximum(mlp.sum(axis=1, keepdims=True), 1e-12)
-            parts.append(mlp)
-        return np.asarray(sum(parts) / len(parts))
+        feats = np.atleast_2d(features)
+        x = self.standardised(feats).astype(np.float32)
+        stored, stored_sq = self._stored
+        d2 = stored_sq[None, :] - 2.0 * (x @ stored.T)  # + |x|^2, the same along a row
+        votes = self._vote(d2, allowed)
+        if self.reach is not None and UNKNOWN in self.classes:
+            moving = ~still(feats)
+            x_sq = np.einsum("ij,ij->i", x, x)
+            for c in np.flatnonzero((votes[moving] > 0).any(axis=0)):  # only the classes voted for
+                members = self._members[c]
+                if isinstance(members, np.ndarray) and not len(members):
+                    continue
+                nearest = np.sqrt(np.maximum(d2[:, members].min(axis=1) + x_sq, 0.0))
+                far = moving & (nearest > self.reach[c]) & (votes[:, c] > 0)
+                votes[far, self.classes.index(UNKNOWN)] += votes[far, c]
+                votes[far, c] = 0.0
+        return votes
+
+    def class_distances(self, features: np.ndarray) -> np.ndarray:
+        """(n, n_classes) distance from each window to the nearest stored window of each class (inf: none)."""
+        x = self.standardised(features).astype(np.float32)
+        stored, stored_sq = self._stored
+        d2 = stored_sq[None, :] - 2.0 * (x @ stored.T) + np.einsum("ij,ij->i", x, x)[:, None]
+        out = np.full((len(x), len(self.classes)), np.inf)
+        for c, members in enumerate(self._members):
+            if not isinstance(members, np.ndarray) or len(members):
+                out[:, c] = np.sqrt(np.maximum(d2[:, members].min(axis=1), 0.0))
+        return out
 
     @cached_property
     def _stored(self) -> tuple[np.ndarray, np.ndarray]:
@@ -376,29 +522,30 @@ class RecogniserModel:
         stored = self.neighbours.astype(np.float32)
         return stored, np.einsum("ij,ij->i", stored, stored)
 
-    def _vote(self, x: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    @cached_property
+    def _members(self) -> list[slice | np.ndarray]:
+        """Each class's stored windows: a slice when they are stored together (training stores them
+        in class order, so that the open-set check reads a view, not a copy), else their indices."""
+        out: list[slice | np.ndarray] = []
+        for c in range(len(self.classes)):
+            rows = np.flatnonzero(self.neighbour_labels == c)
+            contiguous = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
+            out.append(slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows)
+        return out
+
+    def _vote(self, d2: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
         """Weighted share of each class among the ``k`` nearest stored windows (Euclidean, standardised)
-        of the ``allowed`` classes."""
-        stored, stored_sq = self._stored
-        d2 = stored_sq[None, :] - 2.0 * (x.astype(np.float32) @ stored.T)  # + |x|^2, the same along a row
+        of the ``allowed`` classes, from the (n, n_stored) squared distances less the windows' own norms."""
+        n, n_stored = d2.shape
         if allowed is not None:
             d2 = np.where(np.asarray(allowed)[:, self.neighbour_labels], d2, np.inf)
-        k = min(self.k, len(stored))
+        k = min(self.k, n_stored)
         nearest = np.argpartition(d2, k - 1, axis=1)[:, :k]
-        weight = np.ones(len(stored)) if self.neighbour_weights is None else self.neighbour_weights
+        weight = np.ones(n_stored) if self.neighbour_weights is None else self.neighbour_weights
         counted = weight[nearest] * np.isfinite(np.take_along_axis(d2, nearest, axis=1))  # not a barred class
-        votes = np.zeros((len(x), len(self.classes)))
-        np.add.at(votes, (np.repeat(np.arange(len(x)), k), self.neighbour_labels[nearest].ravel()), counted.ravel())
+        votes = np.zeros((n, len(self.classes)))
+        np.add.at(votes, (np.repeat(np.arange(n), k), self.neighbour_labels[nearest].ravel()), counted.ravel())
         return np.asarray(votes / np.maximum(votes.sum(axis=1, keepdims=True), 1e-12))
-
-    def _mlp(self, x: np.ndarray) -> np.ndarray:
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            x = x @ w + b
-            if i < len(self.weights) - 1:
-                x = np.maximum(x, 0.0)  # ReLU, as scikit-learn's MLPClassifier
-        x = x - x.max(axis=1, keepdims=True)
-        e = np.exp(x)
-        return np.asarray(e / e.sum(axis=1, keepdims=True))
 
     def save(self, path: str | Path) -> None:
         arrays: dict[str, np.ndarray] = {
@@ -408,17 +555,14 @@ class RecogniserModel:
             "scale": self.scale,
             "training_hash": np.array(self.training_hash),
             "version": np.array(self.version),
-            "layers": np.array(len(self.weights)),
             "neighbours": self.neighbours.astype(np.float16),
             "neighbour_labels": self.neighbour_labels.astype(np.int16),
             "neighbour_weights": (
                 np.ones(len(self.neighbours)) if self.neighbour_weights is None else self.neighbour_weights
             ).astype(np.float32),
             "k": np.array(self.k),
+            "reach": np.full(len(self.classes), np.inf) if self.reach is None else self.reach,
         }
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            arrays[f"w{i}"] = w.astype(np.float32)
-            arrays[f"b{i}"] = b.astype(np.float32)
         with Path(path).open("wb") as handle:
             np.savez_compressed(handle, **arrays)
 
@@ -429,23 +573,21 @@ class RecogniserModel:
         with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
             if "format" not in data.files or str(data["format"]) != MODEL_FORMAT:
                 raise ValueError(f"{source}: not a {MODEL_FORMAT} model")
-            required = {"classes", "mean", "scale", "layers", "training_hash", "version", "neighbours"}
-            missing = (required | {"neighbour_labels", "neighbour_weights", "k"}) - set(data.files)
+            required = {"classes", "mean", "scale", "training_hash", "version", "neighbours", "neighbour_labels"}
+            missing = (required | {"neighbour_weights", "k", "reach"}) - set(data.files)
             if missing:
                 raise ValueError(f"{source}: model file lacks {', '.join(sorted(missing))}")
-            layers = int(data["layers"])
             return cls(
                 classes=tuple(str(c) for c in data["classes"]),
                 mean=data["mean"].astype(np.float64),
                 scale=data["scale"].astype(np.float64),
-                weights=tuple(data[f"w{i}"].astype(np.float64) for i in range(layers)),
-                biases=tuple(data[f"b{i}"].astype(np.float64) for i in range(layers)),
                 training_hash=str(data["training_hash"]),
                 version=str(data["version"]),
                 neighbours=data["neighbours"].astype(np.float16),
                 neighbour_labels=data["neighbour_labels"].astype(np.int64),
                 neighbour_weights=data["neighbour_weights"].astype(np.float64),
                 k=int(data["k"]),
+                reach=data["reach"].astype(np.float64),
             )
 
 
@@ -591,11 +733,15 @@ def windows(frames: Sequence[PoseFrame], window_s: float = WINDOW_S, stride_s: f
 
 @dataclass(frozen=True)
 class ClipRecognition:
-    """The exercise of a whole recording: best label, its share of the probability, and whether to trust it."""
+    """The exercise of a whole recording: best label (an exercise id, :data:`UNKNOWN` or
+    :data:`IDLE`), its share of the probability, and whether to trust it. ``unseen`` names the body
+    joints (``"knee"``, ``"ankle"`` ...) out of view in most of the windows judged: the exercises
+    they define (:data:`DEFINING_JOINTS`) could not be named."""
 
     label: str
     confidence: float
     sure: bool
+    unseen: tuple[str, ...] = ()
 
 
 def recognise_clip(model: RecogniserModel, frames: Sequence[PoseFrame], min_confidence: float = 0.5) -> ClipRecognition:
@@ -608,19 +754,24 @@ def recognise_windows(
 ) -> ClipRecognition:
     """The class with the highest mean probability over the windows not judged idle.
 
-    ``sure`` is False below ``min_confidence`` or when every window looks idle: callers say
-    "not sure" instead of presenting the guess as fact.
+    :data:`UNKNOWN` (the open-set answer, "not one I know") when most of that probability is on
+    windows far from everything learnt. ``sure`` is False below ``min_confidence`` or when every
+    window looks idle: callers say "not sure" instead of presenting the guess as fact.
     """
     if not len(feats):
         return ClipRecognition(label=IDLE, confidence=0.0, sure=False)
-    probs = defined_probabilities(model, np.asarray(feats))
+    x = np.asarray(feats)
+    probs = defined_probabilities(model, x)
     idle = model.classes.index(IDLE) if IDLE in model.classes else -1
-    active = probs[np.argmax(probs, axis=1) != idle] if idle >= 0 else probs
-    if not len(active):
-        return ClipRecognition(label=IDLE, confidence=float(probs[:, idle].mean()), sure=False)
-    mean = active.mean(axis=0)
+    moving = np.argmax(probs, axis=1) != idle if idle >= 0 else np.ones(len(probs), dtype=bool)
+    judged = x[moving] if moving.any() else x
+    hidden = np.mean([[j in joints for j in _POINTS] for joints in unseen_joints(judged)], axis=0) > 0.5
+    unseen = tuple(j.value.lower() for j, out in zip(_POINTS, hidden, strict=True) if out)
+    if not moving.any():
+        return ClipRecognition(label=IDLE, confidence=float(probs[:, idle].mean()), sure=False, unseen=unseen)
+    mean = probs[moving].mean(axis=0)
     if idle >= 0:
         mean[idle] = 0.0
     best = int(np.argmax(mean))
     confidence = float(mean[best] / max(float(mean.sum()), 1e-9))
-    return ClipRecognition(label=model.classes[best], confidence=confidence, sure=confidence >= min_confidence)
+    return ClipRecognition(model.classes[best], confidence, sure=confidence >= min_confidence, unseen=unseen)

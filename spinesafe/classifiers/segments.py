@@ -7,8 +7,9 @@ exercise's spec. The steps:
    :func:`~spinesafe.classifiers.recogniser.windows`), each with its time; a window with too few
    present frames has no features (nobody seen).
 2. :func:`label_windows`: each window's class probabilities, averaged over a few neighbouring
-   windows, give its label: an exercise id, ``idle`` (also: nobody seen), or ``unsure`` when the
-   best class is below the confidence bar.
+   windows, give its label: an exercise id, ``idle`` (also: nobody seen), ``unknown`` (a movement
+   far from every exercise learnt: the open-set answer), or ``unsure`` when the best class is
+   below the confidence bar.
 3. :func:`label_stretches`: runs of one label, with runs shorter than :data:`MIN_SEGMENT_S`
    absorbed into their neighbours (a minimum dwell: hysteresis in time), so a blip never opens
    a segment. Long idle or unsure runs stay what they are.
@@ -18,6 +19,9 @@ exercise's spec. The steps:
    segments is split in the middle, so the segments' *analysed* spans tile the recording: every
    frame is watched for back rounding, and each set starts and ends at rest. A recording with one
    segment is recognised exactly as :func:`~spinesafe.classifiers.recogniser.recognise_clip` does.
+   A segment whose windows are mostly far from everything learnt has the exercise ``unknown``
+   ("not one I know"): no exercise's rep rules apply to it, its frames are still watched for
+   back rounding.
 
 Pure: no I/O; the caller gives the frames and the model.
 """
@@ -89,7 +93,10 @@ class Segment:
     ``start_s``/``end_s``: where the recogniser saw it. ``analysed_from_s``/``analysed_to_s``: the
     frames analysed with ``exercise``'s spec (the segment plus half the idle time on each side; the
     first starts at -inf and the last ends at +inf so every frame belongs to one). ``exercise`` is
-    the best guess even when not ``sure``; :attr:`label` says ``unsure`` then.
+    the best guess even when not ``sure``; :attr:`label` says ``unsure`` then. ``exercise`` is
+    :data:`~spinesafe.classifiers.recogniser.UNKNOWN` for a movement outside the library (no spec:
+    no reps to count, flexion still watched). ``unseen`` names the joints out of view in most of
+    its windows (the exercises they define could not be named).
     """
 
     start_s: float
@@ -99,6 +106,7 @@ class Segment:
     exercise: str
     confidence: float
     sure: bool
+    unseen: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -256,6 +264,7 @@ def segment_recording(
                     exercise=recognition.label,
                     confidence=recognition.confidence,
                     sure=sure,
+                    unseen=recognition.unseen,
                 )
             )
         return segments
@@ -285,7 +294,7 @@ def segment_recording(
         if clip.label == IDLE:
             return []
         start_s, end_s = (segments[0].start_s, segments[0].end_s) if segments else (t_first, t_last)
-        whole = Segment(start_s, end_s, -math.inf, math.inf, clip.label, confidence=clip.confidence, sure=clip.sure)
+        whole = Segment(start_s, end_s, -math.inf, math.inf, clip.label, clip.confidence, clip.sure, clip.unseen)
         return [whole]
     return segments
 

@@ -47,15 +47,14 @@ from spinesafe.pose.frame import PoseFrame
 # - ENTER_PROBABILITY is the recogniser's own confidence bar (``min_confidence`` 0.5): the pattern
 #   must be the label the recogniser would name, not a runner-up.
 # - ENTER_STRIDES: 4 windows (2 s, one window's length) in a row: time, not a second tuned
-#   probability, does the gating. Chosen with scripts/eval_unsafe_watcher.py --sweep as the
-#   shortest run that the recogniser's passing mislabels on the corpus' safe exercise did not
-#   reach: with the model of 25 Nov 2026 15:02 the longest was 3 windows ("crunch" in a floor
-#   crab reach), so 3 gave a false alarm in 6 minutes (1.7 per 10 min, target <= 1) and 4 none,
-#   with the same recall. (A later model called that whole clip a sit-up, a confusion no gate in
-#   time removes; the recogniser's curl-up definition, never leaning back on a hand, now bars
-#   it.) One rep of a sit-up or crunch takes
-#   2-3 s and a toe touch 3-5 s, so the warning still comes in the first or second rep, about
-#   3.5 s after the person comes into view.
+#   probability, does the gating. It is the shortest run that the recogniser's passing mislabels
+#   of safe exercise on the corpus do not reach (scripts/eval_unsafe_watcher.py --sweep): runs of
+#   3 windows occur (a floor crab reach read as a crunch for 1.5 s), and a gate of 3 gave a false
+#   alarm in 6 minutes of safe exercise (1.7 per 10 min, target <= 1), 4 none, with the same
+#   recall. A gate in time cannot remove a confusion that lasts a whole clip: those are for the
+#   recogniser's definitions to bar (a curl-up never leans back on a hand). One rep of a sit-up
+#   or crunch takes 2-3 s and a toe touch 3-5 s, so the warning still comes in the first or
+#   second rep, about 3.5 s after the person comes into view.
 # - EXIT_PROBABILITY 0.25 and EXIT_S 3 s: hysteresis. Between two reps (and at the top of a
 #   toe touch) the evidence dips; an episode ends only after 3 s (six windows, longer than the
 #   pause between two reps) without the pattern at even half the entry bar.

@@ -231,7 +231,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="ID",
         help=(
             f"exercise id, one of: {', '.join(sorted(EXERCISES))}; or 'auto' to recognise it "
-            "(experimental: right on about half of real clips; the report gives the confidence)"
+            "(experimental: right on about 4 in 5 clips of people it was not trained on; below 0.5 it says 'not sure', "
+            "and a movement outside the library is not named; the report gives the confidence)"
         ),
     )
     review.add_argument("--out", "-o", type=Path, metavar="DIR", help="output folder (default: spinesafe-output/NAME)")

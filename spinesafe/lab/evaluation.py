@@ -27,7 +27,7 @@ from spinesafe.classifiers.flexion import FlexionMonitor
 from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.errors import InputFileError, RecordingFormatError
 from spinesafe.feedback.report import SessionResult
-from spinesafe.lab.corpus_split import PARTS, part_of
+from spinesafe.lab.corpus_split import PARTS, part
 from spinesafe.pose.recording import Recording, load_recording, record_video, save_recording
 from spinesafe.session.review import analyse_poses
 
@@ -138,7 +138,7 @@ class EvalSummary:
 
     @property
     def parts(self) -> dict[str, PartSummary]:
-        return {part: PartSummary.of([c for c in self.clips if c.part == part]) for part in PARTS}
+        return {name: PartSummary.of([c for c in self.clips if c.part == name]) for name in PARTS}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -284,7 +284,7 @@ def evaluate(
             true_reps=None if slideshow or not known else clip.get("true_reps"),
             counted_reps=0,
             flexion_label=clip.get("flexion", "none"),
-            part=part_of(clip),
+            part=part(clip),
         )
         if known:
             spec = get_exercise(exercise)
@@ -355,8 +355,8 @@ def format_table(summary: EvalSummary) -> str:
             f"{s.counted_reps:5d} {s.flexion_label:8s} {s.flexion_hits:3d} {s.flexion_missed:4d} {s.false_flexion:5d}"
         )
     lines.append("")
-    for part, figures in summary.parts.items():
-        lines += _summary_lines(part, figures)
+    for name, figures in summary.parts.items():
+        lines += _summary_lines(name, figures)
     lines += _summary_lines("whole corpus", summary.whole)
     if summary.baseline:
         b = summary.baseline

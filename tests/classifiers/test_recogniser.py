@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS
 from spinesafe.classifiers.recogniser import (
+    ANGLE_COLUMNS,
     CHEST_DOWN,
+    DEFINING_JOINTS,
     FRAME_DIM,
     HANDS_FORWARD,
     HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG,
     IDLE,
+    KNN_DIM,
     LUNGE_MAX_STRAIGHTER_KNEE_DEG,
+    POSTURE_DIM,
     STRAIGHTER_KNEE,
+    UNKNOWN,
     UNSURE,
     WINDOW_DIM,
     Z_CAP,
@@ -25,17 +33,22 @@ from spinesafe.classifiers.recogniser import (
     frame_vectors,
     recognise_clip,
     split_curl_up,
+    unseen_joints,
     window_features,
     windows,
 )
+from spinesafe.classifiers.segments import segment_recording
 from spinesafe.lab.recogniser_training import training_hash, vote_weights
 from spinesafe.lab.synthetic import (
+    BodyPose,
     CameraView,
     animate,
     bent_over_row_reps,
+    bridge_reps,
     chain,
     crunch_reps,
     hip_hinge_reps,
+    jumping_jack_reps,
     lunge_reps,
     push_up_reps,
     single_leg_stance,
@@ -45,6 +58,7 @@ from spinesafe.lab.synthetic import (
     toe_touch,
 )
 from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.landmarks import Joint, Side, sided
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +76,8 @@ def test_packaged_model_is_current_with_its_training_code(model: RecogniserModel
 def test_model_has_idle_and_library_classes(model: RecogniserModel) -> None:
     assert IDLE in model.classes
     assert {"squat", "sit_to_stand", "push_up", "sit_up", "toe_touch"} <= set(model.classes)
-    assert model.mean.shape == (WINDOW_DIM,)
+    assert UNKNOWN in model.classes
+    assert model.mean.shape == (KNN_DIM,)
 
 
 def test_probabilities_are_a_distribution(model: RecogniserModel) -> None:
@@ -161,7 +176,7 @@ def test_frame_vectors_of_a_batch_are_those_of_single_frames() -> None:
     frames = animate(squat_reps(1), 10.0, view=CameraView.OBLIQUE_RIGHT, jitter_px=1.0, seed=3)
     frames[4] = PoseFrame.absent(frames[4].t_s, frames[4].index, frames[4].image_size)
     vectors, valid = frame_vectors(frames)
-    assert vectors.shape == (len(frames), WINDOW_DIM // 4)
+    assert vectors.shape == (len(frames), FRAME_DIM)
     assert valid.tolist() == [i != 4 for i in range(len(frames))]
     assert frame_vector(frames[4]) is None
     for frame, row in zip(frames[:4], vectors[:4], strict=True):
@@ -193,13 +208,9 @@ def test_unsafe_patterns_are_decided_as_a_family_with_a_higher_bar() -> None:
 def _tiny_model(stored: np.ndarray, labels: list[int], weights: list[float], k: int) -> RecogniserModel:
     return RecogniserModel(
         classes=("a", "b"),
-        mean=np.zeros(WINDOW_DIM),
-        scale=np.ones(WINDOW_DIM),
-        weights=(),
-        biases=(),
-        training_hash="",
-        version="",
-        neighbours=stored.astype(np.float16),
+        mean=np.zeros(KNN_DIM),
+        scale=np.ones(KNN_DIM),
+        neighbours=stored[:, :KNN_DIM].astype(np.float16),
         neighbour_labels=np.array(labels),
         neighbour_weights=np.array(weights),
         k=k,
@@ -252,7 +263,7 @@ def test_standing_exercises_need_the_trunk_near_upright(model: RecogniserModel) 
 
 
 def _straighter_knee_deg(windows: np.ndarray) -> np.ndarray:
-    return np.asarray(windows[:, 2 * FRAME_DIM + STRAIGHTER_KNEE] * 180.0)
+    return np.asarray(windows[:, 2 * POSTURE_DIM + STRAIGHTER_KNEE] * 180.0)
 
 
 def test_a_lunge_bends_both_knees_and_standing_on_one_leg_does_not(model: RecogniserModel) -> None:
@@ -284,7 +295,7 @@ def test_leaning_back_on_a_hand_is_not_a_curl_up(model: RecogniserModel) -> None
     sit_ups = _windows(sit_up_reps(3))  # arms crossed on the chest
     assert allowed_classes(model.classes, sit_ups)[:, curl_ups].all()
     propped = sit_ups.copy()
-    propped[:, 2 * FRAME_DIM + HANDS_FORWARD] = -0.9  # a hand 0.9 trunk lengths behind the back
+    propped[:, 2 * POSTURE_DIM + HANDS_FORWARD] = -0.9  # a hand 0.9 trunk lengths behind the back
     assert not allowed_classes(model.classes, propped)[:, curl_ups].any()
 
 
@@ -319,3 +330,136 @@ def test_vote_weights_share_long_recordings_and_temper_common_classes() -> None:
     assert w[0] * 40 == pytest.approx(w[-1] * 20)  # 40 windows weigh as 20
     w = vote_weights(y, groups, cap=None, power=1.0)
     assert w[:40].sum() == pytest.approx(w[40:].sum())  # each class the same total
+
+
+def _hide(frames: list[PoseFrame], joints: tuple[Joint, ...]) -> list[PoseFrame]:
+    """``frames`` with ``joints`` (both sides) out of view: visibility 0, positions left where they
+    were, as MediaPipe still places landmarks it cannot see."""
+    hidden = [sided(j, s) for j in joints for s in Side]
+    out = []
+    for frame in frames:
+        visibility = frame.visibility.copy()
+        visibility[hidden] = 0.0
+        out.append(dataclasses.replace(frame, visibility=visibility))
+    return out
+
+
+_LEGS = (Joint.KNEE, Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX)  # out of frame below the hips
+
+
+_SIDE, _OBLIQUE, _FRONT = CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT, CameraView.FRONT
+
+
+@pytest.mark.parametrize(
+    ("motion", "exercise", "views"),
+    [
+        (jumping_jack_reps(8), "jumping_jack", (_FRONT, _OBLIQUE, _SIDE)),
+        (squat_reps(4), "squat", (_OBLIQUE, _SIDE)),  # head-on the synthetic squat reads as idle
+        (lunge_reps(3), "lunge", (_FRONT, _OBLIQUE, _SIDE)),
+    ],
+)
+def test_an_exercise_whose_defining_limbs_are_out_of_view_is_never_named(model, motion, exercise, views) -> None:  # type: ignore[no-untyped-def]
+    for view in views:
+        frames = animate(motion, 15.0, view=view, jitter_px=1.0, seed=11)
+        assert recognise_clip(model, frames).label == exercise  # seen whole, it is recognised
+        hidden = _hide(frames, _LEGS)
+        clip = recognise_clip(model, hidden)
+        assert not (clip.label == exercise and clip.confidence >= 0.5), (view, clip)
+        assert {"knee", "ankle"} <= set(clip.unseen)
+        recogniser = ExerciseRecogniser(model)
+        named = [e for f in hidden for e in recogniser.update(f) if isinstance(e, Recognition)]
+        assert named and not any(e.label == exercise and e.confidence >= 0.5 for e in named), view
+
+
+def test_arms_moving_with_the_legs_out_of_view_are_arms_alone(model: RecogniserModel) -> None:
+    # Arms raised sideways with the legs out of frame (a seated lateral raise, say) were a jumping jack.
+    frames = _hide(animate(jumping_jack_reps(8), 15.0, view=_FRONT, jitter_px=1.0, seed=11), _LEGS)
+    assert recognise_clip(model, frames).label in {"lateral_raise", "shoulder_press", UNKNOWN}
+
+
+def test_defining_joints_cover_the_library() -> None:
+    assert set(DEFINING_JOINTS) == set(EXERCISES)
+    # The unsafe patterns need only the trunk, so that hidden feet never hide a warning.
+    for pattern in UNSAFE_PATTERNS:
+        assert set(DEFINING_JOINTS[pattern]) <= {Joint.SHOULDER, Joint.HIP}
+
+
+def test_windows_say_which_joints_were_out_of_view() -> None:
+    frames = _hide(animate(squat_reps(2), 15.0, view=CameraView.FRONT, seed=3), (Joint.ANKLE,))
+    feats = np.asarray(windows(frames))
+    assert all(unseen == (Joint.ANKLE,) for unseen in unseen_joints(feats))
+
+
+def _reps_of(rest: BodyPose, turn: BodyPose, n: int = 5, period_s: float = 3.0) -> list[tuple[float, BodyPose]]:
+    keyframes = [
+        (i * period_s + phase * period_s / 2, pose) for i in range(n) for phase, pose in ((0, rest), (1, turn))
+    ]
+    return [*keyframes, (n * period_s, rest)]
+
+
+def _supine_leg_raise() -> list[tuple[float, BodyPose]]:
+    """Lying on the back lifting one straight leg to 70 deg: outside the library."""
+    flat = BodyPose.symmetric(body_pitch_deg=-90.0)
+    return _reps_of(flat, flat.with_side(Side.LEFT, hip_flexion_deg=70.0))
+
+
+def test_a_movement_outside_the_library_is_not_one_it_knows(model: RecogniserModel) -> None:
+    # Filmed from the feet (a phone at the end of the mat): far from every exercise learnt.
+    frames = animate(_supine_leg_raise(), 15.0, view=CameraView.FRONT, jitter_px=1.0, seed=5)
+    clip = recognise_clip(model, frames)
+    assert (clip.label, clip.sure) == (UNKNOWN, True)
+    recogniser = ExerciseRecogniser(model)
+    labels = [e.label for f in frames for e in recogniser.update(f) if isinstance(e, Recognition)]
+    assert labels.count(UNKNOWN) >= 0.8 * len(labels)
+    # In review: one segment, not one the library knows (no exercise's rep rules apply).
+    assert [(s.exercise, s.sure) for s in segment_recording(model, frames)] == [(UNKNOWN, True)]
+    # Standing still in the same view is idle, not unknown: stillness is never an unknown exercise.
+    assert recognise_clip(model, animate(standing(8.0), 15.0, view=CameraView.FRONT, seed=5)).label == IDLE
+
+
+def test_lying_on_the_back_is_never_a_push_up_or_a_forward_fold(model: RecogniserModel) -> None:
+    # The leg raise has a push-up's shape upside down, and a toe touch's turned on its back.
+    barred = [model.classes.index(c) for c in ("push_up", "toe_touch", "hip_hinge")]
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.FRONT, CameraView.OBLIQUE_RIGHT):
+        feats = _windows(_supine_leg_raise(), view)
+        assert not allowed_classes(model.classes, feats)[:, barred].any()
+        label = recognise_clip(model, animate(_supine_leg_raise(), 15.0, view=view, seed=4)).label
+        assert label not in {"push_up", "toe_touch", "hip_hinge"}
+
+
+def test_a_window_beyond_its_class_reach_votes_unknown() -> None:
+    stored = np.zeros((2, KNN_DIM))
+    stored[1, 0] = 4.0
+    model = dataclasses.replace(
+        _tiny_model(stored, [0, 1], [1.0, 1.0], k=1),
+        classes=("a", "b", UNKNOWN),
+        reach=np.array([1.0, 1.0, np.inf]),
+    )
+    query = np.zeros((3, WINDOW_DIM))
+    query[:, POSTURE_DIM + ANGLE_COLUMNS.start] = 0.1  # the joint angles move: not a still window
+    query[:, 0] = [0.5, 3.5, 2.0]  # near a, near b, 2 from both
+    np.testing.assert_allclose(model.probabilities(query), [[1, 0, 0], [0, 1, 0], [0, 0, 1]], atol=1e-3)
+    query[:, POSTURE_DIM + ANGLE_COLUMNS.start] = 0.0  # still: never unknown
+    assert model.probabilities(query)[2, 2] == 0.0
+
+
+def test_a_bridge_lifts_the_hips_and_is_never_a_curl_up(model: RecogniserModel) -> None:
+    curl_ups = [model.classes.index(c) for c in ("sit_up", "crunch")]
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT):
+        bridges = _windows(bridge_reps(4), view)
+        assert not allowed_classes(model.classes, bridges)[:, curl_ups].any()
+        assert recognise_clip(model, animate(bridge_reps(4), 15.0, view=view, seed=4)).label == "bridge"
+        # The curl-ups bring the shoulders up in every window.
+        for motion in (crunch_reps(4), sit_up_reps(4)):
+            assert allowed_classes(model.classes, _windows(motion, view))[:, curl_ups].all()
+
+
+def test_a_straight_back_hinge_filmed_head_on_is_never_an_unsafe_pattern(model: RecogniserModel) -> None:
+    # From the front the rounding that makes a lift unsafe cannot be seen (the flexion monitor says
+    # so): the recogniser must not guess it.
+    for seed in (3, 8, 21):
+        frames = animate(hip_hinge_reps(4), 15.0, view=CameraView.FRONT, jitter_px=1.5, seed=seed)
+        assert recognise_clip(model, frames).label not in UNSAFE_PATTERNS
+        recogniser = ExerciseRecogniser(model)
+        labels = {e.label for f in frames for e in recogniser.update(f) if isinstance(e, Recognition)}
+        assert not labels & set(UNSAFE_PATTERNS), labels
