@@ -74,6 +74,11 @@ class ExerciseAnalyser:
         """Frames seen from each view (present frames only)."""
         return {view.value: n for view, n in self._views.items()}
 
+    @property
+    def back_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(present frames, frames on which the back was judged) per view, from the flexion monitor."""
+        return dict(self.flexion.frames_by_view), dict(self.flexion.judged_by_view)
+
     def update(self, frame: PoseFrame) -> list[Event]:
         gravity = self.gravity.update(frame)
         if gravity.known and not self._gravity_known:

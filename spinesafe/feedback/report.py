@@ -72,6 +72,17 @@ def _rep_json(result: SessionResult, r: RepCompleted) -> dict[str, Any]:
     }
 
 
+def back_judged_json(result: SessionResult) -> dict[str, Any]:
+    """How much of the session the back could be judged in, overall and per view (fractions)."""
+    total = sum(result.back_frames.values())
+    return {
+        "back_judged_share": _r(sum(result.back_judged.values()) / total, 3) if total else None,
+        "back_judged_share_per_view": {
+            view: _r(result.back_judged.get(view, 0) / n, 3) for view, n in result.back_frames.items() if n
+        },
+    }
+
+
 def _flexion_json(e: FlexionEnded) -> dict[str, Any]:
     return {
         "start_s": _r(e.start_s, 3),
@@ -81,6 +92,7 @@ def _flexion_json(e: FlexionEnded) -> dict[str, Any]:
         "severity": e.severity.value,
         "view": e.view,
         "proxies": list(e.proxies),
+        "visibility": _r(e.visibility, 2),
     }
 
 
@@ -203,7 +215,7 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
         "twist_events": [_twist_json(e) for e in result.twist_events],
         "unsafe_movements": [unsafe_json(e) for e in result.unsafe_movements],
         "cues": [c.to_json() for c in result.cues],
-        "views": {"frames_per_view": views, "main_view": result.main_view},
+        "views": {"frames_per_view": views, "main_view": result.main_view, **back_judged_json(result)},
         "view_warnings": [
             {"t_s": _r(w.t_s, 3), "view": w.view, "judgement": w.judgement, "advice": w.advice}
             for w in result.view_warnings

@@ -124,6 +124,10 @@ class SessionResult:
     unsafe_movements: list[UnsafeMovementEnded] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     view_counts: dict[str, int] = field(default_factory=dict)
+    # Frames with a person per view, and those on which the back could be judged (a proxy was read
+    # or the posture itself rules rounding out): "back judged in 72% of the set".
+    back_frames: dict[str, int] = field(default_factory=dict)
+    back_judged: dict[str, int] = field(default_factory=dict)
     neutral: Neutral | None = None
     notes: list[str] = field(default_factory=list)
     patient: str = "default"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -150,7 +150,7 @@ def recognise_input(
 
     For a video the poses are kept and handed to the second pass, so MediaPipe runs once.
     """
-    from spinesafe.classifiers.segments import segment_recording
+    from spinesafe.classifiers.segments import main_exercise, segment_recording
     from spinesafe.classifiers.unsafe import load_model
     from spinesafe.pose.camera import ReplayEstimator
 
@@ -167,9 +167,19 @@ def recognise_input(
         poses = list(recording)
         second = ReplayEstimator(poses, recording.estimator)
     segments = segment_recording(load_model(), poses)
-    if not segments or any(s.exercise not in EXERCISES for s in segments):
+    known = [s for s in segments if s.exercise in EXERCISES]
+    if not known:
+        unseen = sorted({joint for s in segments for joint in s.unseen})
+        hidden = f" ({', '.join(unseen)} not in view)" if unseen else ""
         raise RecognitionError(
-            f"{path}: no exercise could be recognised (the person seems to stand still or is not seen); "
-            "give --exercise ID"
+            f"{path}: no exercise spinesafe knows could be recognised{hidden}: the person stands still, is not "
+            "seen, or does a movement outside the library; give --exercise ID"
         )
+    # A stretch of a movement outside the library (the open-set answer) inside a recording of known
+    # exercises is analysed with the main one's rules but never named: it is reported "not sure".
+    main = main_exercise(known)
+    segments = [
+        s if s.exercise in EXERCISES else replace(s, exercise=main, sure=False, confidence=min(s.confidence, 0.49))
+        for s in segments
+    ]
     return segments, second

@@ -94,6 +94,10 @@ def _add(event: Event, name: str, result: SessionResult | None, segment: Segment
             getattr(target, name).append(event)
 
 
+# Under this share of frames with the back judged, the report says how much went unchecked.
+BACK_JUDGED_NOTE_BELOW = 0.9
+
+
 class SessionRecorder:
     """Runs one analysis over poses and files its events (:func:`file_events`).
 
@@ -141,6 +145,8 @@ class SessionRecorder:
         result.segments = [SegmentResult(s, get_exercise(s.exercise)) for s in segments]
         self._segment = 0
         self._views: Counter[str] = Counter()  # frames per view of the segments before this one
+        self._back_frames: Counter[str] = Counter()  # and those where the back could be judged
+        self._back_judged: Counter[str] = Counter()
         if store is not None:
             store.start_set(analyser.spec.id, t_s=result.duration_s)
         if opening_cues:
@@ -184,6 +190,9 @@ class SessionRecorder:
         views = self.analyser.view_counts
         result.segments[self._segment].view_counts = views
         self._views.update(views)
+        frames, judged = self.analyser.back_counts
+        self._back_frames.update(frames)
+        self._back_judged.update(judged)
         neutral = self.analyser.flexion.neutral
         result.neutral = neutral
         if self.log is not None:
@@ -207,7 +216,24 @@ class SessionRecorder:
         if result.segments:
             result.segments[self._segment].view_counts = self.analyser.view_counts
             result.view_counts = dict(self._views + Counter(self.analyser.view_counts))
+        frames, judged = self.analyser.back_counts
+        result.back_frames = dict(self._back_frames + Counter(frames))
+        result.back_judged = dict(self._back_judged + Counter(judged))
         result.neutral = self.analyser.flexion.neutral
+        total = sum(result.back_frames.values())
+        judged_share = sum(result.back_judged.values()) / total if total else 1.0
+        if judged_share < BACK_JUDGED_NOTE_BELOW:
+            per_view = ", ".join(
+                f"{view} {100 * result.back_judged.get(view, 0) / n:.0f}%"
+                for view, n in result.back_frames.items()
+                if n
+            )
+            result.notes.append(
+                f"Back judged in {100 * judged_share:.0f}% of the frames with a person ({per_view}): the rest "
+                "were seen from the front or with the head or hips hidden, where rounding cannot be checked."
+            )
+        if self.analyser.flexion.neutral_note:
+            result.notes.append(f"Back rounding: {self.analyser.flexion.neutral_note}.")
         if result.frames_with_person == 0:
             result.notes.append("No person was found in the video: nothing could be counted.")
         if result.truncated:

@@ -169,7 +169,7 @@ def test_review_auto_on_someone_standing_still_is_a_clear_error(tmp_path, capsys
     frames = animate(standing(6.0), 30.0, view=CameraView.FRONT, seed=2)
     rec = save_recording(tmp_path / "still.npz", frames, source="still", estimator="synthetic", fps=30.0)
     assert main(["review", str(rec), "--exercise", "auto", "--json", str(tmp_path / "r.json"), "--no-history"]) == 2
-    assert "no exercise could be recognised" in capsys.readouterr().err
+    assert "no exercise spinesafe knows could be recognised" in capsys.readouterr().err
 
 
 def test_frame_vectors_of_a_batch_are_those_of_single_frames() -> None:
