@@ -7,9 +7,7 @@ frames, about 7 minutes on 2 cores), later runs take about half a minute.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -109,14 +107,9 @@ def test_recogniser_leave_one_clip_out_does_not_drop_below_golden() -> None:
 def test_unsafe_watcher_leave_one_clip_out_does_not_drop_below_golden(summary: EvalSummary) -> None:
     # ``summary`` has filled the landmark cache that the watcher evaluation reads (~1 minute more).
     from spinesafe.classifiers.unsafe import UnsafeWatchConfig
+    from spinesafe.lab import unsafe_watch_eval as script
     from spinesafe.lab.evaluation import default_cache_dir
 
-    path = Path(__file__).resolve().parents[1] / "scripts" / "eval_unsafe_watcher.py"
-    spec = importlib.util.spec_from_file_location("eval_unsafe_watcher", path)
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = script  # its dataclasses look their module up by name
-    spec.loader.exec_module(script)
     clips, missing = script.load_clips(CORPUS, default_cache_dir(), packaged=False)
     assert not missing
     result = script.score(clips, UnsafeWatchConfig())

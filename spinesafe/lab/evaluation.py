@@ -26,7 +26,7 @@ from spinesafe.classifiers.features import compute_features
 from spinesafe.classifiers.flexion import FlexionMonitor
 from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.errors import InputFileError, RecordingFormatError
-from spinesafe.feedback.report import SessionResult
+from spinesafe.feedback.result import SessionResult
 from spinesafe.lab.corpus_split import PARTS, part
 from spinesafe.pose.recording import Recording, load_recording, record_video, save_recording
 from spinesafe.session.review import analyse_poses

@@ -34,7 +34,7 @@ import numpy as np
 
 from spinesafe.errors import CameraError, SpinesafeError
 from spinesafe.pose.frame import PoseFrame
-from spinesafe.pose.sources import VideoFileSource, VideoFrame
+from spinesafe.pose.sources import VideoFileSource, VideoFrame, usable_fps
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class ThreadedCamera(_ThreadedSource):
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # where the backend supports it: no stale frames queued
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
+        self.fps = usable_fps(fps)
         return capture
 
     def _run(self) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from spinesafe.errors import InputFileError, OutputError, RecordingFormatError
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import NUM_LANDMARKS
+from spinesafe.pose.sources import MAX_FPS, MIN_FPS  # a recording's rate is a source's
 
 if TYPE_CHECKING:
     from spinesafe.pose.estimators import PoseEstimator
@@ -38,9 +39,6 @@ MAX_DURATION_S = 4 * 3600.0
 # 4 h at 30 fps (phones' and webcams' usual rate), or 2 h at 60 fps. Loaded, a frame takes 2.7 kB
 # (landmarks, world points, visibilities, the PoseFrame; tracemalloc), so the largest ~1.2 GB.
 MAX_FRAMES = 432_000
-# The rates the video source takes from a container (sources.VideoFileSource); a recording's rate
-# comes from there or from a camera clamped the same way. The corpus spans 3.3-60 fps.
-MIN_FPS, MAX_FPS = 1.0, 240.0
 # Times are seconds from the source's start; the video source never stamps a frame at or before -1 s.
 MIN_T_S = -1.0
 # 4x the side of an 8K frame (7680 px): no camera or codec makes a larger picture.

@@ -16,6 +16,17 @@ import numpy as np
 
 from spinesafe.errors import InputFileError, VideoDecodeError
 
+# A container or driver reporting a rate outside this (0, NaN, 90000) is wrong; 30 fps (phones' and
+# webcams' usual rate) is assumed instead. The corpus spans 3.3-60 fps.
+MIN_FPS, MAX_FPS = 1.0, 240.0
+DEFAULT_FPS = 30.0
+
+
+def usable_fps(fps: float) -> float:
+    """``fps`` when it is a frame rate a camera or video can have, else :data:`DEFAULT_FPS`."""
+    return fps if MIN_FPS <= fps <= MAX_FPS else DEFAULT_FPS
+
+
 log = logging.getLogger(__name__)
 
 # OpenCV's CAP_PROP_ORIENTATION_META: the degrees clockwise the stored picture must turn to be shown
@@ -117,7 +128,7 @@ class VideoFileSource:
                 )
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         # Some containers report 0 or absurd rates; 30 fps is the common phone/webcam rate.
-        self.fps = fps if 1.0 <= fps <= 240.0 else 30.0
+        self.fps = usable_fps(fps)
         self.expected_frames = max(0, int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
         # OpenCV's own auto-rotation (off by default in the pinned wheel; the default is not the same
         # in every release and back-end) is switched off and the pictures are turned here, so they
