@@ -309,6 +309,57 @@ def _end_on(world: np.ndarray, px: np.ndarray) -> bool:
     return trunk_px < END_ON_MAX_IMAGE_FRACTION * TRUNK_TO_SHOULDER_WIDTH * shoulders_px
 
 
+def _joint_angles(frame: PoseFrame, px: np.ndarray, view: View, near: Side) -> dict[str, float]:
+    """Every :data:`ANGLES` entry per side, and unsided for the near side (both averaged from the front)."""
+    # Joint angles from the metric 3-D world landmarks when there are any: image-plane angles
+    # foreshorten in front and oblique views (a standing knee can read 120 deg from the front).
+    # Measured on the corpus, 3-D angles also beat image angles in side views (28 vs 23 of 32
+    # clips counted exactly): the near limb is rarely exactly in the image plane.
+    pts = frame.world if frame.world is not None else px
+    values = joint_angle_deg(pts[_ANGLE_A], pts[_ANGLE_B], pts[_ANGLE_C])  # every angle in one call
+    # A joint the model cannot see is a guess (e.g. legs below the picture, which MediaPipe
+    # still places, at visibility ~0): no angle from it.
+    visible = np.minimum(np.minimum(frame.visibility[_ANGLE_A], frame.visibility[_ANGLE_B]), frame.visibility[_ANGLE_C])
+    values = np.where(visible >= MIN_VISIBILITY, values, np.nan)
+    angles: dict[str, float] = dict(zip(_ANGLE_KEYS, values.tolist(), strict=True))
+    for name in ANGLES:
+        if view is View.FRONT:
+            # Both sides are seen: average them (less noise, symmetric exercises).
+            seen = [v for v in (angles[f"{name}_left"], angles[f"{name}_right"]) if np.isfinite(v)]
+            angles[name] = float(np.mean(seen)) if seen else float("nan")
+        else:
+            angles[name] = angles[f"{name}_{near.value}"]
+    return angles
+
+
+def _torso_length_m(frame: PoseFrame) -> float:
+    """Shoulder-mid to hip-mid in world metres (NaN without world landmarks)."""
+    if frame.world is None:
+        return float("nan")
+    w = frame.world
+    return float(
+        distance(
+            midpoint(w[Landmark.LEFT_SHOULDER], w[Landmark.RIGHT_SHOULDER]),
+            midpoint(w[Landmark.LEFT_HIP], w[Landmark.RIGHT_HIP]),
+        )
+    )
+
+
+def _hand_below_hips(
+    frame: PoseFrame, px: np.ndarray, angles: dict[str, float], hip_y_px: float, trunk_px: float
+) -> float:
+    """How far the lower straight-armed, visible hand is below the hips in trunk lengths (NaN if none)."""
+    if trunk_px < 1.0:
+        return float("nan")
+    drops = [
+        (px[sided(Joint.WRIST, side), 1] - hip_y_px) / trunk_px
+        for side in Side
+        if frame.visibility[sided(Joint.WRIST, side)] >= MIN_VISIBILITY
+        and angles[f"elbow_{side.value}"] >= STRAIGHT_ELBOW_MIN_DEG
+    ]
+    return float(max(drops)) if drops else float("nan")
+
+
 def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatures:
     """All features of one frame; absent frames give NaN features with ``present=False``.
 
@@ -335,38 +386,12 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
     px = frame.pixels()
     view = detect_view(frame)
     near = Side.LEFT if _side_visibility(frame, Side.LEFT) >= _side_visibility(frame, Side.RIGHT) else Side.RIGHT
-    # Joint angles from the metric 3-D world landmarks when there are any: image-plane angles
-    # foreshorten in front and oblique views (a standing knee can read 120 deg from the front).
-    # Measured on the corpus, 3-D angles also beat image angles in side views (28 vs 23 of 32
-    # clips counted exactly): the near limb is rarely exactly in the image plane.
-    pts = frame.world if frame.world is not None else px
-    values = joint_angle_deg(pts[_ANGLE_A], pts[_ANGLE_B], pts[_ANGLE_C])  # every angle in one call
-    # A joint the model cannot see is a guess (e.g. legs below the picture, which MediaPipe
-    # still places, at visibility ~0): no angle from it.
-    visible = np.minimum(np.minimum(frame.visibility[_ANGLE_A], frame.visibility[_ANGLE_B]), frame.visibility[_ANGLE_C])
-    values = np.where(visible >= MIN_VISIBILITY, values, np.nan)
-    angles: dict[str, float] = dict(zip(_ANGLE_KEYS, values.tolist(), strict=True))
-    for name in ANGLES:
-        if view is View.FRONT:
-            # Both sides are seen: average them (less noise, symmetric exercises).
-            seen = [v for v in (angles[f"{name}_left"], angles[f"{name}_right"]) if np.isfinite(v)]
-            angles[name] = float(np.mean(seen)) if seen else float("nan")
-        else:
-            angles[name] = angles[f"{name}_{near.value}"]
+    angles = _joint_angles(frame, px, view, near)
 
     shoulder_mid = midpoint(px[Landmark.LEFT_SHOULDER], px[Landmark.RIGHT_SHOULDER])
     hip_mid = midpoint(px[Landmark.LEFT_HIP], px[Landmark.RIGHT_HIP])
     facing = _facing_x(frame, px)
     lean = float(signed_lean_deg(hip_mid, shoulder_mid, facing)) if facing else float("nan")
-    torso_m = float("nan")
-    if frame.world is not None:
-        w = frame.world
-        torso_m = float(
-            distance(
-                midpoint(w[Landmark.LEFT_SHOULDER], w[Landmark.RIGHT_SHOULDER]),
-                midpoint(w[Landmark.LEFT_HIP], w[Landmark.RIGHT_HIP]),
-            )
-        )
     inclination = float(inclination_from_vertical_deg(hip_mid, shoulder_mid))
     gravity_known = up is not None and up.known and frame.world is not None
     if gravity_known and frame.world is not None and up is not None:
@@ -387,13 +412,6 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
     angles["trunk_lean"] = lean
     angles.update(_lower_body_signals(frame, px))
     ys = px[:, 1]
-    props = [
-        (px[sided(Joint.WRIST, side), 1] - hip_mid[1]) / trunk_px
-        for side in Side
-        if frame.visibility[sided(Joint.WRIST, side)] >= MIN_VISIBILITY
-        and angles[f"elbow_{side.value}"] >= STRAIGHT_ELBOW_MIN_DEG
-        and trunk_px >= 1.0
-    ]
     key = [sided(j, s) for j in (Joint.SHOULDER, Joint.HIP, Joint.KNEE, Joint.ANKLE) for s in Side]
     return FrameFeatures(
         t_s=frame.t_s,
@@ -405,10 +423,10 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
         trunk_inclination_deg=inclination,
         trunk_lean_deg=lean,
         neck_curl_deg=_neck_curl_deg(px, near, facing),
-        torso_length_m=torso_m,
+        torso_length_m=_torso_length_m(frame),
         body_height_px=float(np.nanmax(ys) - np.nanmin(ys)),
         visibility=float(np.mean(frame.visibility[key])),
-        hand_below_hips=float(max(props)) if props else float("nan"),
+        hand_below_hips=_hand_below_hips(frame, px, angles, float(hip_mid[1]), trunk_px),
         neck_visibility=float(min(frame.visibility[sided(j, near)] for j in (Joint.EAR, Joint.SHOULDER, Joint.HIP))),
         gravity_known=gravity_known,
     )
