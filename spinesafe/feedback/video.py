@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import tempfile
@@ -67,8 +68,15 @@ class VideoSettings:
         return out_w - out_w % 2, out_h - out_h % 2
 
 
+_TIME_BASE = Fraction(1, 90_000)  # the MPEG clock: 25, 30 and 30000/1001 fps are whole ticks
+
+
 class Mp4Writer:
-    """Writes BGR frames (H, W, 3 uint8) to an H.264 MP4 at a constant frame rate."""
+    """Writes BGR frames (H, W, 3 uint8) to an H.264 MP4.
+
+    Each frame is stamped with its own time when one is given (a phone's variable frame rate keeps
+    its timing, so the overlay stays with the cue sound laid at the same times), else at ``fps``.
+    """
 
     def __init__(
         self, path: str | Path, fps: float, size: tuple[int, int], settings: VideoSettings | None = None
@@ -86,6 +94,9 @@ class Mp4Writer:
             raise OutputError(f"{self.path}: cannot write the video ({exc})") from exc
         rate = Fraction(fps).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.codec_context.time_base = _TIME_BASE
+        self._fps = fps
+        self._last_pts = -1
         self._stream.width, self._stream.height = self._size
         self._stream.pix_fmt = "yuv420p"
         self._stream.options = {"crf": str(settings.crf), "preset": settings.preset}
@@ -93,7 +104,8 @@ class Mp4Writer:
             self._stream.codec_context.thread_count = settings.threads
         self.frames = 0
 
-    def write(self, image: np.ndarray) -> None:
+    def write(self, image: np.ndarray, t_s: float | None = None) -> None:
+        """Add a frame shown at ``t_s`` seconds (the source's time), or one frame after the last."""
         import av
 
         width, height = self._size
@@ -101,6 +113,10 @@ class Mp4Writer:
         # own conversion, so an encoder thread does not stall the pose thread.
         yuv: np.ndarray = cv2.cvtColor(np.ascontiguousarray(image[:height, :width]), cv2.COLOR_BGR2YUV_I420)
         frame = av.VideoFrame.from_ndarray(yuv.astype(np.uint8, copy=False), format="yuv420p")
+        seconds = t_s if t_s is not None and math.isfinite(t_s) else self.frames / self._fps
+        # Strictly increasing stamps: two frames within a tick keep their order.
+        pts = max(round(seconds / _TIME_BASE), self._last_pts + 1)
+        frame.pts, frame.time_base, self._last_pts = pts, _TIME_BASE, pts
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
         self.frames += 1
@@ -259,7 +275,7 @@ class AnnotatedVideo:
             if self._writer is None:
                 self.size = out_size
                 self._writer = Mp4Writer(self.path, self.fps, out_size, self.settings)
-            self._writer.write(drawn)
+            self._writer.write(drawn, frame.pose.t_s)
             self.frames += 1
         if candidate:
             self._next_candidate_s = pose.t_s + KEY_FRAME_EVERY_S

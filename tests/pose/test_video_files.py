@@ -265,3 +265,13 @@ def test_review_of_a_turned_phone_video_writes_an_upright_annotated_video(tmp_pa
             picture[140:200, width - 100 : width - 20].reshape(-1, 3).mean(axis=0), GREEN, atol=12
         )
         assert picture[height - 200 :].mean() < 80
+
+
+def test_the_annotated_video_of_a_variable_rate_clip_keeps_each_frames_time(tmp_path: Path) -> None:
+    # The cue sound is laid at the frames' real times; the pictures must be shown at them too, or
+    # the overlay drifts from the sound around a stall (0.175 s in this clip at a constant rate).
+    path = write_clip(tmp_path / "vfr.mp4", [_marked(i) for i in range(len(VFR_TICKS))], ticks=VFR_TICKS)
+    outputs = run_review(path, "squat", out_dir=tmp_path / "out", estimator=_NoPerson())
+    assert outputs.video_path is not None
+    _, times, _ = stored_frames(outputs.video_path)
+    assert times == pytest.approx([t / 6000 for t in VFR_TICKS], abs=1e-4)
