@@ -42,6 +42,17 @@ class ProgressBar:
             sys.stderr.flush()
 
 
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``--verbose`` after the command too (``spinesafe live --verbose``), same as ``spinesafe --verbose live``."""
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=argparse.SUPPRESS,  # not given here: keep what came before the command
+        help="log details to stderr, with the log lines of OpenCV, TensorFlow Lite and MediaPipe (hidden otherwise)",
+    )
+
+
 def exercise_id_or_auto(value: str) -> str:
     """An exercise id, or ``auto`` (recognise it)."""
     if value != AUTO and value not in EXERCISES:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.exercises import EXERCISES, exercise_name
-from spinesafe.commands.arguments import EXIT_ERROR, ProgressBar, exercise_id_or_auto
+from spinesafe.commands.arguments import EXIT_ERROR, ProgressBar, add_verbose, exercise_id_or_auto
 
 if TYPE_CHECKING:
     from spinesafe.feedback.store import SessionStore
@@ -252,4 +252,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     review.add_argument("--no-history", action="store_true", help="do not store the session in the history")
     review.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_verbose(review)
     review.set_defaults(func=run)
