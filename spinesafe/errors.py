@@ -63,5 +63,9 @@ class ProgrammeError(SpinesafeError, ValueError):
     """A programme file is malformed; the message names the file, the key and the allowed values."""
 
 
+class UnsafeExerciseError(SpinesafeError, ValueError):
+    """A movement to avoid (toe touch, sit-up...) was asked to be coached; the message names the safe alternative."""
+
+
 class RecognitionError(SpinesafeError, ValueError):
     """``--exercise auto`` found no exercise in the input."""

@@ -139,3 +139,9 @@ def test_programs_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["programs", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "situps" in err and "[[exercise]] #1 id" in err
+
+
+def test_a_movement_to_avoid_in_a_programme_names_what_to_do_instead(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEAD + '[[exercise]]\nid = "sit_up"\nreps = 10\n')
+    with pytest.raises(ProgrammeError, match=r"'sit_up' is an unsafe movement pattern .*instead: bridge"):
+        load_programme(path)

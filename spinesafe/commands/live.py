@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from spinesafe.classifiers.exercises import EXERCISES, exercise_name
-from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED, exercise_id_or_auto
+from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS, exercise_name
+from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED, add_verbose, exercise_id_or_auto
 from spinesafe.pose.camera import parse_camera
 
 
@@ -117,7 +117,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-e",
         type=exercise_id_or_auto,
         metavar="ID",
-        help=f"exercise id, or 'auto' to recognise it (needs the recogniser model): {', '.join(sorted(EXERCISES))}",
+        help=(
+            "exercise id, or 'auto' to recognise it (needs the recogniser model): "
+            f"{', '.join(sorted(i for i in EXERCISES if i not in UNSAFE_PATTERNS))}. Movements to avoid "
+            f"({', '.join(UNSAFE_PATTERNS)}) are never coached: `spinesafe review` checks recordings for them"
+        ),
     )
     live.add_argument("--program", type=Path, metavar="FILE", help="programme file (TOML); see `spinesafe programs`")
     live.add_argument(
@@ -163,4 +167,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     live.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )
+    add_verbose(live)
     live.set_defaults(func=run)

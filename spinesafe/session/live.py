@@ -29,8 +29,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from spinesafe.classifiers.exercises import EXERCISES, get_exercise
-from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError
+from spinesafe.classifiers.exercises import EXERCISES, Kind, get_exercise, not_coached
+from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError, UnsafeExerciseError
 from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFilePlayer, default_speech
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
 from spinesafe.feedback.overlay import OverlayText, draw_overlay
@@ -100,7 +100,9 @@ class LiveOutcome:
 
 
 def load_live_programme(options: LiveOptions) -> Programme | None:
-    """The programme file, a one-exercise programme for ``--exercise ID``, or None for ``auto``."""
+    """The programme file, a one-exercise programme for ``--exercise ID``, or None for ``auto``.
+
+    A movement to avoid raises :class:`UnsafeExerciseError` saying what to do instead."""
     if options.programme is not None:
         return load_programme(options.programme)
     if options.exercise is None:
@@ -109,7 +111,9 @@ def load_live_programme(options: LiveOptions) -> Programme | None:
         )
     if options.exercise == AUTO:
         return None
-    get_exercise(options.exercise)  # unknown ids: an error listing the valid ones
+    spec = get_exercise(options.exercise)  # unknown ids: an error listing the valid ones
+    if spec.kind is Kind.UNSAFE:  # DESIGN: recognised and flagged, never coached (as programmes refuse it)
+        raise UnsafeExerciseError(not_coached(spec))
     return single_exercise(options.exercise)
 
 

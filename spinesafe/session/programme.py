@@ -327,7 +327,8 @@ class _Parser:
             if spec.kind is Kind.UNSAFE:
                 self.fail(
                     k("id"),
-                    f"{exercise_id!r} is an unsafe movement pattern (recognised and flagged, never prescribed)",
+                    f"{exercise_id!r} is an unsafe movement pattern (recognised and flagged, never prescribed; "
+                    f"instead: {spec.instead})",
                     ", ".join(safe_ids),
                 )
         sets = self.optional_int(table, "sets", k("sets"), SETS_RANGE) or 1

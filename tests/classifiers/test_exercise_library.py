@@ -449,3 +449,21 @@ def test_chord_elbow_angle_follows_the_true_elbow_in_a_side_view(elbow_deg: floa
     assert push_elbow == pytest.approx(elbow_deg, abs=tolerance_deg)
     if elbow_deg == 180.0:
         assert push_elbow > EXERCISES["push_up"].rest
+
+
+# --- movements to avoid point to a safe alternative ----------------------------------------------
+
+
+def test_every_movement_to_avoid_names_a_safe_exercise_to_do_instead() -> None:
+    for spec in EXERCISES.values():
+        if spec.kind is Kind.UNSAFE:
+            assert spec.instead in EXERCISES and EXERCISES[spec.instead].kind is not Kind.UNSAFE, spec.id
+        else:
+            assert spec.instead == "", spec.id
+
+
+def test_a_movement_to_avoid_without_an_alternative_is_refused() -> None:
+    with pytest.raises(ValueError, match="instead"):
+        dataclasses.replace(EXERCISES["toe_touch"], instead="")
+    with pytest.raises(ValueError, match="instead"):
+        dataclasses.replace(EXERCISES["squat"], instead="hip_hinge")
