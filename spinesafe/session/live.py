@@ -149,8 +149,14 @@ def open_camera(options: LiveOptions) -> tuple[LiveCamera, PoseEstimator]:
     else:
         from spinesafe.pose.camera import ThreadedCamera
 
-        cam = ThreadedCamera(source)
-    return cam, create_estimator(options.model)
+        real = ThreadedCamera(source)
+        real.open()  # a camera that is not there: one clear error now, before MediaPipe loads
+        cam = real
+    try:
+        return cam, create_estimator(options.model)
+    except BaseException:
+        cam.close()
+        raise
 
 
 def mirrored(pose: PoseFrame) -> PoseFrame:
@@ -243,7 +249,12 @@ def run_live(
     if display is None:  # before the camera: no screen is the likelier failure, and nothing to undo
         display = HeadlessDisplay() if options.headless else OpenCVWindow(fullscreen=options.fullscreen)
     if camera is None or estimator is None:
-        camera, estimator = open_camera(options)
+        try:
+            camera, estimator = open_camera(options)
+        except BaseException:
+            if own_display:
+                display.close()
+            raise
     session = _LiveSession(options, programme, camera, estimator, display, speakers, recogniser, clock)
     try:
         session.run()
