@@ -14,8 +14,8 @@ also puts a pipe in front of fd 2 and a thread that drops the known native patte
 every other byte through: Python warnings, tracebacks and spinesafe's own messages still arrive.
 Python's own ``sys.stderr`` is moved to a copy of the real stderr while the filter runs, so
 Python output never waits on the filter (and a terminal is still seen as one: progress bars).
-``--verbose`` leaves everything as it was. Error-level native lines (glog ``E``/``F``) pass
-through: they may explain a failure.
+``--verbose`` leaves everything as it was. Error-level glog lines (``E``/``F``) pass through: they
+may explain a failure; FFmpeg's decoder complaints do not (spinesafe reports a damaged video itself).
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ NATIVE_LOG_LINE = re.compile(
     rb"|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^ \]]+:\d+\] "  # glog/absl info and warning lines
     rb"|\[ ?(?:INFO|WARN|DEBUG):\d+@[\d.]+\] "  # OpenCV's logger ("[ WARN:0@0.013] global cap_v4l.cpp")
     rb"|\[[\w,]+ @ 0x[0-9a-fA-F]+\] "  # FFmpeg via OpenCV or PyAV ("[h264 @ 0x55d0c0] error while ...")
+    # OpenCV on macOS, probing camera indices (not its "not authorized to capture video": that one matters)
+    rb"|OpenCV: (?:out device of bound|camera failed to properly initiali[sz]e)"
     rb")"
 )
 # spinesafe logs "INFO: ..." only with --verbose, when nothing is filtered; its "WARNING: ..."

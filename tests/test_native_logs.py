@@ -28,6 +28,7 @@ NATIVE_LINES = [
     b"I0000 00:00:1796635356.5 10056 gl_context.cc:369] GL version: 3.2\n",
     b"[ WARN:0@0.013] global cap_v4l.cpp:913 open VIDEOIO(V4L2:/dev/video7): can't open camera by index\n",
     b"[h264 @ 0x55d0c0a1b2c0] error while decoding MB 12 7\n",
+    b"OpenCV: out device of bound (0-0): 7\n",
 ]
 OWN_LINES = [
     b"WARNING: sound: no audio output (Error querying device -1); cues will be shown on screen only\n",
@@ -36,6 +37,7 @@ OWN_LINES = [
     b"Traceback (most recent call last):\n",
     b"E0000 00:00:1796635356.5 10056 calculator_graph.cc:887] INVALID_ARGUMENT: the graph failed\n",
     b"p.mp4: Mini squat, 0.5 s, 15 frames\n",
+    b"OpenCV: not authorized to capture video (status 0), requesting...\n",
 ]
 
 

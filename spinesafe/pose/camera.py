@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 RETRY_S = 1.0  # how often a lost camera is tried again
 PROBE_INDICES = range(10)  # camera indices tried when listing cameras (where the system cannot list them)
 FIRST_PICTURE_TRIES = 5  # reads a just-opened camera gets to deliver its first picture (some drop a few)
+FIRST_PICTURE_S = 5.0  # ... within this time (webcams start in under 2 s; a read may block until its timeout)
 OPENCV_SILENT = 0  # cv2 LOG_LEVEL_SILENT
 VIDEO_DEVICE = re.compile(r"video(\d+)$")  # Linux: /dev/video<index>, the index OpenCV opens
 BACKGROUND_GREY = 32  # the blank image a replay camera draws on
@@ -273,10 +274,21 @@ class ThreadedCamera(_ThreadedSource):
         capture = self._open()
         if capture is None:
             self._fail("cannot be opened (" + self._why_not_opened() + ")")
-        if not any(capture.read()[0] for _ in range(FIRST_PICTURE_TRIES)):
+        if not self._first_picture(capture):
             capture.release()
             self._fail("opens but sends no picture (is another program, a video call, using it?)")
         self._capture = capture
+
+    @staticmethod
+    def _first_picture(capture: Any) -> bool:
+        give_up = time.monotonic() + FIRST_PICTURE_S
+        for _ in range(FIRST_PICTURE_TRIES):
+            ok, image = capture.read()
+            if ok and image is not None:
+                return True
+            if time.monotonic() > give_up:
+                break
+        return False
 
     def _why_not_opened(self) -> str:
         devices = video_devices()
