@@ -110,3 +110,17 @@ def test_review_with_mediapipe_is_quiet_unless_verbose(tmp_path: Path, person_vi
     assert verbose.returncode == 0, verbose.stderr
     assert "TensorFlow Lite" in verbose.stderr  # MediaPipe ran and, asked to, says so
     assert any(is_native_log_line(line.encode()) for line in verbose.stderr.splitlines())
+
+
+def test_live_with_mediapipe_is_quiet_too(tmp_path: Path, person_video: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SPINESAFE_DB=str(tmp_path / "sessions.db"))
+    cmd = [sys.executable, "-m", "spinesafe", "live", "--camera", str(person_video), "--exercise", "squat"]
+    cmd += ["--headless", "--no-history", "--mute", "--speed", "3"]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "person.mp4" in done.stdout  # the session ran (MediaPipe on every frame)
+    lines = done.stderr.splitlines()
+    assert not [line for line in lines if is_native_log_line(line.encode())], done.stderr
+    assert "TensorFlow Lite" not in done.stderr and "absl" not in done.stderr
+    # what is left is spinesafe's own (e.g. "note: sound: no audio output device ..." on a machine without one)
+    assert all(line.startswith(("note:", "WARNING: ")) for line in lines), done.stderr
