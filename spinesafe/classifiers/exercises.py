@@ -83,9 +83,6 @@ class ExerciseSpec:
     min_rep_s: float = 0.6  # faster is landmark noise, not a controlled rep
     target_s: float = 0.0
     unit: str = "deg"
-    # Turns of the primary signal per rep: a step-up bends the leading knee twice, stepping up
-    # and again lowering the other foot to the floor.
-    turns_per_rep: int = 1
     # The rep is the return to rest, not the turn: a deadlift's rep is the pull to lockout, and lifts
     # start and end with the bar on the floor, so a source that ends at the turn (the bar set down
     # after the last rep) holds no rep cut by the end.
@@ -139,10 +136,13 @@ _SPECS = (
         guideline=f"{_TTF}; hold a chair or counter for balance.",
     ),
     ExerciseSpec(
-        id="step_up", name="Step up", kind=Kind.COUNTED, upright=True, signal="knee",
-        # The leading knee bends to ~100-120 deg on a 15-20 cm step, straight at the top.
-        rest=155.0, turn=130.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
-        min_rep_s=0.8, turns_per_rep=2,
+        id="step_up", name="Step up", kind=Kind.COUNTED, upright=True, signal="step_height",
+        # The lower foot's height above the floor, % of trunk length (signals.StepHeight): 0 on
+        # the floor, the step's height at the top. A 15 cm step, the lowest in home programmes,
+        # is ~30% of a 0.5 m trunk; turn at 20% leaves 10 points under it. On the floor the
+        # measure stays within 9% (the corpus step-up, feet landing), under rest 10% + its band.
+        rest=10.0, turn=20.0, min_range=10.0, sides=SideRule.NONE, views=ALL_VIEWS,
+        min_rep_s=0.8, unit="% trunk",
         how_to="Step up onto a low step with the whole foot, stand tall, step down with control.",
         guideline=f"{_TTF}; ROS: impact and strength for the hips.",
     ),
