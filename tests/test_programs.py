@@ -87,6 +87,11 @@ def test_patient_limits_and_per_entry_overrides(tmp_path: Path) -> None:
             "limits.stop_flexion_deg",
             "allowed < stop",
         ),
+        (  # an integer too large for a float (TOML's parser reads any size): an OverflowError before
+            '[[exercise]]\nid = "squat"\nreps = 8\nrest_s = 1' + "0" * 400 + "\n",
+            "[[exercise]] #1 rest_s",
+            "0 to 600",
+        ),
         ("", "exercise", "at least one"),
         ('[[exercise]]\nid = "squat"\nreps = 8\n[extra]\nx = 1\n', "extra", "programme"),
     ],

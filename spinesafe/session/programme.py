@@ -128,6 +128,12 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+def _short(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut for an error line (a 400-digit integer is not worth showing whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def single_exercise(exercise_id: str, flexion: FlexionConfig | None = None) -> Programme:
     """A one-entry, open-ended programme: ``spinesafe live --exercise ID`` without a file."""
     spec = EXERCISES[exercise_id]
@@ -361,10 +367,16 @@ class _Parser:
             return None
         value = table[key]
         low, high = bounds
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        # isfinite only on floats: an integer too large for a float (TOML integers may be any size) would
+        # raise OverflowError there, while comparing it with the bounds is exact.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
             self.fail(name, f"expected a number, got {value!r}", f"{_num(low)} to {_num(high)}")
         if not low <= value <= high:
-            self.fail(name, f"{value!r} is out of range", f"{_num(low)} to {_num(high)}")
+            self.fail(name, f"{_short(value)} is out of range", f"{_num(low)} to {_num(high)}")
         return float(value)
 
     def number(
@@ -381,7 +393,7 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(name, f"expected a whole number, got {value!r}", f"{low} to {high}")
         if not low <= value <= high:
-            self.fail(name, f"{value!r} is out of range", f"{low} to {high}")
+            self.fail(name, f"{_short(value)} is out of range", f"{low} to {high}")
         return int(value)
 
     def entry(self, table: Mapping[str, Any], phase: Phase, index: int, defaults: _Defaults) -> ProgrammeEntry:
