@@ -130,14 +130,21 @@ def run_review(
     _analyse_input(
         opened, segments, spec, session_log, sound, video_settings, progress, draw_key_frames=out is not None
     )
-    try:  # the session is over: the history records it even if an output cannot be written
+    status = "failed"  # the analysis is stored either way; an output that cannot be written fails the run
+    try:
         if sound is not None:
             sound.finish(result)
         report = build_report(result)
         written_json, html_path, csv_path = _write_reports(result, report, out, json_path)
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
-        if session_log is not None:
+        if session_log is not None and status == "complete":
             session_log.finish(duration_s=result.duration_s, truncated=result.truncated, notes=result.notes)
+        elif session_log is not None:
+            _finish_quietly(session_log, status, result)
     return ReviewOutputs(
         result=result,
         report=report,
