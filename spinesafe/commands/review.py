@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.exercises import EXERCISES, exercise_name
-from spinesafe.commands.arguments import EXIT_ERROR, ProgressBar, add_verbose, exercise_id_or_auto
+from spinesafe.commands.arguments import (
+    EXIT_ERROR,
+    ProgressBar,
+    add_verbose,
+    exercise_id_or_auto,
+    sigterm_as_interrupt,
+)
 
 if TYPE_CHECKING:
     from spinesafe.feedback.store import SessionStore
@@ -34,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_history:
         store = SessionStore(args.db or default_db_path())  # opened first: a bad database stops before any work
     try:
-        return review_folder(args, store) if folder else review_one(args, store)
+        with sigterm_as_interrupt():  # a kill cleans up as Ctrl+C does
+            return review_folder(args, store) if folder else review_one(args, store)
     finally:
         if store is not None:
             store.close()
