@@ -58,7 +58,7 @@ def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
             out_dir=args.out,
             json_path=args.json,
             model=args.model,
-            write_video=not args.no_video,
+            write_video=not (args.no_video or args.no_pictures),
             progress=bar,
             patient=args.patient,
             store=store,
@@ -162,7 +162,7 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
         on_start=on_start,
         on_done=on_done,
         model=args.model,
-        write_video=not args.no_video,
+        write_video=not (args.no_video or args.no_pictures),
         patient=args.patient,
         store=store,
     )
@@ -247,7 +247,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )
-    review.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    review.add_argument(
+        "--no-video",
+        action="store_true",
+        help="skip the annotated video (faster); then no picture of the person is written anywhere (no key frames)",
+    )
+    review.add_argument(
+        "--no-pictures",
+        action="store_true",
+        help="write no picture of the person: no annotated video, no key frames in report.html (plots are kept)",
+    )
     review.add_argument(
         "--patient", metavar="NAME", help="whose session this is (default: $SPINESAFE_PATIENT, or 'default')"
     )
