@@ -337,7 +337,8 @@ def test_a_damaged_database_is_refused_untouched(recording: Path, tmp_path: Path
     assert db.read_bytes() == damaged and not (tmp_path / "out").exists()
     assert run.err.count("\n") == 1 and f"{db}: the session database is damaged" in run.err, run.err
     assert "left untouched" in run.err and "Traceback" not in run.err
-    for command in (("history",), ("history", "--export", "json"), ("report", "--out", tmp_path / "r.html")):
+    live = ("live", "--camera", recording, "-e", "squat", "--headless", "--no-setup-check", "--no-calibration")
+    for command in (("history",), ("history", "--export", "json"), ("report", "--out", tmp_path / "r.html"), live):
         other = run_cli(*command, "--db", db)
         assert other.code == 2 and "damaged" in other.err and "Traceback" not in other.err, other.err
     assert db.read_bytes() == damaged
