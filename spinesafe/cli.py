@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from spinesafe import __version__
 from spinesafe.commands import REGISTRARS
-from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED
+from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 from spinesafe.errors import SpinesafeError
 from spinesafe.native_logs import quiet_native_logs
 
@@ -60,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpinesafeError as exc:
         print(f"spinesafe: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except Terminated:
+        print("spinesafe: terminated (SIGTERM); partial outputs removed", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("spinesafe: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

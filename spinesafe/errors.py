@@ -55,6 +55,10 @@ class StoreVersionError(StoreError):
     """The session database was written by a newer spinesafe; it is left untouched."""
 
 
+class StoreCorruptError(StoreError):
+    """The session database fails SQLite's integrity check; it is refused and left untouched."""
+
+
 class StoreLockedError(StoreError):
     """Another program holds the session database locked for longer than the timeout."""
 

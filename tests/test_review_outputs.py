@@ -24,6 +24,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from conftest import pictures_of_the_person
 
 from spinesafe.errors import AudioUnavailable
 from spinesafe.feedback import audio
@@ -295,5 +296,16 @@ def test_no_video_option_writes_the_reports_only(tmp_path: Path, motion_video: P
     )
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.html", "report.json", "reps.csv"]
     assert outputs.video_path is None
-    # Key frames are still drawn for the report, from the decoded pictures.
-    assert len(outputs.result.key_frames) == 2
+    # Privacy: without the video no picture of the person is written anywhere (no key frames either).
+    assert outputs.result.key_frames == [] and outputs.report["key_frames"] == []
+    assert pictures_of_the_person(tmp_path / "out") == []
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "without pictures of the person" in html and "data:image/png" in html  # the plots stay
+    assert outputs.result.rep_count == 2 and len(outputs.result.flexion_events) == 1  # the analysis is whole
+
+
+def test_the_picture_scan_finds_the_key_frames_and_the_video(reviewed: Reviewed) -> None:
+    assert pictures_of_the_person(reviewed.out) == [
+        "annotated.mp4: a video",
+        "report.html: an embedded JPEG",
+    ]

@@ -31,6 +31,13 @@ def run(args: argparse.Namespace) -> int:
     if args.exercise is None and args.program is None:
         print("spinesafe live: error: give --exercise ID or --program FILE", file=sys.stderr)
         return EXIT_ERROR
+    if args.no_pictures and args.virtual_camera:
+        print(
+            "spinesafe live: error: --no-pictures and --virtual-camera contradict each other "
+            "(the virtual camera sends the picture of the person to a video call)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     options = LiveOptions(
         camera=args.camera,
         exercise=args.exercise,
@@ -154,6 +161,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--db", type=Path, metavar="FILE", help="session database (default: $SPINESAFE_DB or the data dir)"
     )
     live.add_argument("--no-history", action="store_true", help="do not store this session in the history")
+    live.add_argument(
+        "--no-pictures",
+        action="store_true",
+        help=(
+            "guarantee that no picture of the person leaves the window: live writes none (the JSON report, the "
+            "audio file and the history hold numbers and cues), and --virtual-camera is refused"
+        ),
+    )
     live.add_argument("--fullscreen", action="store_true", help="full-screen window (a TV or a laptop across the room)")
     live.add_argument("--no-setup-check", action="store_true", help="skip the set-up check")
     live.add_argument("--no-calibration", action="store_true", help="skip the 'stand tall' neutral calibration")

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.exercises import EXERCISES, exercise_name
-from spinesafe.commands.arguments import EXIT_ERROR, ProgressBar, add_verbose, exercise_id_or_auto
+from spinesafe.commands.arguments import (
+    EXIT_ERROR,
+    ProgressBar,
+    add_verbose,
+    exercise_id_or_auto,
+    sigterm_as_interrupt,
+)
 
 if TYPE_CHECKING:
     from spinesafe.feedback.store import SessionStore
@@ -34,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_history:
         store = SessionStore(args.db or default_db_path())  # opened first: a bad database stops before any work
     try:
-        return review_folder(args, store) if folder else review_one(args, store)
+        with sigterm_as_interrupt():  # a kill cleans up as Ctrl+C does
+            return review_folder(args, store) if folder else review_one(args, store)
     finally:
         if store is not None:
             store.close()
@@ -51,7 +58,7 @@ def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
             out_dir=args.out,
             json_path=args.json,
             model=args.model,
-            write_video=not args.no_video,
+            write_video=not (args.no_video or args.no_pictures),
             progress=bar,
             patient=args.patient,
             store=store,
@@ -155,7 +162,7 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
         on_start=on_start,
         on_done=on_done,
         model=args.model,
-        write_video=not args.no_video,
+        write_video=not (args.no_video or args.no_pictures),
         patient=args.patient,
         store=store,
     )
@@ -240,7 +247,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )
-    review.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    review.add_argument(
+        "--no-video",
+        action="store_true",
+        help="skip the annotated video (faster); then no picture of the person is written anywhere (no key frames)",
+    )
+    review.add_argument(
+        "--no-pictures",
+        action="store_true",
+        help="write no picture of the person: no annotated video, no key frames in report.html (plots are kept)",
+    )
     review.add_argument(
         "--patient", metavar="NAME", help="whose session this is (default: $SPINESAFE_PATIENT, or 'default')"
     )

@@ -285,6 +285,10 @@ def _key_frames_section(result: SessionResult) -> list[str]:
                 f"<figcaption>{escape(frame.label)} (at {frame.t_s:.1f} s)</figcaption></figure>"
             )
         parts.append("</div>")
+    elif result.pictures_withheld:
+        parts.append(
+            "<p>No pictures: this report was written without pictures of the person (--no-video or --no-pictures).</p>"
+        )
     elif result.mode == "replay":
         parts.append("<p>No pictures: this session was replayed from a landmark recording, which holds no images.</p>")
     else:

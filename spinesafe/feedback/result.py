@@ -137,6 +137,8 @@ class SessionResult:
     started_at: datetime = field(default_factory=utc_now)
     series: TimeSeries = field(default_factory=TimeSeries, repr=False)
     key_frames: list[KeyFrame] = field(default_factory=list, repr=False)
+    # No picture of the person was to be written (``--no-video``, ``--no-pictures``): no key frames.
+    pictures_withheld: bool = False
     # ``--exercise auto``: the segments, each analysed with its own exercise; ``reps`` etc. above
     # hold the events of all of them, in time order.
     segments: list[SegmentResult] = field(default_factory=list)

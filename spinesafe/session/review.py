@@ -98,7 +98,8 @@ def run_review(
     """Analyse a video file (or a landmark recording) and write the reports and annotated video.
 
     Outputs in ``out_dir`` (when given): ``report.json``, ``reps.csv``, ``report.html`` and
-    ``annotated.mp4`` (H.264 + AAC cue sound; not with ``write_video=False``). ``json_path``
+    ``annotated.mp4`` (H.264 + AAC cue sound). ``write_video=False`` writes no picture of the person
+    at all: no video, and no key frames in the HTML report (its plots are of numbers). ``json_path``
     writes the JSON report there too (or only there). With ``store`` the session is stored in the
     history as it runs. ``estimator`` replaces the MediaPipe model (a fake, in tests); ``speech``
     the espeak-ng voice of the sound track.
@@ -121,6 +122,7 @@ def run_review(
     result = opened.result
     result.patient = patient or default_patient()
     _set_recognition(result, segments, exercise)
+    result.pictures_withheld = not write_video
     try:
         session_log = store.begin(session_info(result)) if store is not None else None
     except BaseException:
@@ -128,16 +130,30 @@ def run_review(
         raise
     sound = SoundTrack(out / "annotated.mp4", speech) if out is not None and write_video else None
     _analyse_input(
-        opened, segments, spec, session_log, sound, video_settings, progress, draw_key_frames=out is not None
+        opened,
+        segments,
+        spec,
+        session_log,
+        sound,
+        video_settings,
+        progress,
+        draw_key_frames=out is not None and write_video,
     )
-    try:  # the session is over: the history records it even if an output cannot be written
+    status = "failed"  # the analysis is stored either way; an output that cannot be written fails the run
+    try:
         if sound is not None:
             sound.finish(result)
         report = build_report(result)
         written_json, html_path, csv_path = _write_reports(result, report, out, json_path)
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
-        if session_log is not None:
+        if session_log is not None and status == "complete":
             session_log.finish(duration_s=result.duration_s, truncated=result.truncated, notes=result.notes)
+        elif session_log is not None:
+            _finish_quietly(session_log, status, result)
     return ReviewOutputs(
         result=result,
         report=report,

@@ -299,3 +299,28 @@ def test_a_running_session_without_recent_commits_reads_as_interrupted(tmp_path:
     stale = replace(fresh, updated_at=fresh.updated_at - timedelta(seconds=store_module.STALE_AFTER_S + 1))
     assert stale.shown_status == "interrupted"
     assert replace(fresh, status="complete").shown_status == "complete"
+
+
+def test_a_read_only_open_writes_nothing_and_an_older_schema_is_upgraded_only_by_a_writable_open(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "missing.db"
+    with pytest.raises(StoreError, match="no session database here"):
+        SessionStore(missing, read_only=True)
+    assert not missing.exists()
+    path = tmp_path / "sessions.db"
+    db = _raw(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    with pytest.raises(StoreError, match="needs upgrading"):
+        SessionStore(path, read_only=True)
+    assert _raw(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    with SessionStore.open_for_reading(path) as store:  # upgraded first, as `history` always did
+        assert store.schema_version == SCHEMA_VERSION and store.sessions() == []
+    with SessionStore.open_for_reading(path) as store:
+        assert store.read_only
+        with pytest.raises(StoreError, match="readonly"):
+            store.begin(_info())
