@@ -74,9 +74,9 @@ def sentences(entries: list[ProgrammeEntry]) -> list[str]:
 
 
 def coach_view(coach: LiveCoach, t_s: float) -> CoachView:
-    """The screen at ``t_s``: the stage's words, the latest cue for a few seconds, PAUSED."""
-    banner = coach.banner
-    cue = banner.text if banner and t_s - banner.t_s <= coach.config.banner_s else ""
+    """The screen at ``t_s``: the stage's words, the caption of the moment (a safety cue for as
+    long as it is spoken), PAUSED."""
+    cue = coach.captions.text(t_s)
     common: dict[str, Any] = {"cue": cue, "paused": coach.paused, "state": coach.between_state}
     message = "PAUSED - press SPACE to carry on" if coach.paused else ""
     stage = coach.stage
