@@ -21,6 +21,7 @@ import pytest
 
 from spinesafe.feedback.audio import REP_TICK, SAMPLE_RATE, RecordingPlayer, read_wav
 from spinesafe.feedback.window import HeadlessDisplay, Key
+from spinesafe.lab.cue_onsets import count_onsets, onset_delays, warning_onsets
 from spinesafe.lab.synthetic import CameraView, animate, chain, squat_reps, standing
 from spinesafe.pose.camera import CameraStatus, CapturedFrame, ReplayCamera, ReplayEstimator
 from spinesafe.pose.frame import PoseFrame
@@ -293,49 +294,6 @@ def test_cli_sigint_writes_the_report_and_exits_130(tmp_path: Path, recording: P
 
 # --- the WAV holds what the speakers would play, when they would play it ------------------------------
 
-WAVE_WINDOW_S = 0.02  # analysis window of the onset detector
-TONE_BAND_HZ = 60.0
-# The warning is two falling tones, 880 Hz then 587 Hz, 180 ms each with 40 ms between
-# (spinesafe.feedback.audio.WARNING_TONE): its 587 Hz tone starts 0.22 s after the warning.
-SECOND_TONE_S = 0.22
-
-
-def _tonal(samples: np.ndarray, i: int, freq_hz: float) -> bool:
-    """The 20 ms from sample ``i`` are loud and mostly one tone at ``freq_hz`` (a tick or warning
-    tone, not speech, whose energy is spread over harmonics and formants)."""
-    n = round(WAVE_WINDOW_S * SAMPLE_RATE)
-    part = samples[i : i + n]
-    power = np.abs(np.fft.rfft(part * np.hanning(part.size))) ** 2
-    band = np.abs(np.fft.rfftfreq(part.size, 1 / SAMPLE_RATE) - freq_hz) <= TONE_BAND_HZ
-    return bool(np.sqrt(np.mean(part**2)) > 0.03 and power[band].sum() > 0.6 * power.sum())
-
-
-def _tone_onsets(samples: np.ndarray, freq_hz: float, hop_s: float = 0.005) -> list[float]:
-    """Times (s) where the energy of the ``freq_hz`` tone rises from absent to present."""
-    hop, n = round(hop_s * SAMPLE_RATE), round(WAVE_WINDOW_S * SAMPLE_RATE)
-    present = [_tonal(samples, i, freq_hz) for i in range(0, samples.size - n, hop)]
-    return [k * hop_s for k in range(1, len(present)) if present[k] and not present[k - 1]]
-
-
-def _merged(onsets: list[float], within_s: float = 0.05) -> list[float]:
-    """One onset for each group of onsets closer than ``within_s`` (the first of each)."""
-    merged: list[float] = []
-    for t in sorted(onsets):
-        if not merged or t - merged[-1] >= within_s:
-            merged.append(t)
-    return merged
-
-
-def _match(expected_s: list[float], onsets: list[float]) -> list[float]:
-    """For each expected time (in order) the first unused onset from 30 ms before it on; NaN if none."""
-    onsets, found = sorted(onsets), []
-    for t in sorted(expected_s):
-        later = [o for o in onsets if o >= t - 0.03]
-        found.append(later[0] if later else float("nan"))
-        if later:
-            onsets.remove(later[0])
-    return found
-
 
 def test_live_wav_sounds_every_count_and_warning_within_300_ms(tmp_path: Path) -> None:
     # The demo session (squats, then a bend whose rounding grows past the stop threshold) as the
@@ -358,12 +316,6 @@ def test_live_wav_sounds_every_count_and_warning_within_300_ms(tmp_path: Path) -
     assert len(counts) >= 2 and len(warnings) >= 2, cues
     if default_speech().name != "silent":  # the session's words are in the file, not only its tones
         assert np.sqrt(np.mean(samples[: SAMPLE_RATE // 2] ** 2)) > 0.01
-    # Each count starts with its 1.5 kHz tick; each warning with its two tones (the second found
-    # too, for a warning that cuts another one short, whose first tone follows on without a gap).
-    tick_onsets = _tone_onsets(samples, 1500.0)
-    warning_onsets = _merged(
-        [*_tone_onsets(samples, 880.0), *(t - SECOND_TONE_S for t in _tone_onsets(samples, 587.0))]
-    )
-    delays = [o - t for t, o in zip(counts, _match(counts, tick_onsets), strict=True)]
-    delays += [o - t for t, o in zip(warnings, _match(warnings, warning_onsets), strict=True)]
+    # Each count starts with its 1.5 kHz tick, each warning with its two tones (cue_onsets).
+    delays = onset_delays(counts, count_onsets(samples)) + onset_delays(warnings, warning_onsets(samples))
     assert all(-0.03 <= d <= 0.3 for d in delays), (counts, warnings, delays)

@@ -131,3 +131,27 @@ def test_speakers_and_the_file_make_the_same_decisions() -> None:
     assert speakers.interrupted == in_file.interrupted and speakers.dropped == in_file.dropped
     for onset, p in zip(speakers.onsets, in_file.placed, strict=True):
         assert onset.delay_s == pytest.approx(p.delay_s, abs=0.12)  # within a 50 ms chunk or two
+
+
+def test_onsets_found_in_a_rendered_track_are_where_the_scheduler_put_the_cues() -> None:
+    # Real speech where installed: words between the tones must not look like a tick or a warning.
+    from spinesafe.feedback.audio import default_speech, render_timeline, schedule
+    from spinesafe.lab.cue_onsets import count_onsets, onset_delays, warning_onsets
+
+    speech = default_speech()
+    cues = [
+        Cue(0.0, CueKind.INFO, PAIN_RULE),
+        Cue(4.5, CueKind.COUNT, "1"),
+        Cue(6.0, CueKind.SAFETY, HINGE),
+        Cue(6.3, CueKind.SAFETY, STOP_FLEXION),  # cuts the hinge cue 0.3 s in
+        Cue(12.0, CueKind.COUNT, "2"),
+        Cue(12.2, CueKind.PRAISE, "Great, 3 more."),
+        Cue(16.0, CueKind.COUNT, "3"),
+    ]
+    track = render_timeline(cues, 18.0, speech)
+    starts = {p.cue.text: p.start_s for p in schedule(cues, speech)}
+    counts, warnings = count_onsets(track), warning_onsets(track)
+    assert len(counts) == 3 and len(warnings) == 2  # nothing else looks like a tick or a warning
+    due = [starts["1"], starts["2"], starts["3"]]
+    assert all(abs(d) < 0.02 for d in onset_delays(due, counts))  # within a window of the detector
+    assert all(abs(d) < 0.02 for d in onset_delays([starts[HINGE], starts[STOP_FLEXION]], warnings))
