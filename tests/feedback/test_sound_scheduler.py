@@ -130,7 +130,7 @@ def test_speakers_and_the_file_make_the_same_decisions() -> None:
     assert [o.cue for o in speakers.onsets] == [p.cue for p in in_file.placed]
     assert speakers.interrupted == in_file.interrupted and speakers.dropped == in_file.dropped
     for onset, p in zip(speakers.onsets, in_file.placed, strict=True):
-        assert onset.delay_s == pytest.approx(p.delay_s, abs=0.12)  # within a 50 ms chunk or two
+        assert onset.delay_s == pytest.approx(p.delay_s, abs=0.2)  # a 50 ms chunk or two, and thread wake-ups
 
 
 def test_onsets_found_in_a_rendered_track_are_where_the_scheduler_put_the_cues() -> None:
