@@ -232,3 +232,26 @@ def test_automatic_recognition_starts_counting_and_flags_unsafe_patterns() -> No
     assert "Please avoid the toe touch: it rounds your back." in texts
     report = coach.report()
     assert report["exercise"] == "squat" and report["rep_count"] == 3
+
+
+def test_screen_captions_the_pain_rule_and_keeps_a_warning_while_it_is_said() -> None:
+    frames = animate(
+        chain(standing(6.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(4.0)),
+        fps=30,
+        view=CameraView.SIDE_FACING_LEFT,
+    )
+    coach = LiveCoach(single_exercise("hip_hinge"), source="s", estimator="r", fps=30)
+    cues = coach.start(0.0)
+    captions: dict[float, str] = {}
+    for frame in frames:
+        cues += coach.update(frame)
+        captions[round(frame.t_s, 3)] = coach.view(frame.t_s).cue
+
+    def caption_at(t_s: float) -> str:
+        return captions[min(captions, key=lambda t: abs(t - t_s))]
+
+    assert caption_at(1.0) == "Mild soreness is normal; sharp pain means stop."
+    warnings = [c for c in cues if c.kind.value == "safety"]
+    assert warnings and any(c.kind.value == "count" for c in cues)
+    first = warnings[0]
+    assert caption_at(first.t_s + 1.0) == caption_at(first.t_s + 2.5) == first.text

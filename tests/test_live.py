@@ -21,6 +21,7 @@ import pytest
 
 from spinesafe.feedback.audio import REP_TICK, SAMPLE_RATE, RecordingPlayer, read_wav
 from spinesafe.feedback.window import HeadlessDisplay, Key
+from spinesafe.lab.cue_onsets import count_onsets, onset_delays, warning_onsets
 from spinesafe.lab.synthetic import CameraView, animate, chain, squat_reps, standing
 from spinesafe.pose.camera import CameraStatus, CapturedFrame, ReplayCamera, ReplayEstimator
 from spinesafe.pose.frame import PoseFrame
@@ -289,3 +290,32 @@ def test_cli_sigint_writes_the_report_and_exits_130(tmp_path: Path, recording: P
     assert report["mode"] == "live" and not any("Checkpoint" in n for n in report["notes"])
     assert report["programme"]["ended_by"] == "interrupted (Ctrl+C)" and report["rep_count"] >= 1
     assert "three_squats.npz" in stdout
+
+
+# --- the WAV holds what the speakers would play, when they would play it ------------------------------
+
+
+def test_live_wav_sounds_every_count_and_warning_within_300_ms(tmp_path: Path) -> None:
+    # The demo session (squats, then a bend whose rounding grows past the stop threshold) as the
+    # camera, with real speech (espeak-ng where installed, else tones only): long instructions are
+    # spoken as the counting starts, and two warnings follow each other within a second.
+    # Every frame is delivered (none dropped under load), so the events are the same on every run.
+    from spinesafe.feedback.audio import default_speech
+    from spinesafe.pose.recording import load_recording
+
+    demo = list(load_recording(Path(__file__).resolve().parent.parent / "samples" / "demo_squats.npz").frames)
+    options = LiveOptions(exercise="squat", headless=True, audio_file=tmp_path / "s.wav", mute=True, history=False)
+    camera, estimator = _FlakyCamera(demo, gap=(-1.0, -1.0)), ReplayEstimator(demo)
+    outcome = run_live(
+        options, camera=camera, estimator=estimator, speakers=RecordingPlayer(), display=HeadlessDisplay()
+    )
+    samples, _ = read_wav(tmp_path / "s.wav")
+    cues = outcome.report["cues"]
+    counts = [c["t_s"] for c in cues if c["kind"] == "count"]
+    warnings = [c["t_s"] for c in cues if c["kind"] == "safety"]
+    assert len(counts) >= 2 and len(warnings) >= 2, cues
+    if default_speech().name != "silent":  # the session's words are in the file, not only its tones
+        assert np.sqrt(np.mean(samples[: SAMPLE_RATE // 2] ** 2)) > 0.01
+    # Each count starts with its 1.5 kHz tick, each warning with its two tones (cue_onsets).
+    delays = onset_delays(counts, count_onsets(samples)) + onset_delays(warnings, warning_onsets(samples))
+    assert all(-0.03 <= d <= 0.3 for d in delays), (counts, warnings, delays)

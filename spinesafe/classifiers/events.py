@@ -60,6 +60,19 @@ class FlexionEnded(Event):
     # The least visibility (0-1) of the landmarks the judgement read during the event (the near
     # side's ear, shoulder and hip for the neck curl; hip, knee and shoulder for the hip fold).
     visibility: float = 1.0
+    # When the rounding first reached the stop threshold (None: it stayed at caution). ``severity``
+    # is the peak's, so an episode that grew from caution to stop ends as STOP.
+    stop_s: float | None = None
+
+
+@dataclass(frozen=True)
+class FlexionEscalated(Event):
+    """An open flexion episode, started at caution, has grown past the stop threshold (once per
+    episode; an episode that starts at stop severity says so in its :class:`FlexionStarted`)."""
+
+    start_s: float
+    flexion_deg: float
+    view: str
 
 
 @dataclass(frozen=True)

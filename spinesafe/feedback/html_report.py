@@ -16,6 +16,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from spinesafe.classifiers.events import FlexionEnded
 from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE
@@ -225,6 +226,13 @@ def _reps_section(report: dict[str, Any]) -> list[str]:
     return parts
 
 
+def severity_text(event: FlexionEnded) -> str:
+    """The severity column: the peak's, and when a caution episode grew into a stop one."""
+    if event.stop_s is not None and event.stop_s > event.start_s:
+        return f"{event.severity.value} (from caution; stop at {event.stop_s:.1f} s)"
+    return event.severity.value
+
+
 def _events_section(result: SessionResult) -> list[str]:
     """Back-rounding events, twists, movements to avoid and holds."""
     parts: list[str] = []
@@ -238,7 +246,7 @@ def _events_section(result: SessionResult) -> list[str]:
                         _num(e.start_s),
                         _num(e.end_s),
                         _num(e.peak_deg, "{:.0f}"),
-                        escape(e.severity.value),
+                        escape(severity_text(e)),
                         escape(f"{e.view} view"),
                     ]
                     for e in result.flexion_events

@@ -89,7 +89,8 @@ def _flexion_json(e: FlexionEnded) -> dict[str, Any]:
         "end_s": _r(e.end_s, 3),
         "peak_s": _r(e.peak_s, 3),
         "peak_deg": _r(e.peak_deg, 1),
-        "severity": e.severity.value,
+        "severity": e.severity.value,  # the peak's
+        "stop_s": _r(e.stop_s, 3) if e.stop_s is not None else None,  # when it reached stop (null: never)
         "view": e.view,
         "proxies": list(e.proxies),
         "visibility": _r(e.visibility, 2),

@@ -42,7 +42,8 @@ from spinesafe.classifiers.features import FrameFeatures, compute_features
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.classifiers.setup import Calibration, SetupReport, view_advice
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
-from spinesafe.feedback.cues import PRIORITY, Cue, CueKind, CuePolicy, CuePolicyConfig
+from spinesafe.feedback.captions import Captions
+from spinesafe.feedback.cues import Cue, CueKind, CuePolicy, CuePolicyConfig
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
@@ -125,7 +126,7 @@ class LiveCoach:
         self._stage_clock = 0.0
         self.entry_index = -1
         self.exercise = ExerciseStage(self)
-        self.banner: Cue | None = None  # the cue on screen
+        self.captions = Captions(hold_s=self.config.banner_s)  # the cue on screen
         self._done_s = math.nan
         self.between_state: FrameState | None = None  # the overlay's state outside the exercise stage
 
@@ -369,17 +370,12 @@ class LiveCoach:
         return said
 
     def record(self, cues: list[Cue], run: EntryRun | None) -> None:
-        """Cues given, for the report (the session's and the entry's) and the screen's banner."""
+        """Cues given, for the report (the session's and the entry's) and the screen's caption."""
         for cue in cues:
             self.cues.append(cue)
             if run is not None:
                 run.cues.append(cue)
-            if (
-                self.banner is None
-                or cue.t_s - self.banner.t_s > self.config.banner_s
-                or PRIORITY[cue.kind] <= PRIORITY[self.banner.kind]
-            ):
-                self.banner = cue
+        self.captions.add(cues)
 
     # -- outputs ---------------------------------------------------------------------------------------
     def summary(self) -> str:

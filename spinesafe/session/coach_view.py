@@ -11,7 +11,7 @@ from spinesafe.classifiers.analyser import FrameState
 from spinesafe.classifiers.exercises import UNSAFE_PATTERNS, Kind
 from spinesafe.classifiers.features import View
 from spinesafe.classifiers.setup import SETUP_PROBLEMS, view_advice
-from spinesafe.feedback.cues import CALIBRATED, HINGE, NOT_SEEN, SLOWER, STOP_FLEXION, TWIST, unsafe_text
+from spinesafe.feedback.cues import CALIBRATED, HINGE, NOT_SEEN, PAIN_RULE, SLOWER, STOP_FLEXION, TWIST, unsafe_text
 from spinesafe.session.programme import Phase, ProgrammeEntry
 from spinesafe.session.stages import Stage
 
@@ -65,7 +65,18 @@ def clock_text(seconds: float) -> str:
 def sentences(entries: list[ProgrammeEntry]) -> list[str]:
     """Sentences a session of ``entries`` will probably say, most urgent first (to render speech ahead)."""
     counts = [str(n) for n in range(1, max([e.reps or 0 for e in entries] + [12]) + 1)]
-    fixed = [HINGE, STOP_FLEXION, TWIST, SLOWER, NOT_SEEN, STAND_STILL, f"That's right. {CALIBRATE}", CALIBRATE]
+    fixed = [
+        PAIN_RULE,
+        CHAIR_NEAR,
+        HINGE,
+        STOP_FLEXION,
+        TWIST,
+        SLOWER,
+        NOT_SEEN,
+        STAND_STILL,
+        f"That's right. {CALIBRATE}",
+        CALIBRATE,
+    ]
     fixed += [CALIBRATED, CHAIR_NEAR, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
     fixed += [problem.message for problem in SETUP_PROBLEMS] + [view_advice(None, View.FRONT), "Get ready."]
     intros = [text for e in entries for text in (intro_text(e), *(set_text(e, n) for n in range(1, e.sets + 1)))]
@@ -74,9 +85,9 @@ def sentences(entries: list[ProgrammeEntry]) -> list[str]:
 
 
 def coach_view(coach: LiveCoach, t_s: float) -> CoachView:
-    """The screen at ``t_s``: the stage's words, the latest cue for a few seconds, PAUSED."""
-    banner = coach.banner
-    cue = banner.text if banner and t_s - banner.t_s <= coach.config.banner_s else ""
+    """The screen at ``t_s``: the stage's words, the caption of the moment (a safety cue for as
+    long as it is spoken), PAUSED."""
+    cue = coach.captions.text(t_s)
     common: dict[str, Any] = {"cue": cue, "paused": coach.paused, "state": coach.between_state}
     message = "PAUSED - press SPACE to carry on" if coach.paused else ""
     stage = coach.stage

@@ -27,7 +27,7 @@ from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import OutputError, SpinesafeError
-from spinesafe.feedback.cues import Cue, CueKind
+from spinesafe.feedback.captions import Captions
 from spinesafe.feedback.report import build_report, reps_csv, write_json, write_text
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog, SessionStore
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BANNER_S = 3.0  # a cue stays on the annotated video this long
+BANNER_S = 3.0  # a cue stays on the annotated video this long (a safety cue: as long as it is spoken)
 MAX_FLEXION_KEY_FRAMES = 4
 
 
@@ -316,27 +316,27 @@ def _analyse_frames(
     sound: SoundTrack | None,
     progress: Progress | None,
 ) -> None:
-    """The frame loop: classifiers and cues, the annotated frame to the video worker (with the cue of
-    the last few seconds as its banner), key-frame requests, and speech rendered ahead."""
+    """The frame loop: classifiers and cues, the annotated frame to the video worker (with the
+    caption of the moment, :class:`~spinesafe.feedback.captions.Captions`), key-frame requests, and
+    speech rendered ahead."""
     from spinesafe.feedback.overlay import OverlayText, blank_canvas
 
     result = recorder.result
     picker = _KeyFramePicker(video) if video is not None else None
     if sound is not None:
         sound.add(recorder.cues)
-    banner: Cue | None = None
+    captions = Captions(hold_s=BANNER_S)
+    captions.add(recorder.cues)  # the pain rule, from 0 s
     for done, (image, pose) in enumerate(opened.frames, start=1):
         reps_before, flexions_before = len(result.reps), len(result.flexion_events)
         cues = recorder.step(pose)
         if cues:
-            banner = min(cues, key=lambda c: c.kind is not CueKind.SAFETY)
+            captions.add(cues)
             if sound is not None:
                 sound.add(cues)
         if video is not None and picker is not None:
-            if banner is not None and pose.t_s - banner.t_s > BANNER_S:
-                banner = None
             canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
-            text = OverlayText(exercise=recorder.analyser.spec.name, cue=banner.text if banner else "")
+            text = OverlayText(exercise=recorder.analyser.spec.name, cue=captions.text(pose.t_s))
             video.submit(canvas, pose, recorder.analyser.state, text)
             picker.update(result, reps_before, flexions_before)
         if progress is not None:
