@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from spinesafe import __version__
-from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, UnsafeMovementEnded
+from spinesafe.classifiers.events import (
+    FlexionEnded,
+    HoldCompleted,
+    PersonChangeEnded,
+    RepCompleted,
+    TwistEnded,
+    UnsafeMovementEnded,
+)
 from spinesafe.classifiers.exercises import Kind
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.classifiers.segments import Segment
@@ -120,6 +127,18 @@ def unsafe_json(e: UnsafeMovementEnded) -> dict[str, Any]:
     }
 
 
+def person_change_json(e: PersonChangeEnded) -> dict[str, Any]:
+    """One ``person_changes`` entry: someone else filled the picture from ``start_s`` to ``end_s``
+    and nothing was counted or judged; ``outcome``: the patient ``returned``, the other person was
+    ``adopted`` as the patient after a long while, or the recording ``ended``."""
+    return {
+        "start_s": _r(e.start_s, 3),
+        "end_s": _r(e.end_s, 3),
+        "paused_s": _r(e.paused_s, 2),
+        "outcome": e.outcome,
+    }
+
+
 def _twist_json(e: TwistEnded) -> dict[str, Any]:
     return {"start_s": _r(e.start_s, 3), "end_s": _r(e.end_s, 3), "peak_deg": _r(e.peak_deg, 1)}
 
@@ -181,7 +200,8 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
     exercise with the most time (``segment_count`` > 1 says so); ``flexion_events``,
     ``twist_events``, ``holds``, ``unsafe_movements`` and ``cues`` always cover the whole recording.
     ``unsafe_movements`` lists the episodes of movements to avoid, whatever exercise was chosen
-    (see :func:`unsafe_json`).
+    (see :func:`unsafe_json`); ``person_changes`` the times someone else filled the picture and
+    counting was paused (see :func:`person_change_json`).
     """
     spec = result.spec
     neutral = result.neutral
@@ -215,6 +235,7 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
         "holds": [_hold_json(h) for h in result.holds],
         "twist_events": [_twist_json(e) for e in result.twist_events],
         "unsafe_movements": [unsafe_json(e) for e in result.unsafe_movements],
+        "person_changes": [person_change_json(e) for e in result.person_changes],
         "cues": [c.to_json() for c in result.cues],
         "views": {"frames_per_view": views, "main_view": result.main_view, **back_judged_json(result)},
         "view_warnings": [
@@ -284,6 +305,7 @@ def build_programme_report(
         "holds": merged("holds"),
         "twist_events": merged("twist_events"),
         "unsafe_movements": [unsafe_json(e) for e in unsafe_movements],
+        "person_changes": merged("person_changes"),
         "cues": [c.to_json() for c in cues],
         "views": {"frames_per_view": views, "main_view": max(views, key=views.__getitem__) if views else "unknown"},
         "view_warnings": merged("view_warnings"),

@@ -17,6 +17,7 @@ from spinesafe.classifiers.analyser import FrameState
 from spinesafe.classifiers.events import (
     FlexionEnded,
     HoldCompleted,
+    PersonChangeEnded,
     RepCompleted,
     TwistEnded,
     UnsafeMovementEnded,
@@ -122,6 +123,8 @@ class SessionResult:
     view_warnings: list[ViewUnsuitable] = field(default_factory=list)
     # Episodes of movements to avoid (toe touch, sit-up, ...), whatever the exercise was.
     unsafe_movements: list[UnsafeMovementEnded] = field(default_factory=list)
+    # Times someone else filled the picture and counting was paused (spinesafe.classifiers.person).
+    person_changes: list[PersonChangeEnded] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     view_counts: dict[str, int] = field(default_factory=dict)
     # Frames with a person per view, and those on which the back could be judged (a proxy was read

@@ -28,6 +28,7 @@ from spinesafe.classifiers.flexion import FlexionConfig
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import OutputError, SpinesafeError
 from spinesafe.feedback.captions import Captions
+from spinesafe.feedback.cues import SOMEONE_ELSE
 from spinesafe.feedback.report import build_report, reps_csv, write_json, write_text
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog, SessionStore
@@ -336,8 +337,13 @@ def _analyse_frames(
                 sound.add(cues)
         if video is not None and picker is not None:
             canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
-            text = OverlayText(exercise=recorder.analyser.spec.name, cue=captions.text(pose.t_s))
-            video.submit(canvas, pose, recorder.analyser.state, text)
+            state = recorder.analyser.state
+            text = OverlayText(
+                exercise=recorder.analyser.spec.name,
+                cue=captions.text(pose.t_s),
+                message=SOMEONE_ELSE if state is not None and state.paused else "",
+            )
+            video.submit(canvas, pose, state, text)
             picker.update(result, reps_before, flexions_before)
         if progress is not None:
             progress(done, opened.total)

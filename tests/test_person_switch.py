@@ -1,0 +1,80 @@
+"""Someone else in the picture, end to end: review and live pause counting, say so on screen and
+in the report, and the history keeps the episode (issue 14, point 6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from spinesafe.feedback.audio import RecordingPlayer
+from spinesafe.feedback.cues import SOMEONE_ELSE
+from spinesafe.feedback.store import SessionStore
+from spinesafe.feedback.window import HeadlessDisplay
+from spinesafe.lab.synthetic import animate, chain, moved, passer_by, squat_reps, standing
+from spinesafe.pose.recording import save_recording
+from spinesafe.session import live as live_module
+from spinesafe.session.live import LiveOptions, run_live
+from spinesafe.session.review import run_review
+
+FROM_S, TO_S = 10.5, 13.5
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Person A squats 3 times, stands, squats 3 times; a smaller person B, further right, squats
+    in the picture from 10.5 to 13.5 s instead of A."""
+    patient = animate(chain(standing(1.0), squat_reps(3), standing(4.5), squat_reps(3)), jitter_px=1.0, seed=2)
+    other = moved(animate(chain(standing(11.0), squat_reps(2, period_s=1.5), standing(12.0)), body_fraction=0.45), 0.25)
+    frames = passer_by(patient, other, FROM_S, TO_S)
+    folder = tmp_path_factory.mktemp("passer_by")
+    return save_recording(folder / "passer_by.npz", frames, source="passer-by", estimator="synthetic", fps=30.0)
+
+
+def test_review_pauses_for_the_passer_by_and_reports_it(tmp_path: Path, recording: Path) -> None:
+    with SessionStore(tmp_path / "sessions.db") as store:
+        outputs = run_review(recording, "squat", out_dir=tmp_path / "out", write_video=False, store=store)
+        assert outputs.session_id is not None
+        stored = store.session_detail(outputs.session_id)
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert report["rep_count"] == 6
+    [change] = report["person_changes"]
+    assert change["start_s"] == pytest.approx(FROM_S, abs=0.05)
+    assert change["end_s"] == pytest.approx(TO_S + 0.3, abs=0.1)
+    assert change["outcome"] == "returned"
+    said = [c for c in report["cues"] if c["text"] == SOMEONE_ELSE]
+    assert len(said) == 1 and FROM_S <= said[0]["t_s"] <= FROM_S + 0.4
+    assert any(note.startswith("Someone else was in the picture (10.5-13.") for note in report["notes"])
+    assert report["flexion_events"] == []
+    [row] = stored["person_changes"]
+    assert (row["start_s"], row["end_s"], row["outcome"]) == (change["start_s"], change["end_s"], "returned")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Someone else was in the picture" in html
+
+
+def test_live_shows_the_pause_on_screen_while_the_other_person_is_there(
+    tmp_path: Path, recording: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[tuple[float, str]] = []
+    render = live_module._render
+
+    def spying_render(frame: Any, pose: Any, view: Any, **kwargs: Any) -> Any:
+        shown.append((pose.t_s, view.message))
+        return render(frame, pose, view, **kwargs)
+
+    monkeypatch.setattr(live_module, "_render", spying_render)
+    options = LiveOptions(
+        camera=recording, exercise="squat", headless=True, speed=8.0, setup_check=False, calibrate=False,
+        history=False, json_path=tmp_path / "live.json",
+    )  # fmt: skip
+    run_live(options, speakers=RecordingPlayer(), display=HeadlessDisplay())
+    paused = [t for t, message in shown if message == SOMEONE_ELSE]
+    assert paused, "the pause was never on screen"
+    # From CONFIRM_S after B came to RETURN_S after A was back (a live run may skip frames under load).
+    assert all(FROM_S + 0.25 <= t <= TO_S + 0.4 for t in paused)
+    assert any(abs(t - (FROM_S + TO_S) / 2) < 1.0 for t in paused)
+    report = json.loads((tmp_path / "live.json").read_text(encoding="utf-8"))
+    assert report["rep_count"] == 6
+    assert [c["outcome"] for c in report["person_changes"]] == ["returned"]
