@@ -148,6 +148,9 @@ class SessionRecorder:
                 f"segments: the analyser is for {analyser.spec.id}, the first segment is {segments[0].exercise}"
             )
         result.segments = [SegmentResult(s, get_exercise(s.exercise)) for s in segments]
+        result.flexion_config = analyser.flexion.config
+        if result.segments:
+            result.segments[0].flexion_config = analyser.flexion.config
         self._segment = 0
         self._views: Counter[str] = Counter()  # frames per view of the segments before this one
         self._back_frames: Counter[str] = Counter()  # and those where the back could be judged
@@ -208,6 +211,7 @@ class SessionRecorder:
         learnt = neutral.calibrated or math.isfinite(neutral.torso_length_m)
         # The patient watched so far is the same person too.
         self.analyser = ExerciseAnalyser(spec, neutral=neutral if learnt else None, person=self.analyser.person)
+        result.segments[self._segment].flexion_config = self.analyser.flexion.config
         self.policy.begin_set(None, first_number=1)
         self.policy.exercise_is_avoided = self.unsafe is not None and spec.kind is Kind.UNSAFE
         if self.log is not None:
