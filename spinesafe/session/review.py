@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from spinesafe.classifiers.analyser import ExerciseAnalyser
 from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
+from spinesafe.classifiers.reps import RepCounter
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import OutputError, SpinesafeError
 from spinesafe.feedback.captions import Captions
@@ -286,12 +287,26 @@ def _prepare_out_dir(out_dir: Path) -> None:
 
 class _KeyFramePicker:
     """Asks the video worker for the pictures worth showing in the report: the deepest point of the
-    rep with the largest range of motion, and the peak of the first few flexion events."""
+    rep with the largest range of motion, and the peak of the first few flexion events.
+
+    Each picture is the frame its caption names: :meth:`hold` marks, as frames go by, the frame at
+    which the rep under way or the rounding under way reached its extreme so far, and the video
+    worker keeps that annotated frame (with the overlay of that moment) until the next one."""
 
     def __init__(self, video: AnnotatedVideo) -> None:
         self.video = video
         self._best_rom = -math.inf
         self._flexions = 0
+
+    @staticmethod
+    def hold(analyser: ExerciseAnalyser, t_s: float) -> tuple[str, ...]:
+        """Names under which to keep the frame of ``t_s``: "rep" and "flexion" when it is a new extreme."""
+        names = []
+        if isinstance(analyser.reps, RepCounter) and analyser.reps.turn_s == t_s:
+            names.append("rep")
+        if analyser.flexion.open_peak_s == t_s:
+            names.append("flexion")
+        return tuple(names)
 
     def update(self, result: SessionResult, reps_before: int, flexions_before: int) -> None:
         for rep in result.reps[reps_before:]:
@@ -343,7 +358,7 @@ def _analyse_frames(
                 cue=captions.text(pose.t_s),
                 message=SOMEONE_ELSE if state is not None and state.paused else "",
             )
-            video.submit(canvas, pose, state, text)
+            video.submit(canvas, pose, state, text, hold=picker.hold(recorder.analyser, pose.t_s))
             picker.update(result, reps_before, flexions_before)
         if progress is not None:
             progress(done, opened.total)
