@@ -1,5 +1,5 @@
-"""Report key frames are the frames their captions name (issue 14, point 7): the deepest point of
-the rep and the peak of each back-rounding event, each with the overlay of that moment.
+"""Report key frames are the frames their captions name (issue 14, point 7): the turning point of
+the widest rep and the peak of each back-rounding event, each with the overlay of that moment.
 
 The video is real (encoded, decoded, drawn on, the key frames JPEG-encoded) and every picture carries
 its own frame number as a bar code down its left edge, so the key frame's picture says which frame
@@ -95,8 +95,8 @@ def test_each_flexion_key_frame_is_the_frame_of_its_peak(reviewed: SessionResult
         assert frame_number(key.jpeg) == round(event.peak_s * FPS)
 
 
-def test_the_rep_key_frame_is_the_deepest_point_of_its_rep(reviewed: SessionResult) -> None:
-    [key] = [k for k in reviewed.key_frames if k.label.startswith("Deepest point of rep")]
+def test_the_rep_key_frame_is_the_turning_point_of_its_rep(reviewed: SessionResult) -> None:
+    [key] = [k for k in reviewed.key_frames if k.label.startswith("Turning point of rep")]
     number = int(key.label.split()[4])
     [rep] = [r for r in reviewed.reps if r.number == number]
     assert key.t_s == rep.turn_s

@@ -286,8 +286,9 @@ def _prepare_out_dir(out_dir: Path) -> None:
 
 
 class _KeyFramePicker:
-    """Asks the video worker for the pictures worth showing in the report: the deepest point of the
-    rep with the largest range of motion, and the peak of the first few flexion events.
+    """Asks the video worker for the pictures worth showing in the report: the turning point of the
+    rep with the largest range of motion (the bottom of a squat, the top of a heel raise), and the
+    peak of the first few flexion events.
 
     Each picture is the frame its caption names: :meth:`hold` marks, as frames go by, the frame at
     which the rep under way or the rounding under way reached its extreme so far, and the video
@@ -312,7 +313,8 @@ class _KeyFramePicker:
         for rep in result.reps[reps_before:]:
             if rep.complete and math.isfinite(rep.range_of_motion_deg) and rep.range_of_motion_deg > self._best_rom:
                 self._best_rom = rep.range_of_motion_deg
-                label = f"Deepest point of rep {rep.number} ({rep.range_of_motion_deg:.0f}° range of motion)"
+                rom = rep.range_of_motion_deg
+                label = f"Turning point of rep {rep.number} ({rom:.0f}° range of motion, the widest)"
                 self.video.request_key_frame("rep", rep.turn_s, label)
         for event in result.flexion_events[flexions_before:]:
             if self._flexions >= MAX_FLEXION_KEY_FRAMES:
