@@ -87,11 +87,21 @@ class ExerciseAnalyser:
         """(present frames, frames on which the back was judged) per view, from the flexion monitor."""
         return dict(self.flexion.frames_by_view), dict(self.flexion.judged_by_view)
 
-    def update(self, frame: PoseFrame) -> list[Event]:
-        events: list[Event] = self.person.update(frame)
-        held = self.person.held
-        if held:  # someone else's body: the counters see nobody, the tracking state is left alone
+    def screen(self, frame: PoseFrame) -> tuple[PoseFrame, list[Event]]:
+        """Pass ``frame`` through the person watch: the frame to judge (absent when it shows someone
+        else) and the watch's events. For callers that feed other watchers the same frame first;
+        then give :meth:`update` the screened frame with ``screened=True``."""
+        events = self.person.update(frame)
+        if self.person.held:
             frame = PoseFrame.absent(frame.t_s, frame.index, frame.image_size)
+        return frame, events
+
+    def update(self, frame: PoseFrame, *, screened: bool = False) -> list[Event]:
+        events: list[Event] = []
+        if not screened:
+            frame, events = self.screen(frame)
+        held = self.person.held
+        # held: someone else's body; the counters see nobody, the tracking state is left alone.
         gravity = self.gravity.update(frame)
         if gravity.known and not self._gravity_known:
             self._gravity_known = True

@@ -179,11 +179,13 @@ class SessionRecorder:
         result.frames += 1
         result.frames_with_person += int(pose.present)
         result.duration_s = max(result.duration_s, pose.t_s)
+        # Someone else's body (a passer-by) is judged by nobody: neither the watcher nor the counters.
+        seen, person = self.analyser.screen(pose)
         # The watcher's events first: a warning given in this frame holds back a flexion cue of it.
         # The flexion monitor's last judgement confirms (or not) a warning about the back.
         flexion = self.analyser.flexion.flexion_deg
-        watched = self.unsafe.update(pose, flexion) if self.unsafe is not None else []
-        cues += self.file([*watched, *self.analyser.update(pose)])
+        watched = self.unsafe.update(seen, flexion) if self.unsafe is not None else []
+        cues += self.file([*person, *watched, *self.analyser.update(seen, screened=True)])
         if self.analyser.state is not None:
             result.series.append(self.analyser.state)
         if self.log is not None:
