@@ -7,16 +7,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
+from spinesafe.classifiers.events import PersonChanged, PersonChangeEnded
 from spinesafe.classifiers.exercises import get_exercise
+from spinesafe.classifiers.person import PersonWatch
 from spinesafe.classifiers.unsafe import packaged_watcher
 from spinesafe.feedback.audio import RecordingPlayer
 from spinesafe.feedback.cues import SOMEONE_ELSE
 from spinesafe.feedback.store import SessionStore
 from spinesafe.feedback.window import HeadlessDisplay
 from spinesafe.lab.synthetic import animate, chain, moved, passer_by, squat_reps, standing, toe_touch
+from spinesafe.pose.estimators import MediaPipePoseEstimator
 from spinesafe.pose.recording import save_recording
+from spinesafe.pose.sources import VideoFrame
 from spinesafe.session import live as live_module
 from spinesafe.session.live import LiveOptions, run_live
 from spinesafe.session.review import analyse_poses, run_review
@@ -95,3 +101,31 @@ def test_a_passer_by_touching_their_toes_is_not_warned_about() -> None:
     assert result.unsafe_movements == []
     assert not any("avoid" in c.text for c in result.cues)
     assert [c.outcome for c in result.person_changes] == ["returned"]
+
+
+def test_the_real_pose_model_jumping_to_someone_else_is_noticed(photo: np.ndarray) -> None:
+    # Real MediaPipe on real pictures: a portrait fills the left of the picture, then a person half
+    # its size stands at the right for 1.5 s (the model re-detects and follows them), then the first
+    # is back.
+    def scene(scale: float, x: int) -> np.ndarray:
+        canvas = np.full((600, 1024, 3), 120, np.uint8)
+        person = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        height, width = person.shape[:2]
+        canvas[600 - height :, x : x + width] = person
+        return canvas
+
+    patient, other = scene(1.0, 40), scene(0.5, 720)
+    estimator = MediaPipePoseEstimator()
+    watch = PersonWatch()
+    events = []
+    try:
+        for i in range(45):  # 4.5 s at 10 fps
+            t_s = i / 10
+            image = other if 1.5 <= t_s < 3.0 else patient
+            events += watch.update(estimator.estimate(VideoFrame(image=image, t_s=t_s, index=i)))
+    finally:
+        estimator.close()
+    changed = [e for e in events if isinstance(e, PersonChanged)]
+    ended = [e for e in events if isinstance(e, PersonChangeEnded)]
+    assert len(changed) == 1 and 1.5 <= changed[0].start_s <= 1.7
+    assert len(ended) == 1 and ended[0].outcome == "returned" and 3.0 < ended[0].end_s <= 3.6
