@@ -78,7 +78,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
     with Mp4Writer(video, FPS, SIZE) as writer:
         for i in range(len(poses)):
             writer.write(numbered(i))
-    outputs = run_review(video, "squat", out_dir=folder / "out", estimator=PosesByFrame(poses), write_video=False)
+    outputs = run_review(video, "squat", out_dir=folder / "out", estimator=PosesByFrame(poses))
     return outputs.result
 
 
