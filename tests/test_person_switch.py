@@ -16,7 +16,7 @@ from spinesafe.classifiers.exercises import get_exercise
 from spinesafe.classifiers.person import PersonWatch
 from spinesafe.classifiers.unsafe import packaged_watcher
 from spinesafe.feedback.audio import RecordingPlayer
-from spinesafe.feedback.cues import SOMEONE_ELSE
+from spinesafe.feedback.cues import CALIBRATED, SOMEONE_ELSE
 from spinesafe.feedback.store import SessionStore
 from spinesafe.feedback.window import HeadlessDisplay
 from spinesafe.lab.synthetic import animate, chain, moved, passer_by, squat_reps, standing, toe_touch
@@ -24,7 +24,9 @@ from spinesafe.pose.estimators import MediaPipePoseEstimator
 from spinesafe.pose.recording import save_recording
 from spinesafe.pose.sources import VideoFrame
 from spinesafe.session import live as live_module
+from spinesafe.session.coach import LiveCoach
 from spinesafe.session.live import LiveOptions, run_live
+from spinesafe.session.programme import single_exercise
 from spinesafe.session.review import analyse_poses, run_review
 
 FROM_S, TO_S = 10.5, 13.5
@@ -129,3 +131,21 @@ def test_the_real_pose_model_jumping_to_someone_else_is_noticed(photo: np.ndarra
     ended = [e for e in events if isinstance(e, PersonChangeEnded)]
     assert len(changed) == 1 and 1.5 <= changed[0].start_s <= 1.7
     assert len(ended) == 1 and ended[0].outcome == "returned" and 3.0 < ended[0].end_s <= 3.6
+
+
+def test_the_person_who_calibrated_is_the_patient_even_if_someone_else_is_seen_first() -> None:
+    # A stands for the set-up check and calibration (done at 4.03 s); from the next frame B (smaller,
+    # aside) fills the picture and squats twice; then A is back and squats three times.
+    patient = animate(chain(standing(8.5), squat_reps(3), standing(1.0)), jitter_px=0.5, seed=5)
+    other = moved(animate(chain(standing(4.5), squat_reps(2, period_s=1.8), standing(8.0)), body_fraction=0.45), 0.25)
+    frames = passer_by(patient, other, 4.05, 8.5)
+    coach = LiveCoach(single_exercise("squat"), source="syn", estimator="replay", fps=30)
+    said = coach.start(0.0)
+    for frame in frames:
+        said += coach.update(frame)
+    said += coach.finish(frames[-1].t_s, "end of the recording")
+    assert [c.t_s for c in said if c.text == CALIBRATED] == [pytest.approx(4.03, abs=0.01)]
+    report = coach.report()
+    assert report["rep_count"] == 3
+    [change] = report["person_changes"]
+    assert change["start_s"] == pytest.approx(4.07, abs=0.02) and change["outcome"] == "returned"

@@ -6,12 +6,12 @@ judged as the patient's back. A camera cannot say who someone is, but it can see
 follows suddenly has another size or is somewhere else (:class:`~spinesafe.pose.people.Body`):
 nobody grows by 40% or moves half their height within a blink.
 
-:class:`PersonWatch` keeps the body of the person being coached (the first one seen, the one the
-neutral posture is calibrated on) as a reference that follows them as they move, and tells,
-frame by frame, whether the body seen is still theirs. A body unlike the reference is held back
-from the classifiers at once (so its movement is never half of a rep), and after
-:data:`CONFIRM_S` of it the watch says someone else is in the picture (:class:`PersonChanged`):
-counting is paused until the patient's body is back for :data:`RETURN_S`
+:class:`PersonWatch` keeps the body of the person being coached (the one the neutral posture was
+calibrated on, :meth:`PersonWatch.calibrated_on`, else the first one seen) as a reference that
+follows them as they move, and tells, frame by frame, whether the body seen is still theirs. A body
+unlike the reference is held back from the classifiers at once (so its movement is never half of a
+rep), and after :data:`CONFIRM_S` of it the watch says someone else is in the picture
+(:class:`PersonChanged`): counting is paused until the patient's body is back for :data:`RETURN_S`
 (:class:`PersonChangeEnded`). Someone else alone in the picture for :data:`ADOPT_AFTER_S` becomes
 the person coached (the patient may have come back much nearer or further away, and a session
 must not stay paused for good).
@@ -87,6 +87,15 @@ class PersonWatch:
     @property
     def paused(self) -> bool:
         return self.state is PersonState.OTHER
+
+    def calibrated_on(self, frame: PoseFrame) -> None:
+        """The person in ``frame`` is the patient (their neutral posture was calibrated on it): they
+        are the reference from now on, whoever the watch saw before."""
+        body = body_of(frame)
+        if body is None:
+            return
+        self.reset()
+        self._remember(frame.t_s, body)
 
     def update(self, frame: PoseFrame) -> list[Event]:
         t = frame.t_s
