@@ -155,7 +155,7 @@ def test_json_report_counts_reps_flexion_and_names_the_key_frames(reviewed: Revi
     # Key frames: the deepest point of the deeper rep, and the peak of the flexion event.
     labels = [k["label"] for k in report["key_frames"]]
     assert len(labels) == 2
-    assert labels[0].startswith("Deepest point of rep ") and "range of motion" in labels[0]
+    assert labels[0].startswith("Turning point of rep ") and "range of motion" in labels[0]
     assert labels[1].startswith("Back rounding at ") and "seen from the side" in labels[1]
     deepest = max(report["reps"], key=lambda r: r["range_of_motion_deg"])
     assert report["key_frames"][0]["t_s"] == pytest.approx(deepest["turn_s"], abs=0.11)

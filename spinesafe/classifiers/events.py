@@ -159,3 +159,25 @@ class UnsafeMovementEnded(Event):
     warned_s: float
     end_s: float
     confidence: float
+
+
+@dataclass(frozen=True)
+class PersonChanged(Event):
+    """Someone else fills the picture; counting is paused from ``start_s`` (their first frame)."""
+
+    start_s: float
+
+
+@dataclass(frozen=True)
+class PersonChangeEnded(Event):
+    """Counting carries on: the patient is back (``outcome`` "returned"), the other person was
+    taken as the patient after a while ("adopted", :mod:`spinesafe.classifiers.person`), or the
+    source ended ("ended")."""
+
+    start_s: float
+    end_s: float
+    outcome: str
+
+    @property
+    def paused_s(self) -> float:
+        return self.end_s - self.start_s

@@ -314,6 +314,12 @@ class FlexionMonitor:
         return events
 
     @property
+    def open_peak_s(self) -> float:
+        """When the rounding under way (pending or flexed) peaked so far; NaN when the back is neutral.
+        The peak of the :class:`FlexionEnded` that closes it is the last value this takes."""
+        return math.nan if self.state is FlexionState.NEUTRAL else self._peak_s
+
+    @property
     def judged_fraction(self) -> float:
         """Share of the present frames on which the back was judged (NaN before any)."""
         total = sum(self.frames_by_view.values())

@@ -166,6 +166,12 @@ class RepCounter:
                 self._enter_rest(x)
         return events
 
+    @property
+    def turn_s(self) -> float:
+        """When the rep under way reached its extreme so far (the ``turn_s`` its :class:`RepCompleted`
+        will carry); NaN at rest or before any rep."""
+        return self._extreme_s if self.phase in (Phase.OUT, Phase.TURN) else math.nan
+
     def finish(self) -> list[Event]:
         """End of the source: a rep whose turning point was reached counts (cut by the end)."""
         events: list[Event] = []

@@ -40,6 +40,7 @@ from spinesafe.classifiers.events import (
     FlexionStarted,
     HoldCompleted,
     HoldProgress,
+    PersonChanged,
     RepCompleted,
     Severity,
     TrackingLost,
@@ -57,6 +58,7 @@ STOP_FLEXION = "Stop. Stand tall, then hinge at your hips, not your back."
 TWIST = "Keep your hips and shoulders facing the same way: turn with your feet, not your back."
 NOT_SEEN = "I can't see you. Step back into view."
 CALIBRATED = "Thank you. That is your neutral posture."
+SOMEONE_ELSE = "Someone else is in the picture — paused"
 
 
 def unsafe_text(pattern: str) -> str:
@@ -198,6 +200,8 @@ class CuePolicy:
             return []
         if isinstance(event, TrackingLost):
             return [Cue(t, CueKind.SETUP, NOT_SEEN)]
+        if isinstance(event, PersonChanged):
+            return [Cue(t, CueKind.SETUP, SOMEONE_ELSE)]
         if isinstance(event, ViewUnsuitable):
             return [Cue(t, CueKind.SETUP, event.advice)]
         if isinstance(event, HoldProgress):

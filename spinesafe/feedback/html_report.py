@@ -19,7 +19,7 @@ from typing import Any
 from spinesafe.classifiers.events import FlexionEnded
 from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
-from spinesafe.feedback.report import FLEXION_METHOD_NOTE
+from spinesafe.feedback.report import FLEXION_METHOD_NOTE, thresholds_text
 from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
 
@@ -237,6 +237,7 @@ def _events_section(result: SessionResult) -> list[str]:
     """Back-rounding events, twists, movements to avoid and holds."""
     parts: list[str] = []
     parts.append("<h2>Back rounding (spinal flexion) events</h2>")
+    parts.append(f"<p>{escape(thresholds_text(result))}</p>")
     if result.flexion_events:
         parts.append(
             _table(

@@ -41,7 +41,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from spinesafe import __version__
-from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, UnsafeMovementEnded
+from spinesafe.classifiers.events import (
+    FlexionEnded,
+    HoldCompleted,
+    PersonChangeEnded,
+    RepCompleted,
+    TwistEnded,
+    UnsafeMovementEnded,
+)
 from spinesafe.errors import StoreCorruptError, StoreError, StoreLockedError, StoreVersionError
 from spinesafe.feedback.cues import Cue
 
@@ -147,6 +154,17 @@ MIGRATIONS: tuple[str, ...] = (
         confidence REAL
     );
     CREATE INDEX unsafe_session ON unsafe_movements (session_id);
+    """,
+    # 3: times someone else filled the picture and counting was paused (spinesafe.classifiers.person).
+    """
+    CREATE TABLE person_changes (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        set_id INTEGER REFERENCES sets (id) ON DELETE CASCADE,
+        start_s REAL, end_s REAL,
+        outcome TEXT NOT NULL              -- returned | adopted | ended
+    );
+    CREATE INDEX person_changes_session ON person_changes (session_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -510,7 +528,8 @@ class SessionStore:
         ]
 
     def session_detail(self, session_id: int) -> dict[str, Any]:
-        """One session with its sets, reps, flexion events, holds, twists, movements to avoid and cues (JSON-ready)."""
+        """One session with its sets, reps, flexion events, holds, twists, movements to avoid, times
+        someone else filled the picture and cues (JSON-ready)."""
 
         def read() -> dict[str, Any]:
             self._db.row_factory = sqlite3.Row
@@ -520,7 +539,8 @@ class SessionStore:
                     raise StoreError(f"{self.path}: no session with id {session_id}")
                 detail: dict[str, Any] = dict(head)
                 detail["notes"] = json.loads(detail["notes"] or "[]")
-                for table in ("sets", "reps", "flexion_events", "holds", "twist_events", "unsafe_movements", "cues"):
+                tables = ("sets", "reps", "flexion_events", "holds", "twist_events", "unsafe_movements")
+                for table in (*tables, "person_changes", "cues"):
                     rows = self._db.execute(f"SELECT * FROM {table} WHERE session_id = ? ORDER BY id", (session_id,))
                     detail[table] = [{k: v for k, v in dict(r).items() if k != "session_id"} for r in rows]
                 for row in detail["sets"]:
@@ -686,6 +706,13 @@ class SessionLog:
                 _num(event.end_s),
                 _num(event.confidence),
             ),
+        )
+
+    def person_change(self, event: PersonChangeEnded) -> None:
+        """A time someone else filled the picture (counting paused)."""
+        self._add(
+            "INSERT INTO person_changes (session_id, set_id, start_s, end_s, outcome) VALUES (?, ?, ?, ?, ?)",
+            (self.session_id, self.set_id, _num(event.start_s), _num(event.end_s), event.outcome),
         )
 
     def cue(self, cue: Cue) -> None:

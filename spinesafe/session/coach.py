@@ -40,6 +40,7 @@ from spinesafe.classifiers.events import Event, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import Kind
 from spinesafe.classifiers.features import FrameFeatures, compute_features
 from spinesafe.classifiers.flexion import Neutral
+from spinesafe.classifiers.person import PersonWatch
 from spinesafe.classifiers.setup import Calibration, SetupReport, view_advice
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.feedback.captions import Captions
@@ -116,6 +117,9 @@ class LiveCoach:
                 self.notes.append(self.unsafe_notice)
         self.unsafe_movements: list[UnsafeMovementEnded] = []  # the whole session's episodes
         self.neutral: Neutral | None = None
+        # One patient for the whole session: every entry's analyser asks the same watch whether the
+        # body seen is theirs (a passer-by pauses counting).
+        self.person = PersonWatch()
         self.stage = Stage.SETUP
         self.paused = False
         self.ended_by = ""
@@ -276,7 +280,7 @@ class LiveCoach:
         run = EntryRun(index=index, entry=entry, started_s=t_s)
         spec = entry.spec
         if spec is not None:
-            analyser = ExerciseAnalyser(spec, entry.flexion, neutral=self.neutral)
+            analyser = ExerciseAnalyser(spec, entry.flexion, neutral=self.neutral, person=self.person)
             result = SessionResult(source=self.source, mode="live", spec=spec, estimator=self.estimator, fps=self.fps)
             # One policy for the session: cooldowns hold across its entries.
             run.recorder = SessionRecorder(

@@ -62,6 +62,7 @@ class SetupStages:
         result = self.calibrator.update(pose, coach.features(pose))
         if result is not None:
             coach.neutral, self.calibration = result.neutral, result
+            coach.person.calibrated_on(pose)  # the patient is the person who calibrated
             return coach.file([result.event]) + coach.begin_entry(0, t)
         if coach.stage_s >= timeout_s:
             why = self.calibrator.reason or "not steady"

@@ -11,7 +11,17 @@ from spinesafe.classifiers.analyser import FrameState
 from spinesafe.classifiers.exercises import UNSAFE_PATTERNS, Kind
 from spinesafe.classifiers.features import View
 from spinesafe.classifiers.setup import SETUP_PROBLEMS, view_advice
-from spinesafe.feedback.cues import CALIBRATED, HINGE, NOT_SEEN, PAIN_RULE, SLOWER, STOP_FLEXION, TWIST, unsafe_text
+from spinesafe.feedback.cues import (
+    CALIBRATED,
+    HINGE,
+    NOT_SEEN,
+    PAIN_RULE,
+    SLOWER,
+    SOMEONE_ELSE,
+    STOP_FLEXION,
+    TWIST,
+    unsafe_text,
+)
 from spinesafe.session.programme import Phase, ProgrammeEntry
 from spinesafe.session.stages import Stage
 
@@ -77,7 +87,7 @@ def sentences(entries: list[ProgrammeEntry]) -> list[str]:
         f"That's right. {CALIBRATE}",
         CALIBRATE,
     ]
-    fixed += [CALIBRATED, CHAIR_NEAR, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
+    fixed += [CALIBRATED, CHAIR_NEAR, SOMEONE_ELSE, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
     fixed += [problem.message for problem in SETUP_PROBLEMS] + [view_advice(None, View.FRONT), "Get ready."]
     intros = [text for e in entries for text in (intro_text(e), *(set_text(e, n) for n in range(1, e.sets + 1)))]
     praise = [f"Great, {n} more." for n in range(1, 12)]
@@ -121,6 +131,8 @@ def _exercise_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
     position = f"{entry.phase.label} {_position(coach.entries, entry)}"
     run = coach.run
     state = run.analyser.state if run is not None and run.analyser is not None else None
+    if not message and state is not None and state.paused:
+        message = SOMEONE_ELSE  # as long as the other person fills the picture
     sets = f"Set {coach.exercise.set_number} of {entry.sets}  -  " if entry.sets > 1 else ""
     reps, holds = coach.exercise.set_reps, coach.exercise.set_holds
     if entry.duration_s is not None:

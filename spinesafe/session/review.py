@@ -25,9 +25,11 @@ from typing import TYPE_CHECKING
 from spinesafe.classifiers.analyser import ExerciseAnalyser
 from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
+from spinesafe.classifiers.reps import RepCounter
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import OutputError, SpinesafeError
 from spinesafe.feedback.captions import Captions
+from spinesafe.feedback.cues import SOMEONE_ELSE
 from spinesafe.feedback.report import build_report, reps_csv, write_json, write_text
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog, SessionStore
@@ -284,19 +286,35 @@ def _prepare_out_dir(out_dir: Path) -> None:
 
 
 class _KeyFramePicker:
-    """Asks the video worker for the pictures worth showing in the report: the deepest point of the
-    rep with the largest range of motion, and the peak of the first few flexion events."""
+    """Asks the video worker for the pictures worth showing in the report: the turning point of the
+    rep with the largest range of motion (the bottom of a squat, the top of a heel raise), and the
+    peak of the first few flexion events.
+
+    Each picture is the frame its caption names: :meth:`hold` marks, as frames go by, the frame at
+    which the rep under way or the rounding under way reached its extreme so far, and the video
+    worker keeps that annotated frame (with the overlay of that moment) until the next one."""
 
     def __init__(self, video: AnnotatedVideo) -> None:
         self.video = video
         self._best_rom = -math.inf
         self._flexions = 0
 
+    @staticmethod
+    def hold(analyser: ExerciseAnalyser, t_s: float) -> tuple[str, ...]:
+        """Names under which to keep the frame of ``t_s``: "rep" and "flexion" when it is a new extreme."""
+        names = []
+        if isinstance(analyser.reps, RepCounter) and analyser.reps.turn_s == t_s:
+            names.append("rep")
+        if analyser.flexion.open_peak_s == t_s:
+            names.append("flexion")
+        return tuple(names)
+
     def update(self, result: SessionResult, reps_before: int, flexions_before: int) -> None:
         for rep in result.reps[reps_before:]:
             if rep.complete and math.isfinite(rep.range_of_motion_deg) and rep.range_of_motion_deg > self._best_rom:
                 self._best_rom = rep.range_of_motion_deg
-                label = f"Deepest point of rep {rep.number} ({rep.range_of_motion_deg:.0f}° range of motion)"
+                rom = rep.range_of_motion_deg
+                label = f"Turning point of rep {rep.number} ({rom:.0f}° range of motion, the widest)"
                 self.video.request_key_frame("rep", rep.turn_s, label)
         for event in result.flexion_events[flexions_before:]:
             if self._flexions >= MAX_FLEXION_KEY_FRAMES:
@@ -336,8 +354,13 @@ def _analyse_frames(
                 sound.add(cues)
         if video is not None and picker is not None:
             canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
-            text = OverlayText(exercise=recorder.analyser.spec.name, cue=captions.text(pose.t_s))
-            video.submit(canvas, pose, recorder.analyser.state, text)
+            state = recorder.analyser.state
+            text = OverlayText(
+                exercise=recorder.analyser.spec.name,
+                cue=captions.text(pose.t_s),
+                message=SOMEONE_ELSE if state is not None and state.paused else "",
+            )
+            video.submit(canvas, pose, state, text, hold=picker.hold(recorder.analyser, pose.t_s))
             picker.update(result, reps_before, flexions_before)
         if progress is not None:
             progress(done, opened.total)
