@@ -21,6 +21,15 @@ def _positive(value: str) -> float:
     return number
 
 
+def _screen(value: str) -> tuple[int, int]:
+    from spinesafe.feedback.window import parse_screen
+
+    try:
+        return parse_screen(value).size
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM ends the session like Ctrl+C: the report is written
 
@@ -55,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         model=args.model,
         fullscreen=args.fullscreen,
+        screen=args.screen,
         history=not args.no_history,
         db=args.db,
         patient=args.patient,
@@ -169,7 +179,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "audio file and the history hold numbers and cues), and --virtual-camera is refused"
         ),
     )
-    live.add_argument("--fullscreen", action="store_true", help="full-screen window (a TV or a laptop across the room)")
+    live.add_argument(
+        "--fullscreen",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fill the screen, readable from 2-3 m (default); --no-fullscreen: a window of 3/4 of the screen",
+    )
+    live.add_argument(
+        "--screen",
+        type=_screen,
+        metavar="WxH",
+        help="the screen's size in pixels, e.g. 1920x1080 (default: asked of the display system)",
+    )
     live.add_argument("--no-setup-check", action="store_true", help="skip the set-up check")
     live.add_argument("--no-calibration", action="store_true", help="skip the 'stand tall' neutral calibration")
     live.add_argument(

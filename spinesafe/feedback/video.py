@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -135,7 +135,9 @@ class Mp4Writer:
         self.close()
 
 
-Draw = Callable[[np.ndarray, PoseFrame, "FrameState | None", OverlayText], np.ndarray]
+# draw(image, pose, state, text, canvas_size) -> the annotated canvas of canvas_size (width, height):
+# the picture scaled into it with the words around it (overlay.draw_overlay).
+Draw = Callable[[np.ndarray, PoseFrame, "FrameState | None", OverlayText, tuple[int, int]], np.ndarray]
 
 KEY_FRAME_EVERY_S = 0.1  # candidate pictures for key frames, 10 a second ...
 KEY_FRAME_WINDOW_S = 30.0  # ... for the last 30 s (an event is asked for when it ends)
@@ -279,12 +281,8 @@ class AnnotatedVideo:
         candidate = self._keep_key_frames and pose.t_s >= self._next_candidate_s
         if self.path is None and not candidate and not frame.hold:
             return
-        image = frame.image
-        if out_size != (width, height):
-            image = cv2.resize(image, out_size, interpolation=cv2.INTER_LINEAR)
-        if pose.image_size != out_size:  # landmarks are normalised: only the pixel scale changes
-            pose = replace(pose, image_size=out_size)
-        drawn = self._draw(image, pose, frame.state, frame.text)
+        # The same layout as the live screen at the video's size: the picture scaled into it once.
+        drawn = self._draw(frame.image, pose, frame.state, frame.text, out_size)
         if self.path is not None:
             if self._writer is None:
                 self.size = out_size

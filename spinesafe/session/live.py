@@ -33,10 +33,10 @@ from spinesafe.classifiers.exercises import EXERCISES, Kind, get_exercise, not_c
 from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError, UnsafeExerciseError
 from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFilePlayer, default_speech
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
-from spinesafe.feedback.overlay import OverlayText, draw_overlay
+from spinesafe.feedback.overlay import OverlayText, draw_overlay, message_screen
 from spinesafe.feedback.report import write_json
 from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore, default_db_path
-from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, OpenCVWindow
+from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, OpenCVWindow, ScreenArea
 from spinesafe.pose.camera import CameraStatus, CapturedFrame, FileCamera, LiveCamera, ReplayCamera, ReplayEstimator
 from spinesafe.pose.estimators import PoseEstimator
 from spinesafe.pose.frame import PoseFrame
@@ -72,7 +72,8 @@ class LiveOptions:
     calibrate: bool = True
     speed: float = 1.0  # pace of a file or recording used as the camera
     model: Path | None = None
-    fullscreen: bool = False
+    fullscreen: bool = True  # the window fills the screen (False: 3/4 of it)
+    screen: tuple[int, int] | None = None  # the screen's (width, height); None: asked of the display system
     checkpoint_s: float = 1.0
     history: bool = True  # store the session in the SQLite history (DESIGN: every session is stored)
     db: Path | None = None  # None: --db / SPINESAFE_DB / the user's data dir
@@ -247,7 +248,7 @@ def run_live(
             _check_writable(path)
     own_display = display is None
     if display is None:  # before the camera: no screen is the likelier failure, and nothing to undo
-        display = HeadlessDisplay() if options.headless else OpenCVWindow(fullscreen=options.fullscreen)
+        display = HeadlessDisplay() if options.headless else _open_window(options)
     if camera is None or estimator is None:
         try:
             camera, estimator = open_camera(options)
@@ -281,7 +282,7 @@ class _LiveSession:
         clock: Callable[[], float],
     ) -> None:
         self.options, self.camera, self.estimator, self.display, self.clock = options, camera, estimator, display, clock
-        notices: list[str] = []
+        notices: list[str] = [display.notice] if getattr(display, "notice", "") else []
         self.coach = LiveCoach(
             programme,
             source=camera.name,
@@ -365,7 +366,8 @@ class _LiveSession:
     def _no_frame(self) -> bool:
         """Camera lost or still starting: say so on screen (and once aloud), keep the session. True to quit."""
         camera = self.camera
-        self.display.show(_status_screen(self.last_image, camera.message or "Waiting for the camera..."))
+        message = camera.message or "Waiting for the camera..."
+        self.display.show(_status_screen(self.last_image, message, getattr(self.display, "size", None)))
         if camera.status is CameraStatus.LOST and not self.lost_announced:
             self.lost_announced = True
             text = "I've lost the camera picture. Check the camera; I'll keep trying."
@@ -383,7 +385,9 @@ class _LiveSession:
             return True
         light = brightness(frame.image) if self.camera.real_images else math.nan
         self.dispatch(self.coach.update(pose, light), t, frame.captured_at)
-        image = _render(frame, pose, self.coach.view(t), mirror=self.mirror, compact=self.compact, muted=self.muted)
+        view = self.coach.view(t)
+        size = getattr(self.display, "size", None)
+        image = _render(frame, pose, view, mirror=self.mirror, compact=self.compact, muted=self.muted, size=size)
         self.last_image = image
         self.display.show(image)
         if self.options.virtual_camera:
@@ -491,9 +495,23 @@ def _open_virtual_camera(image: np.ndarray, fps: float, notices: list[str]) -> A
     return vcam
 
 
+def _open_window(options: LiveOptions) -> OpenCVWindow:
+    screen = ScreenArea(*options.screen) if options.screen is not None else None
+    return OpenCVWindow(fullscreen=options.fullscreen, screen=screen)
+
+
 def _render(
-    frame: CapturedFrame, pose: PoseFrame, view: CoachView, *, mirror: bool, compact: bool, muted: bool
+    frame: CapturedFrame,
+    pose: PoseFrame,
+    view: CoachView,
+    *,
+    mirror: bool,
+    compact: bool,
+    muted: bool,
+    size: tuple[int, int] | None = None,
 ) -> np.ndarray:
+    """The screen for one frame: the picture (mirrored for a camera) with the overlay, on a canvas
+    of ``size`` (the window's; None: the picture's own size)."""
     image = cv2.flip(frame.image, 1) if mirror else frame.image
     drawn = mirrored(pose) if mirror else pose
     hints = KEY_HINTS + ("   (sound off)" if muted else "")
@@ -507,16 +525,12 @@ def _render(
         hints=hints,
         compact=compact,
     )
-    return draw_overlay(image, drawn, view.state, text)
+    return draw_overlay(image, drawn, view.state, text, size)
 
 
-def _status_screen(last: np.ndarray | None, message: str) -> np.ndarray:
-    """The last picture darkened (or a blank one) with the camera's status in large type."""
+def _status_screen(last: np.ndarray | None, message: str, size: tuple[int, int] | None = None) -> np.ndarray:
+    """The last screen darkened (or a blank one of ``size``) with the camera's status in large type."""
     if last is None:
-        width, height = LOST_SIZE
-        base = np.full((height, width, 3), 32, dtype=np.uint8)
-    else:
-        base = (last * 0.3).astype(np.uint8)
-    absent = PoseFrame.absent(0.0, 0, (base.shape[1], base.shape[0]))
-    text = OverlayText(exercise="Camera", message=message, hints=KEY_HINTS)
-    return draw_overlay(base, absent, None, text)
+        width, height = size or LOST_SIZE
+        return message_screen(np.full((height, width, 3), 32, dtype=np.uint8), message, KEY_HINTS, dim=1.0)
+    return message_screen(last, message, KEY_HINTS)
