@@ -1,9 +1,10 @@
 """Benchmark of ``spinesafe live`` with a video file played as a camera in real time.
 
-    python scripts/bench_live.py VIDEO [--exercise squat] [--seconds N] [--device] [--program FILE]
+    python scripts/bench_live.py VIDEO [--exercise squat] [--device] [--program FILE] [--screen WxH]
 
 Runs the real live loop (paced file camera with its capture thread, MediaPipe, the coach, the
-overlay, espeak-ng speech and the audio player thread) headless, and prints:
+overlay, espeak-ng speech and the audio player thread) headless, and prints (``--screen WxH``: the
+overlay drawn on a canvas of that size, as the full-screen window gets it; default the camera's size):
 
 - camera-to-overlay latency: from the moment a frame is available (the capture thread publishes
   it at its real time) to the overlaid image being handed to the display; median and p95.
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from spinesafe.feedback.audio import SAMPLE_RATE, EspeakSpeech, SoundDevicePlayer, read_wav
-from spinesafe.feedback.window import HeadlessDisplay
+from spinesafe.feedback.window import HeadlessDisplay, parse_screen
 from spinesafe.lab.cue_onsets import count_onsets, onset_delays, warning_onsets
 from spinesafe.session.coach import LiveCoach
 from spinesafe.session.live import LiveOptions, LiveOutcome, load_live_programme, run_live
@@ -108,6 +109,7 @@ def main() -> int:
     parser.add_argument("--device", action="store_true", help="play on the default PortAudio device")
     parser.add_argument("--setup-check", action="store_true", help="run the set-up check and calibration too")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every cue with its onset")
+    parser.add_argument("--screen", type=parse_screen, metavar="WxH", help="draw the overlay at this size")
     args = parser.parse_args()
 
     wav = Path(tempfile.mkdtemp(prefix="spinesafe-bench-")) / "cues.wav"
@@ -129,7 +131,8 @@ def main() -> int:
         print("no audio output device; run without --device to use the paced stand-in stream")
         return 2
     started = time.monotonic()
-    outcome = run_live(options, display=HeadlessDisplay(), speakers=speakers)
+    display = HeadlessDisplay(size=args.screen.size if args.screen else None)
+    outcome = run_live(options, display=display, speakers=speakers)
     wall = time.monotonic() - started
 
     report = outcome.report

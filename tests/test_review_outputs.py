@@ -28,6 +28,7 @@ from conftest import pictures_of_the_person
 
 from spinesafe.errors import AudioUnavailable
 from spinesafe.feedback import audio
+from spinesafe.feedback.overlay import overlay_layout
 from spinesafe.feedback.report import REP_COLUMNS
 from spinesafe.feedback.store import SessionStore
 from spinesafe.feedback.video import Mp4Writer
@@ -188,11 +189,16 @@ def test_annotated_video_is_h264_with_an_aac_track_and_every_frame(reviewed: Rev
     raw = [f.image for f in original]
     original.close()
     assert len(frames) == len(raw) == reviewed.outputs.result.frames
-    # The overlay is drawn on the picture (top band and skeleton), the picture is still underneath
-    # (at 5 s no caption is shown: the pain rule's ended at ~4 s, and counts are not captions).
-    changed = np.abs(frames[150].astype(np.int16) - raw[150].astype(np.int16)).max(axis=2) > 60
-    assert 0.05 < changed.mean() < 0.6
-    assert np.abs(frames[150][-40:].astype(np.int16) - raw[150][-40:].astype(np.int16)).mean() < 12
+    # The live screen's layout at the video's size: the picture scaled beside the panel, above the
+    # caption, with only the skeleton on it; the words in the dark panel (at 5 s no caption is shown:
+    # the pain rule's ended at ~4 s, and counts are not captions).
+    layout = overlay_layout(SIZE, SIZE)
+    pic, panel = layout.picture, layout.panel
+    shown = frames[150][pic.y : pic.bottom, pic.x : pic.right].astype(np.int16)
+    changed = np.abs(shown - cv2.resize(raw[150], (pic.w, pic.h)).astype(np.int16)).max(axis=2) > 60
+    assert 0.005 < changed.mean() < 0.2
+    words = frames[150][:, panel.x :]
+    assert words.mean() < 60 and (words.min(axis=2) > 200).any()
 
 
 def test_audio_track_carries_each_cue_at_its_time(reviewed: Reviewed) -> None:
@@ -252,10 +258,10 @@ def test_html_report_is_self_contained(reviewed: Reviewed) -> None:
     for kind, data in images:
         picture = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
         assert picture is not None and picture.std() > 10, kind
-    # A key frame is the annotated picture (overlay bands drawn), not the raw photo.
+    # A key frame is the annotated picture (the overlay's panel drawn), not the raw photo.
     key = cv2.imdecode(np.frombuffer(base64.b64decode(images[1][1]), np.uint8), cv2.IMREAD_COLOR)
     assert key.shape[:2] == (SIZE[1], SIZE[0])
-    assert key[5:20, :, :].mean() < 40, "the dark top band of the overlay"
+    assert key[:, overlay_layout(SIZE, SIZE).panel.x :].mean() < 60, "the dark panel of the overlay"
 
 
 def test_html_report_renders_in_a_real_browser(reviewed: Reviewed, render_in_browser: Callable[[Path], Any]) -> None:

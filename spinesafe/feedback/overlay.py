@@ -169,6 +169,12 @@ def overlay_layout(
     )
 
 
+def load_fonts() -> None:
+    """Load the fonts now (tens of ms), before a session starts, rather than on its first frames."""
+    for bold in (True, False):
+        typeface(bold).glyphs("0", 40)
+
+
 def blank_canvas(size: tuple[int, int]) -> np.ndarray:
     """A dark image of (width, height) to draw replayed landmarks on."""
     width, height = size

@@ -33,7 +33,7 @@ from spinesafe.classifiers.exercises import EXERCISES, Kind, get_exercise, not_c
 from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError, UnsafeExerciseError
 from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFilePlayer, default_speech
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
-from spinesafe.feedback.overlay import OverlayText, draw_overlay, message_screen
+from spinesafe.feedback.overlay import OverlayText, draw_overlay, load_fonts, message_screen
 from spinesafe.feedback.report import write_json
 from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore, default_db_path
 from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, OpenCVWindow, ScreenArea
@@ -313,6 +313,7 @@ class _LiveSession:
             frames=0,
             notices=notices,
         )
+        load_fonts()
         self.last_t = 0.0
         self.last_image: np.ndarray | None = None
         self.lost_announced = False
