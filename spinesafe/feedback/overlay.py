@@ -133,7 +133,7 @@ def split_counter(counter: str) -> tuple[str, str]:
 
 def _counter_template(counter: str) -> str:
     """The widest the counter's large part gets in this entry: its digits as zeros, at least two
-    ("9/10" becomes "10/10": the panel must not widen and shrink the picture mid-set)."""
+    ("9/10" and "10/10" both give "00": the panel must not widen, and the picture shrink, mid-set)."""
     big = re.sub(r"\d", "0", split_counter(counter)[0])
     return big if len(big) >= 2 else "00"
 
@@ -196,8 +196,14 @@ def draw_overlay(
     flexed = bool(state and state.flexed)
     count = text.counter or (str(state.rep_count) if state else "0")
     layout = overlay_layout(canvas_size or (width, height), (width, height), text.compact, count)
-    canvas = _panels(layout, text, _back_status(state), flexed, count).copy()
-    pic = layout.picture
+    panel, caption, pic = layout.panel, layout.caption, layout.picture
+    canvas = np.empty((layout.canvas[1], layout.canvas[0], 3), np.uint8)
+    canvas[:, panel.x : panel.right] = _panel_image(
+        layout, text.exercise, text.progress, text.status, text.hints, _back_status(state), flexed, count
+    )
+    canvas[caption.y : caption.bottom, caption.x : caption.right] = _caption_image(layout, text.message, text.cue)
+    if (pic.w, pic.h) != (caption.w, caption.y):  # beside a narrow (portrait) picture
+        canvas[: caption.y, : caption.right] = PANEL
     # Linear, not area, interpolation even when shrinking: ~4x faster at 1280x720, and the picture
     # is only scaled by 0.5-1 where aliasing is slight.
     shown = image if (pic.w, pic.h) == (width, height) else cv2.resize(image, (pic.w, pic.h))
@@ -206,16 +212,29 @@ def draw_overlay(
     return canvas
 
 
+# The panel and the caption are cached apart: their words change a few times a second at most (the
+# count, the cue), one without the other, while the picture changes every frame.
+
+
 @functools.lru_cache(maxsize=4)
-def _panels(layout: Layout, text: OverlayText, back_status: str, flexed: bool, count: str) -> np.ndarray:
-    """The canvas without the picture: panel and caption with their words. Cached, because the words
-    change a few times a second at most while the picture changes every frame."""
-    canvas = np.empty((layout.canvas[1], layout.canvas[0], 3), np.uint8)
-    canvas[:] = PANEL
-    _draw_panel(canvas, layout, text, back_status, flexed, count)
-    _draw_caption(canvas, layout, text)
-    canvas.flags.writeable = False  # shared between calls: copied before drawing
-    return canvas
+def _panel_image(
+    layout: Layout, title: str, progress: str, status: str, hints: str, back_status: str, flexed: bool, count: str
+) -> np.ndarray:
+    image = np.empty((layout.panel.h, layout.panel.w, 3), np.uint8)
+    image[:] = PANEL
+    text = OverlayText(exercise=title, progress=progress, status=status, hints=hints)
+    _draw_panel(image, layout, text, back_status, flexed, count)
+    image.flags.writeable = False  # shared between calls
+    return image
+
+
+@functools.lru_cache(maxsize=4)
+def _caption_image(layout: Layout, message: str, cue: str) -> np.ndarray:
+    image = np.empty((layout.caption.h, layout.caption.w, 3), np.uint8)
+    image[:] = PANEL
+    _draw_caption(image, layout, OverlayText(exercise="", message=message, cue=cue))
+    image.flags.writeable = False
+    return image
 
 
 def _draw_skeleton(canvas: np.ndarray, pic: Box, frame: PoseFrame, flexed: bool) -> None:
@@ -283,8 +302,10 @@ class _Column:
 def _draw_panel(
     canvas: np.ndarray, layout: Layout, text: OverlayText, back_status: str, flexed: bool, count: str
 ) -> None:
+    """The side panel's words on ``canvas``, an image of the panel's size."""
     bold, regular = typeface(bold=True), typeface(bold=False)
-    column = _Column(canvas, layout.panel, layout.margin)
+    panel = Box(0, 0, layout.panel.w, layout.panel.h)
+    column = _Column(canvas, panel, layout.margin)
     column.lines(text.exercise, layout.cap(TITLE_CAP), WHITE, bold, max_lines=2)
     column.lines(back_status, layout.cap(LINE_CAP), VERMILION if flexed else WHITE, bold, max_lines=1)
     done, under = split_counter(count)  # "3/10": a large 3 and "of 10" under it
@@ -292,7 +313,7 @@ def _draw_panel(
         cap = layout.cap(COUNTER_CAP)
         cap = min(cap, int(cap * column.width / max(1, regular.width(done, cap))))  # a long counter shrinks
         column.gap(layout.cap(LINE_CAP))
-        x = layout.panel.x + (layout.panel.w - regular.width(done, cap)) // 2  # centred in the panel
+        x = panel.x + (panel.w - regular.width(done, cap)) // 2  # centred in the panel
         draw_text(canvas, done, x, column.y + cap, cap, ORANGE, regular)
         column.y += cap + round(0.2 * cap)
         column.lines(under, layout.cap(LINE_CAP), ORANGE, bold, max_lines=1, centred=True)
@@ -300,19 +321,19 @@ def _draw_panel(
     column.lines(text.progress, layout.cap(LINE_CAP), ORANGE, bold, max_lines=3)
     hints_cap = layout.cap(SMALL_CAP)
     hints = wrap(text.hints, hints_cap, column.width, regular) if text.hints else []
-    hints_top = layout.panel.bottom - layout.margin - round(LINE_SPACING * hints_cap) * len(hints)
-    column.box = Box(layout.panel.x, layout.panel.y, layout.panel.w, max(0, hints_top - layout.panel.y))
+    hints_top = panel.bottom - layout.margin - round(LINE_SPACING * hints_cap) * len(hints)
+    column.box = Box(panel.x, panel.y, panel.w, max(0, hints_top - panel.y))
     column.lines(text.status, hints_cap, GREY, regular, max_lines=4)
     baseline = hints_top + hints_cap
     for line in hints:
-        draw_text(canvas, line, layout.panel.x + layout.margin, baseline, hints_cap, GREY, regular)
+        draw_text(canvas, line, panel.x + layout.margin, baseline, hints_cap, GREY, regular)
         baseline += round(LINE_SPACING * hints_cap)
 
 
 def _draw_caption(canvas: np.ndarray, layout: Layout, text: OverlayText) -> None:
-    """The big message and the cue under the picture, in large type."""
+    """The big message and the cue in large type on ``canvas``, an image of the caption's size."""
     bold = typeface(bold=True)
-    column = _Column(canvas, layout.caption, layout.margin)
+    column = _Column(canvas, Box(0, 0, layout.caption.w, layout.caption.h), layout.margin)
     column.lines(text.message, layout.cap(MESSAGE_CAP), WHITE, bold, max_lines=2)
     if text.message and text.cue:
         column.gap(layout.cap(CUE_CAP))

@@ -73,10 +73,12 @@ def no_truetype(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A machine without DejaVu: every font file looked for is missing."""
     monkeypatch.setattr(typeface, "font_candidates", lambda name: [typeface.Path("/nonexistent") / name])
     typeface.typeface.cache_clear()
-    overlay._panels.cache_clear()
+    overlay._panel_image.cache_clear()
+    overlay._caption_image.cache_clear()
     yield
     typeface.typeface.cache_clear()
-    overlay._panels.cache_clear()
+    overlay._panel_image.cache_clear()
+    overlay._caption_image.cache_clear()
 
 
 @pytest.mark.parametrize("screen", SCREENS)

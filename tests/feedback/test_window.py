@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,24 +46,26 @@ def virtual_screen(size: tuple[int, int] = (1280, 800)) -> Iterator[str]:
     binary = shutil.which("Xvfb")
     if binary is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb; `make test` installs it when run as root)")
-    for number in range(91, 160):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    display = f":{number}"
+    # -displayfd: Xvfb picks a free display number itself and writes it once it accepts clients, so
+    # two test runs on one machine never race for the same number.
+    # Its log goes to a file: a pipe nobody reads fills up with keymap warnings and stalls the server.
+    read_fd, write_fd = os.pipe()
     screen = f"{size[0]}x{size[1]}x24"
-    proc = subprocess.Popen([binary, display, "-screen", "0", screen, "-nolisten", "tcp"], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            with proc:  # closes its pipe
-                pytest.skip(f"Xvfb did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-        time.sleep(0.05)
-    try:
-        yield display
-    finally:
-        with proc:  # waits for it and closes its pipe
+    command = [binary, "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"]
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, pass_fds=(write_fd,), stdout=log, stderr=log)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as announced:
+            ready, _, _ = select.select([announced], [], [], 10.0)
+            number = announced.readline().strip() if ready else ""
+        try:
+            if not number.isdigit():
+                log.seek(0)
+                pytest.skip(f"Xvfb did not start: {log.read().decode(errors='replace')[-2000:]}")
+            yield f":{number}"
+        finally:
             proc.terminate()
+            proc.wait()
 
 
 @pytest.fixture(scope="module")
