@@ -57,6 +57,7 @@ MARGIN = 0.025  # around text, of the canvas height
 # 16:10 screen's width; a timed entry's "0:42" needs ~41%), within these shares of the canvas width.
 PANEL_MIN_W, PANEL_MAX_W = 0.30, 0.45
 CAPTION_MIN_H = 0.30  # room under the picture for a two-line message or a three-line cue
+CAPTION_MIN_W = 0.25  # of the canvas width, beside a portrait picture: ~12 letters a line of the cue
 
 COMPACT_SCALE = 0.6  # text and panels in the compact (screen sharing) layout, relative to the normal one
 COMPACT_PANEL_W, COMPACT_CAPTION_H = 0.2, 0.15
@@ -157,16 +158,20 @@ def overlay_layout(
         needed = big + 2 * round(MARGIN * height)
         panel_w = round(min(max(needed, PANEL_MIN_W * width), PANEL_MAX_W * width))
     column_w = width - panel_w
-    fit = min(column_w / pic_w, height * (1.0 - caption_share) / pic_h)
-    shown_w, shown_h = max(1, round(pic_w * fit)), max(1, round(pic_h * fit))
-    picture = Box((column_w - shown_w) // 2, 0, shown_w, shown_h)
-    return Layout(
-        canvas=(width, height),
-        picture=picture,
-        panel=Box(column_w, 0, panel_w, height),
-        caption=Box(0, shown_h, column_w, height - shown_h),
-        scale=scale,
-    )
+    panel = Box(column_w, 0, panel_w, height)
+    # The caption under the picture (a landscape picture), or beside it (a portrait one, e.g. a phone
+    # held upright), whichever leaves the larger picture.
+    below = min(column_w / pic_w, height * (1.0 - caption_share) / pic_h)
+    beside = min((column_w - CAPTION_MIN_W * width) / pic_w, height / pic_h)
+    if beside > below:
+        shown_w, shown_h = max(1, round(pic_w * beside)), max(1, round(pic_h * beside))
+        picture = Box(0, (height - shown_h) // 2, shown_w, shown_h)
+        caption = Box(shown_w, 0, column_w - shown_w, height)
+    else:
+        shown_w, shown_h = max(1, round(pic_w * below)), max(1, round(pic_h * below))
+        picture = Box((column_w - shown_w) // 2, 0, shown_w, shown_h)
+        caption = Box(0, shown_h, column_w, height - shown_h)
+    return Layout(canvas=(width, height), picture=picture, panel=panel, caption=caption, scale=scale)
 
 
 def load_fonts() -> None:
@@ -201,9 +206,9 @@ def draw_overlay(
     canvas[:, panel.x : panel.right] = _panel_image(
         layout, text.exercise, text.progress, text.status, text.hints, _back_status(state), flexed, count
     )
+    if pic.w * pic.h + caption.w * caption.h != panel.x * layout.canvas[1]:  # the picture leaves bars
+        canvas[:, : panel.x] = PANEL
     canvas[caption.y : caption.bottom, caption.x : caption.right] = _caption_image(layout, text.message, text.cue)
-    if (pic.w, pic.h) != (caption.w, caption.y):  # beside a narrow (portrait) picture
-        canvas[: caption.y, : caption.right] = PANEL
     # Linear, not area, interpolation even when shrinking: ~4x faster at 1280x720, and the picture
     # is only scaled by 0.5-1 where aliasing is slight.
     shown = image if (pic.w, pic.h) == (width, height) else cv2.resize(image, (pic.w, pic.h))
@@ -334,7 +339,10 @@ def _draw_caption(canvas: np.ndarray, layout: Layout, text: OverlayText) -> None
     """The big message and the cue in large type on ``canvas``, an image of the caption's size."""
     bold = typeface(bold=True)
     column = _Column(canvas, Box(0, 0, layout.caption.w, layout.caption.h), layout.margin)
-    column.lines(text.message, layout.cap(MESSAGE_CAP), WHITE, bold, max_lines=2)
+    message_cap = layout.cap(MESSAGE_CAP)
+    if len(wrap(text.message, message_cap, column.width, bold)) > 2:  # a long one (the summary): smaller
+        message_cap = layout.cap(CUE_CAP)
+    column.lines(text.message, message_cap, WHITE, bold)
     if text.message and text.cue:
         column.gap(layout.cap(CUE_CAP))
     column.lines(text.cue, layout.cap(CUE_CAP), WHITE, bold)

@@ -88,24 +88,28 @@ def test_layout_shows_the_whole_picture_beside_the_panels(screen: tuple[int, int
     pic, panel, caption = layout.picture, layout.panel, layout.caption
     assert abs(pic.w / pic.h - picture[0] / picture[1]) < 0.01  # aspect kept
     assert pic.x >= 0 and pic.right <= panel.x and panel.right == screen[0] and pic.bottom <= screen[1]
-    assert caption.y >= pic.bottom and caption.right <= panel.x  # caption under the picture, not beside it
-    assert caption.h >= 0.3 * screen[1] - 1  # room for a two-line message or a three-line cue
-    assert pic.w * pic.h >= 0.3 * screen[0] * screen[1] or picture[1] > picture[0]
+    assert caption.right <= panel.x
+    if picture[0] > picture[1]:  # landscape: the caption under the picture, room for three lines
+        assert caption.y >= pic.bottom and caption.h >= 0.3 * screen[1] - 1
+        assert pic.w * pic.h >= 0.3 * screen[0] * screen[1]
+    else:  # portrait: the caption beside the picture, the picture the screen's height
+        assert caption.x >= pic.right and caption.w >= 0.25 * screen[0] - 1 and pic.h == screen[1]
 
 
-def test_nothing_is_drawn_over_the_person_lying_on_the_floor() -> None:
-    pose = lying_pose()
-    image = camera_picture()
-    for screen in [(1280, 800), (1920, 1080), PICTURE]:
+@pytest.mark.parametrize("picture", [PICTURE, (720, 1280)])  # a webcam; a phone held upright
+def test_nothing_is_drawn_over_the_person_lying_on_the_floor(picture: tuple[int, int]) -> None:
+    pose = lying_pose(picture)
+    image = camera_picture(picture)
+    for screen in [(1280, 800), (1920, 1080), picture]:
         bare = draw_overlay(image, pose, None, OverlayText(exercise=""), screen)
         full = draw_overlay(image, pose, None, FULL, screen)
-        rows, cols = person_box(pose, screen, PICTURE)
+        rows, cols = person_box(pose, screen, picture)
         assert rows.stop <= screen[1] and cols.stop <= screen[0]
         assert np.array_equal(full[rows, cols], bare[rows, cols]), screen  # only the skeleton is on the body
         # ... and around the skeleton the body is the camera's picture, scaled, untouched.
-        absent = draw_overlay(image, PoseFrame.absent(0.0, 0, PICTURE), None, FULL, screen)
-        pic = overlay_layout(screen, PICTURE).picture
-        expected = cv2.resize(image, (pic.w, pic.h)) if (pic.w, pic.h) != PICTURE else image
+        absent = draw_overlay(image, PoseFrame.absent(0.0, 0, picture), None, FULL, screen)
+        pic = overlay_layout(screen, picture).picture
+        expected = cv2.resize(image, (pic.w, pic.h)) if (pic.w, pic.h) != picture else image
         assert np.array_equal(absent[pic.y : pic.bottom, pic.x : pic.right], expected)
 
 
@@ -200,3 +204,19 @@ def test_missing_font_falls_back_with_one_clear_warning(no_truetype: None, caplo
     out = draw_overlay(camera_picture(), PoseFrame.absent(0.0, 0, PICTURE), None, text, screen)
     panel = overlay_layout(screen, PICTURE).panel
     assert tallest_blob_px(near(out[:, panel.x :], ORANGE)) >= screen[1] / 5
+
+
+def test_long_message_is_set_smaller_to_fit_but_not_below_the_cue_size() -> None:
+    summary = "Session complete: 12 reps. Your back stayed straight. Well done."
+    screen = (1280, 800)
+    out = draw_overlay(
+        camera_picture(), PoseFrame.absent(0.0, 0, PICTURE), None, OverlayText("x", message=summary), screen
+    )
+    caption = overlay_layout(screen, PICTURE).caption
+    white = out[caption.y : caption.bottom, : caption.right].min(axis=2) > 200
+    rows = np.flatnonzero(white.any(axis=1))
+    lines = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+    layout = overlay_layout(screen, PICTURE)
+    whole = typeface.wrap(summary, layout.cap(overlay.CUE_CAP), caption.w - 2 * layout.margin, typeface.typeface())
+    assert len(lines) == len(whole) >= 3  # all of it, not cut
+    assert tallest_blob_px(white) >= screen[1] / 20
