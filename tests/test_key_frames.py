@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from spinesafe.feedback.overlay import Box, overlay_layout
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.video import Mp4Writer
 from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing
@@ -49,13 +50,16 @@ def numbered(index: int) -> np.ndarray:
     return image
 
 
-def frame_number(jpeg: bytes) -> int:
+def frame_number(jpeg: bytes, annotated: bool = True) -> int:
+    """The number on a picture: a key frame (``annotated``: the picture scaled into the overlay's
+    layout, beside its panel), or a plain frame."""
     image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
-    scale = image.shape[1] / SIZE[0]
+    pic = overlay_layout(SIZE, SIZE).picture if annotated else Box(0, 0, *SIZE)
+    scale = image.shape[1] / SIZE[0]  # a key frame may be scaled as a whole
     number = 0
     for bit in range(BITS):
-        y = int((BAR_TOP + bit * BAR_H + BAR_H / 2) * scale)
-        x = int((BAR_X + BAR_W / 2) * scale)
+        y = int((pic.y + (BAR_TOP + bit * BAR_H + BAR_H / 2) * pic.h / SIZE[1]) * scale)
+        x = int((pic.x + (BAR_X + BAR_W / 2) * pic.w / SIZE[0]) * scale)
         if image[y - 2 : y + 3, x - 2 : x + 3].mean() > 128:
             number |= 1 << bit
     return number
@@ -84,7 +88,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRe
 
 def test_the_bar_code_reads_back_through_the_video_and_the_jpeg() -> None:
     ok, data = cv2.imencode(".jpg", cv2.resize(numbered(301), (640, 480)), [cv2.IMWRITE_JPEG_QUALITY, 80])
-    assert ok and frame_number(data.tobytes()) == 301
+    assert ok and frame_number(data.tobytes(), annotated=False) == 301
 
 
 def test_each_flexion_key_frame_is_the_frame_of_its_peak(reviewed: SessionResult) -> None:
