@@ -68,9 +68,9 @@ def test_annotated_review_video_keeps_the_warning_on_screen(tmp_path: Path, monk
     shown: list[tuple[float, str]] = []
     submit = AnnotatedVideo.submit
 
-    def record(self: AnnotatedVideo, image, pose, state, text):  # type: ignore[no-untyped-def]
+    def record(self: AnnotatedVideo, image, pose, state, text, hold=()):  # type: ignore[no-untyped-def]
         shown.append((pose.t_s, text.cue))
-        submit(self, image, pose, state, text)
+        submit(self, image, pose, state, text, hold)
 
     monkeypatch.setattr(AnnotatedVideo, "submit", record)
     outputs = run_review(recording, "hip_hinge", out_dir=tmp_path / "out", speech=SilentSpeech())
