@@ -238,6 +238,18 @@ class FlexionMonitor:
         self.frames_by_view: Counter[str] = Counter()
         self.judged_by_view: Counter[str] = Counter()
 
+    def adopt_neutral(self, neutral: Neutral) -> None:
+        """A calibration finished while the monitor runs: judge against ``neutral`` from the next
+        frame on, and after a reset. An implausible one is refused as a given one is (:meth:`reset`)."""
+        if not plausible_neutral(neutral.neck_curl_deg):
+            self.neutral_note = (
+                f"the calibrated neutral ({neutral.neck_curl_deg:.0f} deg) is not a standing adult's; "
+                "the one in use was kept"
+            )
+            return
+        self._given_neutral = self.neutral = neutral
+        self._learnt, self.neutral_note = True, ""
+
     def update(self, features: FrameFeatures) -> list[Event]:
         t = features.t_s
         self._last_t = t

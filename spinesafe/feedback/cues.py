@@ -87,9 +87,14 @@ PRIORITY = {
 
 @dataclass(frozen=True)
 class Cue:
+    """``topic``: the problem a set-up cue is about ("view", "no_person", ...: the keys of
+    :class:`~spinesafe.classifiers.setup.SetupProblem`); cues of one topic share one cooldown
+    however they are worded. "" = the text is its own topic."""
+
     t_s: float
     kind: CueKind
     text: str
+    topic: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {"t_s": round(self.t_s, 3), "kind": self.kind.value, "text": self.text}
@@ -102,6 +107,9 @@ class CuePolicyConfig:
     # rounding that flickers about its threshold does not restart it, while a new episode a few
     # seconds later is warned again (the longer cooldown above is for advice, praise and info).
     safety_repeat_s: float = 3.0
+    # One set-up problem (a topic) at most this often, however it is worded: the person needs time
+    # to act on it (move the camera, turn), and hearing it again sooner is nagging.
+    topic_cooldown_s: float = 20.0
     praise_every_reps: int = 5  # "great, 5 more" every N good reps
     praise_quiet_s: float = 3.0  # praise only when no safety/setup cue was given this recently
     min_rep_s: float = 0.0  # reps quicker than this get "Slower." (0 = no tempo cue)
@@ -156,12 +164,14 @@ class CuePolicy:
         ordered = sorted(cues, key=lambda c: PRIORITY[c.kind])
         said: list[Cue] = []
         for cue in ordered:
-            last = self._last_said.get(cue.text)
-            if last is not None and cue.t_s - last < self._repeat_after_s(cue.kind):
+            key = f"topic:{cue.topic}" if cue.topic else cue.text
+            cooldown_s = self.config.topic_cooldown_s if cue.topic else self._repeat_after_s(cue.kind)
+            last = self._last_said.get(key)
+            if last is not None and cue.t_s - last < cooldown_s:
                 continue
             if cue.kind is CueKind.PRAISE and cue.t_s - self._last_urgent_s < self.config.praise_quiet_s:
                 continue
-            self._last_said[cue.text] = cue.t_s
+            self._last_said[key] = cue.t_s
             if cue.kind in (CueKind.SAFETY, CueKind.SETUP):
                 self._last_urgent_s = cue.t_s
             said.append(cue)
@@ -199,11 +209,11 @@ class CuePolicy:
             self._unsafe_open = False
             return []
         if isinstance(event, TrackingLost):
-            return [Cue(t, CueKind.SETUP, NOT_SEEN)]
+            return [Cue(t, CueKind.SETUP, NOT_SEEN, topic="no_person")]
         if isinstance(event, PersonChanged):
             return [Cue(t, CueKind.SETUP, SOMEONE_ELSE)]
-        if isinstance(event, ViewUnsuitable):
-            return [Cue(t, CueKind.SETUP, event.advice)]
+        if isinstance(event, ViewUnsuitable):  # from the front: the set-up's "view" problem
+            return [Cue(t, CueKind.SETUP, event.advice, topic="view" if event.view == "front" else "body_unseen")]
         if isinstance(event, HoldProgress):
             return self._hold_progress(event)
         if isinstance(event, HoldCompleted):

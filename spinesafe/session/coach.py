@@ -1,19 +1,23 @@
-"""The live coach: set-up check, calibration and the programme flow, one pose at a time.
+"""The live coach: the programme flow, with the set-up check and calibration alongside, one pose at a time.
 
-:class:`LiveCoach` is the pure heart of ``spinesafe live``: poses and key presses in, cues and
-what to show out. It has no camera, window or sound (:mod:`spinesafe.session.live` joins those),
-so a whole session runs in tests from synthetic poses.
+:class:`LiveCoach` is the pure heart of ``spinesafe live``: poses (and the camera's picture) and
+key presses in, cues and what to show out. It has no camera, window or sound
+(:mod:`spinesafe.session.live` joins those), so a whole session runs in tests from synthetic poses.
 
 Stages (an explicit state machine)::
 
-    SETUP ──right for 1 s──▶ CALIBRATING ──3 s upright and still──▶ EXERCISE ◀──▶ REST ──▶ DONE
-    (whole body, distance,    ("stand tall for three seconds":        (sets of reps, holds or
-     light, view)              the person's neutral posture)           timed entries; rest timer)
+    EXERCISE ◀──▶ REST ──▶ DONE
+    (sets of reps, holds or timed entries; rest timer)
 
-This module runs the exercise stage and the flow between stages; the set-up and calibration are
-:mod:`~spinesafe.session.coach_setup`, a rest :mod:`~spinesafe.session.coach_rest`, the screen and
-the words :mod:`~spinesafe.session.coach_view`, the summary and report
-:mod:`~spinesafe.session.coach_summary`.
+Counting never waits for the ceremony: the first entry begins with the first frame, so reps count
+from the first one. The set-up check (whole body, distance, light, view) and the calibration of
+the neutral posture run alongside (:mod:`~spinesafe.session.coach_setup`): the check advises and
+never blocks; the calibration learns from upright, still moments whenever they come and hands the
+neutral to the flexion monitor already judging the back.
+
+This module runs the exercise stage and the flow between stages; a rest is
+:mod:`~spinesafe.session.coach_rest`, the screen and the words :mod:`~spinesafe.session.coach_view`,
+the summary and report :mod:`~spinesafe.session.coach_summary`.
 
 Each programme entry that runs has its own :class:`~spinesafe.session.recorder.SessionRecorder`
 (and so its own :class:`~spinesafe.feedback.result.SessionResult`), fed only while that entry's
@@ -35,6 +39,8 @@ import math
 from dataclasses import replace
 from typing import Any, Protocol
 
+import numpy as np
+
 from spinesafe.classifiers.analyser import ExerciseAnalyser, FrameState
 from spinesafe.classifiers.events import Event, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import Kind
@@ -50,9 +56,9 @@ from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach_exercise import ExerciseStage
 from spinesafe.session.coach_rest import Rest
-from spinesafe.session.coach_setup import SetupStages
+from spinesafe.session.coach_setup import SetupAdvisor
 from spinesafe.session.coach_summary import session_report, summary_text
-from spinesafe.session.coach_view import CHAIR_NEAR, CoachView, coach_view, intro_text, sentences
+from spinesafe.session.coach_view import CHAIR_NEAR, LETS_START, CoachView, coach_view, intro_text, sentences
 from spinesafe.session.programme import Programme, ProgrammeEntry
 from spinesafe.session.recorder import SessionRecorder, file_cues, file_events
 from spinesafe.session.stages import CoachConfig, EntryRun, Stage
@@ -120,10 +126,10 @@ class LiveCoach:
         # One patient for the whole session: every entry's analyser asks the same watch whether the
         # body seen is theirs (a passer-by pauses counting).
         self.person = PersonWatch()
-        self.stage = Stage.SETUP
+        self.stage = Stage.EXERCISE
         self.paused = False
         self.ended_by = ""
-        self.setup = SetupStages(self, next((e.spec for e in self.entries if e.spec is not None), None))
+        self.setup = SetupAdvisor(self, next((e.spec for e in self.entries if e.spec is not None), None))
         self.rest: Rest | None = None
         self.clock = 0.0  # session seconds, not counting pauses
         self.last_t = math.nan
@@ -133,6 +139,7 @@ class LiveCoach:
         self.captions = Captions(hold_s=self.config.banner_s)  # the cue on screen
         self._done_s = math.nan
         self.between_state: FrameState | None = None  # the overlay's state outside the exercise stage
+        self._features: FrameFeatures | None = None  # the last computed by :meth:`features`
 
     def sentences(self) -> list[str]:
         """Sentences this session will probably say, most urgent first (to render speech ahead of time)."""
@@ -172,18 +179,17 @@ class LiveCoach:
 
     # -- inputs ----------------------------------------------------------------------------------------
     def start(self, t_s: float) -> list[Cue]:
-        """Opening cues: the pain rule (every session, DESIGN.md), a chair within reach, the set-up."""
+        """Opening cues: the pain rule (every session, DESIGN.md), a chair within reach; then the first
+        exercise begins at once (set-up problems are spoken as they are found)."""
         self.last_t = t_s
         cues = [*self.policy.start(t_s), Cue(t_s, CueKind.INFO, CHAIR_NEAR)]
         if len(self.entries) > 1:
             cues.append(Cue(t_s, CueKind.INFO, f"Today: {self.programme.name}."))
         said = [c for cue in cues for c in self.say([cue])]  # one by one: the pain rule comes first
-        if self.config.setup_check:
-            return said  # problems are spoken as they are found; a good set-up needs no words
-        return said + self.setup.after_setup(t_s)
+        return said + self.begin_entry(0 if self.recogniser is None else len(self.entries), t_s) + self.setup.start(t_s)
 
-    def update(self, pose: PoseFrame, brightness: float = math.nan) -> list[Cue]:
-        """One frame. ``brightness``: mean grey level of the picture (0-255), NaN if unknown."""
+    def update(self, pose: PoseFrame, picture: np.ndarray | None = None) -> list[Cue]:
+        """One frame. ``picture``: the camera's BGR image, for the set-up check's light (None: not judged)."""
         t = pose.t_s
         if math.isnan(self.last_t):
             self.last_t = t
@@ -196,13 +202,13 @@ class LiveCoach:
         self.clock += step
         # Movements to avoid are watched for in every stage (automatic recognition: in the exercise stage).
         cues = self._watch(pose) if self.recogniser is None else []
-        if self.stage is Stage.SETUP:
-            return cues + self.setup.update_setup(pose, brightness)
-        if self.stage is Stage.CALIBRATING:
-            return cues + self.setup.update_calibration(pose)
         if self.stage is Stage.REST and self.rest is not None:
-            return cues + self.rest.update(pose)
-        return cues + self.exercise.update(pose)
+            cues += self.rest.update(pose)
+        else:
+            cues += self.exercise.update(pose)
+        if self.stage is not Stage.DONE:  # the set-up check and calibration, alongside
+            cues += self.setup.update(pose, picture)
+        return cues
 
     def toggle_pause(self, t_s: float) -> list[Cue]:
         if self.stage is Stage.DONE:
@@ -212,10 +218,11 @@ class LiveCoach:
         return self.say([Cue(t_s, CueKind.INFO, text)])
 
     def next_entry(self, t_s: float) -> list[Cue]:
-        """The "n" key: skip the set-up, or end this exercise and start the next one (no rest)."""
-        if self.stage in (Stage.SETUP, Stage.CALIBRATING):
-            self.notes.append(f"The {self.stage.value} step was skipped with the N key at {t_s:.1f} s.")
-            return self.begin_entry(0, t_s)
+        """The "n" key: before anything was done while the set-up check still advises, stop the
+        advice; otherwise end this exercise and start the next one (no rest)."""
+        if self.setup.checking and not self.anything_done and self.stage is Stage.EXERCISE:
+            self.setup.skip(t_s)
+            return self.say([Cue(t_s, CueKind.INFO, LETS_START)])
         if self.stage is Stage.DONE:
             return []
         cues = self.close_run(t_s)
@@ -238,6 +245,7 @@ class LiveCoach:
         """End the session now (the programme finished, "q", Ctrl+C, or the camera source ended)."""
         if not self.ended_by:
             self.ended_by = reason
+        self.setup.close()
         cues = self.unsafe_events(self.unsafe.finish(t_s)) if self.unsafe is not None else []
         cues += self.close_run(t_s)
         if self.rest is not None:
@@ -255,9 +263,36 @@ class LiveCoach:
         self.stage = stage
         self._stage_clock = self.clock
 
+    @property
+    def anything_done(self) -> bool:
+        """Whether a rep, a hold or a set has been done in this session."""
+        return any(
+            run.sets_done
+            or (run.result is not None and (run.result.rep_count or any(h.complete for h in run.result.holds)))
+            for run in self.runs
+        )
+
+    def frame_features(self, pose: PoseFrame) -> FrameFeatures:
+        """The features of ``pose``: those the exercise's analyser has just computed when it saw it,
+        else computed here (a rest, or waiting for an exercise to be recognised)."""
+        analyser = self.run.analyser if self.run is not None else None
+        for features in (analyser.features if analyser is not None else None, self._features):
+            if features is not None and features.t_s == pose.t_s:
+                return features
+        return self.features(pose)
+
+    def adopt_neutral(self, neutral: Neutral) -> None:
+        """The calibration has the person's neutral: every flexion monitor judging the back now uses it."""
+        self.neutral = neutral
+        analyser = self.run.analyser if self.run is not None else None
+        if analyser is not None:
+            analyser.flexion.adopt_neutral(neutral)
+        if self.rest is not None and self.rest.monitor is not None:
+            self.rest.monitor.adopt_neutral(neutral)
+
     def features(self, pose: PoseFrame) -> FrameFeatures:
         """Features of a frame outside the exercise stage, and the overlay state they give."""
-        f = compute_features(pose)
+        f = self._features = compute_features(pose)
         self.between_state = FrameState(
             t_s=f.t_s,
             present=f.present,
@@ -293,7 +328,7 @@ class LiveCoach:
         cues = [Cue(t_s, CueKind.INFO, intro_text(entry))]
         advice = view_advice(spec, self.setup_report.view) if self.setup_report is not None else ""
         if advice:
-            cues.append(Cue(t_s, CueKind.SETUP, advice))
+            cues.append(Cue(t_s, CueKind.SETUP, advice, topic="view"))
         return self.say(cues) + self.exercise.begin_set(1, t_s)
 
     def after_rest(self, then: tuple[int, int], t_s: float) -> list[Cue]:

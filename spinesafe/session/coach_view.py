@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 CHAIR_NEAR = "Keep a chair or counter within reach."
 CALIBRATE = "Now stand tall and still for three seconds."
-STAND_STILL = "Stand tall and still, please."
+SETUP_RIGHT = "Your set-up looks right."
+LETS_START = "Let's start."
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,10 @@ def sentences(entries: list[ProgrammeEntry]) -> list[str]:
         TWIST,
         SLOWER,
         NOT_SEEN,
-        STAND_STILL,
         f"That's right. {CALIBRATE}",
         CALIBRATE,
     ]
-    fixed += [CALIBRATED, CHAIR_NEAR, SOMEONE_ELSE, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
+    fixed += [CALIBRATED, SOMEONE_ELSE, SETUP_RIGHT, LETS_START, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
     fixed += [problem.message for problem in SETUP_PROBLEMS] + [view_advice(None, View.FRONT), "Get ready."]
     intros = [text for e in entries for text in (intro_text(e), *(set_text(e, n) for n in range(1, e.sets + 1)))]
     praise = [f"Great, {n} more." for n in range(1, 12)]
@@ -101,17 +101,9 @@ def coach_view(coach: LiveCoach, t_s: float) -> CoachView:
     common: dict[str, Any] = {"cue": cue, "paused": coach.paused, "state": coach.between_state}
     message = "PAUSED - press SPACE to carry on" if coach.paused else ""
     stage = coach.stage
-    if stage is Stage.SETUP:
-        report = coach.setup.report
-        msg = message or (report.message if report and not report.ok else "Hold still...")
-        return CoachView(stage, "Set-up check", message=msg, **common)
-    if stage is Stage.CALIBRATING:
-        held = coach.setup.calibrator.held_s(t_s)
-        count = max(1, math.ceil(coach.config.calibration_s - held))
-        msg = message or (f"Stand tall and still: {count}" if held > 0 else STAND_STILL)
-        return CoachView(stage, "Calibration", message=msg, **common)
     if stage is Stage.DONE:
         return CoachView(stage, "Session complete", message=message or coach.summary(), cue=cue, paused=coach.paused)
+    message = message or _getting_ready(coach, t_s)
     if coach.entry_index >= len(coach.entries):
         msg = message or "Start your exercise: I will recognise it."
         return CoachView(stage, "Ready when you are", message=msg, **common)
@@ -124,6 +116,21 @@ def coach_view(coach: LiveCoach, t_s: float) -> CoachView:
         progress = f"Rest {rest_left}  -  next: {after}"
         return CoachView(stage, "Rest", progress=progress, message=message or f"Rest {rest_left}", **common)
     return _exercise_view(coach, message, cue)
+
+
+def _getting_ready(coach: LiveCoach, t_s: float) -> str:
+    """While nothing has been done yet: the set-up problem to fix, or the calibration's count
+    ("" when there is nothing to say; counting goes on either way)."""
+    setup = coach.setup
+    if coach.anything_done or coach.person.paused:  # someone else in the picture: that is said instead
+        return ""
+    report = setup.report
+    if setup.checking and report is not None and not report.ok:
+        return report.message
+    held = setup.calibrator.held_s(t_s)
+    if setup.calibrating and held > 0:
+        return f"Stand tall and still: {max(1, math.ceil(coach.config.calibration_s - held))}"
+    return ""
 
 
 def _exercise_view(coach: LiveCoach, message: str, cue: str) -> CoachView:

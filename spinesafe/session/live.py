@@ -17,7 +17,6 @@ Every edge can be passed in, so tests run the real loop with fakes (``HeadlessDi
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from array import array
@@ -167,12 +166,6 @@ def mirrored(pose: PoseFrame) -> PoseFrame:
     landmarks = pose.landmarks.copy()
     landmarks[:, 0] = 1.0 - landmarks[:, 0]
     return PoseFrame(pose.t_s, pose.index, pose.image_size, landmarks, pose.visibility, pose.world, pose.present)
-
-
-def brightness(image: np.ndarray) -> float:
-    """Mean grey level 0-255 of a BGR image, on a 1-in-8 subsample (cheap)."""
-    small = image[::8, ::8]
-    return float(small.mean()) if small.size else math.nan
 
 
 class _ReportWriter:
@@ -384,8 +377,8 @@ class _LiveSession:
         t = self.last_t = frame.t_s
         if self.handle_keys(t):
             return True
-        light = brightness(frame.image) if self.camera.real_images else math.nan
-        self.dispatch(self.coach.update(pose, light), t, frame.captured_at)
+        picture = frame.image if self.camera.real_images else None  # the set-up check judges its light
+        self.dispatch(self.coach.update(pose, picture), t, frame.captured_at)
         view = self.coach.view(t)
         size = getattr(self.display, "size", None)
         image = _render(frame, pose, view, mirror=self.mirror, compact=self.compact, muted=self.muted, size=size)
