@@ -250,6 +250,34 @@ def test_replay_camera_speed_is_real_time_by_default(poses: list[PoseFrame]) -> 
     camera.close()
 
 
+def test_reps_from_the_first_second_are_counted_with_the_defaults(tmp_path: Path) -> None:
+    # Squatting from the start, far from the camera: the set-up check finds a problem on every frame
+    # and there is no 3 s still moment for the calibration; both used to hold the counting back.
+    motion = chain(standing(0.3), squat_reps(6, period_s=2.5))
+    poses = animate(motion, fps=30, image_size=(640, 360), body_fraction=0.35, jitter_px=0.5, seed=11)
+    path = save_recording(tmp_path / "at_once.npz", poses, source="at once", estimator="synthetic", fps=30.0)
+    speakers = RecordingPlayer()
+    options = LiveOptions(camera=path, exercise="squat", headless=True, json_path=tmp_path / "a.json", speed=3.0)
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    assert outcome.report["rep_count"] == 6
+    assert [t for t in speakers.texts if t.isdigit()] == [str(n) for n in range(1, 7)]
+    assert speakers.texts.count("Come a little closer to the camera.") == 1  # 15 s: said once
+    # No still moment before the first rep: the neutral was learnt at the tops of the reps, and said.
+    assert outcome.report["calibration"]["done"] is True
+    assert "Thank you. That is your neutral posture." in speakers.texts
+
+
+@pytest.mark.slow
+def test_a_session_with_no_reps_says_why_on_a_real_video(tmp_path: Path, person_video: Path) -> None:
+    # Real MediaPipe on a real portrait played as the camera, with the defaults: nothing moves.
+    speakers = RecordingPlayer()
+    options = LiveOptions(camera=person_video, exercise="squat", headless=True, json_path=tmp_path / "n.json")
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    assert outcome.report["rep_count"] == 0
+    summary = speakers.texts[-1]
+    assert summary.startswith("Session complete. No reps were counted: ") and "Well done" not in summary
+
+
 @pytest.mark.slow
 def test_live_with_mediapipe_on_a_real_photo_video(tmp_path: Path, person_video: Path) -> None:
     options = LiveOptions(

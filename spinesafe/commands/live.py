@@ -116,8 +116,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "live",
         help="live coaching from a camera: set-up check, counting, spoken cues, programmes",
         description=(
-            "Coach an exercise session live from a camera: a set-up check (whole body, distance, light, view), "
-            "a three-second neutral calibration, then the exercise or programme with a large rep counter, "
+            "Coach an exercise session live from a camera: the exercise or programme counts from the first rep, "
+            "with a set-up check (whole body, distance, light, view) and the neutral calibration alongside, "
+            "a large rep counter, "
             "spinal-flexion warnings, spoken cues and rests. Keys: SPACE pause, N next exercise, M mute, Q quit. "
             "Mild soreness is normal; sharp pain means stop."
         ),
@@ -191,8 +192,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="WxH",
         help="the screen's size in pixels, e.g. 1920x1080 (default: asked of the display system)",
     )
-    live.add_argument("--no-setup-check", action="store_true", help="skip the set-up check")
-    live.add_argument("--no-calibration", action="store_true", help="skip the 'stand tall' neutral calibration")
+    live.add_argument(
+        "--no-setup-check", action="store_true", help="no set-up advice (it never holds the counting back anyway)"
+    )
+    live.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="no neutral calibration (the back is then judged against the first upright second)",
+    )
     live.add_argument(
         "--speed",
         type=_positive,
