@@ -6,7 +6,8 @@ Each continuous clip of a library exercise runs as
     spinesafe live --camera CLIP --exercise ID --headless --json OUT --no-history --mute --no-voice
 
 (the set-up check and calibration on, as a user gets them; paced in real time, so frames MediaPipe
-cannot keep up with are dropped as from a camera). The review count is the one ``spinesafe eval``
+cannot keep up with are dropped as from a camera; ``--speed 0.5`` plays at half speed, which
+leaves out the drops of a loaded machine). The review count is the one ``spinesafe eval``
 scores: the clip's landmarks from its cache (read only; "-" when not cached) analysed as
 ``review`` does. The table and summary follow ``spinesafe eval``'s. Each clip takes its own
 length in real time plus MediaPipe's start: run it on a handful while the machine is shared.
@@ -54,10 +55,10 @@ def review_count(clip_path: Path, exercise: str, cache: Path) -> int | None:
     return len(result.holds) if spec.kind is Kind.HOLD else result.rep_count
 
 
-def live_count(clip_path: Path, exercise: str, out: Path) -> tuple[int | None, int, str]:
+def live_count(clip_path: Path, exercise: str, out: Path, speed: float = 1.0) -> tuple[int | None, int, str]:
     """(count, frames analysed, error) of one ``spinesafe live`` run."""
     cmd = [sys.executable, "-m", "spinesafe", "live", "--camera", str(clip_path), "--exercise", exercise]
-    cmd += ["--headless", "--json", str(out), "--no-history", "--mute", "--no-voice"]
+    cmd += ["--headless", "--json", str(out), "--no-history", "--mute", "--no-voice", "--speed", f"{speed:g}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not out.is_file():
         return None, 0, (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -79,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N clips (0: all)")
     parser.add_argument("--only", nargs="*", default=[], help="only clips whose file name contains one of these")
     parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="landmark cache (read only)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="pace of the clip (1: real time, as a camera; below 1 leaves MediaPipe time on a loaded machine)",
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"eval_live_counts: {args.corpus}: no manifest.json (give the corpus folder)", file=sys.stderr)
@@ -99,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         for clip in clips:
             path = args.corpus / clip["file"]
             exercise = clip["exercise"]
-            live, frames, error = live_count(path, exercise, Path(tmp) / f"{path.stem}.json")
+            live, frames, error = live_count(path, exercise, Path(tmp) / f"{path.stem}.json", args.speed)
             row = LiveCount(
                 file=clip["file"],
                 exercise=exercise,

@@ -176,14 +176,15 @@ def _seen_inside(pose: PoseFrame, group: tuple[Landmark, ...]) -> bool:
 
 
 def _body_fraction(pose: PoseFrame) -> float:
-    """The head-to-feet span in picture heights: upright, the share of the height; lying down, the
-    width it spans measured in the same unit (landmarks seen only)."""
+    """The head-to-feet span: upright, the share of the picture's height; lying down, the width it
+    spans in picture heights (a landscape picture), or its share of the width (a portrait one,
+    whose width is all a lying person can fill). Landmarks seen only."""
     seen = [lm for lm in (*HEAD, *FEET) if pose.visibility[lm] >= MIN_VISIBILITY]
     if len(seen) < 2:
         return math.nan
     width, height = pose.image_size
     span_x, span_y = pose.landmarks[seen, :2].max(axis=0) - pose.landmarks[seen, :2].min(axis=0)
-    return float(max(span_y, span_x * width / height))
+    return float(max(span_y, span_x * max(1.0, width / height)))
 
 
 # --- light ---------------------------------------------------------------------------------------------

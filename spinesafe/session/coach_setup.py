@@ -97,7 +97,9 @@ class SetupAdvisor:
             self.checking = False
             if self.calibrating and not coach.anything_done:  # still time to stand still before starting
                 return coach.say([Cue(t, CueKind.SETUP, f"That's right. {CALIBRATE}", topic="calibrate")])
-            return coach.say([Cue(t, CueKind.INFO, SETUP_RIGHT)])
+            if self.problems_seen:  # what was wrong has been put right: say so, once
+                return coach.say([Cue(t, CueKind.INFO, SETUP_RIGHT)])
+            return []
         self._ok_since = math.nan
         if coach.clock >= config.setup_timeout_s:
             self.checking = False
