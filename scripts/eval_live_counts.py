@@ -7,7 +7,9 @@ Each continuous clip of a library exercise runs as
 
 (the set-up check and calibration on, as a user gets them; paced in real time, so frames MediaPipe
 cannot keep up with are dropped as from a camera; ``--speed 0.5`` plays at half speed, which
-leaves out the drops of a loaded machine). The review count is the one ``spinesafe eval``
+leaves out the drops of a loaded machine; ``--every-frame`` feeds the live coach itself every
+frame, cached landmarks and decoded pictures, to see the counting and set-up flow apart from
+real time). The review count is the one ``spinesafe eval``
 scores: the clip's landmarks from its cache (read only; "-" when not cached) analysed as
 ``review`` does. The table and summary follow ``spinesafe eval``'s. Each clip takes its own
 length in real time plus MediaPipe's start: run it on a handful while the machine is shared.
@@ -29,6 +31,9 @@ from pathlib import Path
 from spinesafe.classifiers.exercises import EXERCISES, Kind, get_exercise
 from spinesafe.lab.evaluation import default_cache_dir, load_manifest
 from spinesafe.pose.recording import load_recording
+from spinesafe.pose.sources import VideoFileSource
+from spinesafe.session.coach import LiveCoach
+from spinesafe.session.programme import single_exercise
 from spinesafe.session.review import analyse_poses
 
 
@@ -68,6 +73,32 @@ def live_count(clip_path: Path, exercise: str, out: Path, speed: float = 1.0) ->
     return int(count), int(report.get("frames", 0)), ""
 
 
+def coach_count(clip_path: Path, exercise: str, cache: Path) -> tuple[int | None, int]:
+    """(count, frames) of the live coach fed every frame of the clip, with its picture and its cached
+    landmarks: what ``live`` counts when no frame is dropped (None when not cached)."""
+    cached = cache / f"{clip_path.stem}.npz"
+    if not cached.is_file():
+        return None, 0
+    poses = list(load_recording(cached))
+    coach = LiveCoach(single_exercise(exercise), source=clip_path.name, estimator="cached", fps=30.0)
+    coach.start(0.0)
+    source = VideoFileSource(clip_path)
+    frames = 0
+    try:
+        for frame in source:
+            if frame.index >= len(poses):
+                break
+            coach.update(poses[frame.index], frame.image)
+            frames += 1
+    finally:
+        source.close()
+    coach.finish(coach.last_t, "end of the recording")
+    report = coach.report()
+    spec = get_exercise(exercise)
+    count = sum(1 for h in report["holds"] if h["complete"]) if spec.kind is Kind.HOLD else report["rep_count"]
+    return int(count), frames
+
+
 def _rate(rows: list[LiveCount], column: str) -> str:
     scored = [r for r in rows if getattr(r, column) is not None]
     exact = sum(1 for r in scored if getattr(r, column) == r.true_reps)
@@ -80,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N clips (0: all)")
     parser.add_argument("--only", nargs="*", default=[], help="only clips whose file name contains one of these")
     parser.add_argument("--cache", type=Path, default=default_cache_dir(), help="landmark cache (read only)")
+    parser.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="instead of running `spinesafe live`, feed the live coach every frame (cached landmarks and the "
+        "decoded pictures): the counting and set-up flow without the frame drops of real time",
+    )
     parser.add_argument(
         "--speed",
         type=float,
@@ -106,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         for clip in clips:
             path = args.corpus / clip["file"]
             exercise = clip["exercise"]
-            live, frames, error = live_count(path, exercise, Path(tmp) / f"{path.stem}.json", args.speed)
+            if args.every_frame:
+                live, frames = coach_count(path, exercise, args.cache)
+                error = "" if live is not None else "not in the landmark cache"
+            else:
+                live, frames, error = live_count(path, exercise, Path(tmp) / f"{path.stem}.json", args.speed)
             row = LiveCount(
                 file=clip["file"],
                 exercise=exercise,

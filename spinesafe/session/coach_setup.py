@@ -51,7 +51,7 @@ class SetupAdvisor:
         self.calibration: Calibration | None = None
         self.checking = coach.config.setup_check  # still advising on the set-up
         self.calibrating = coach.config.calibrate  # still learning the neutral
-        self.problems_seen: set[str] = set()  # every set-up problem found (for a session with no reps)
+        self.problems_seen: set[str] = set()  # every set-up problem found ("looks right" once they are fixed)
         self._ok_since = math.nan
 
     def start(self, t_s: float) -> list[Cue]:
