@@ -132,6 +132,15 @@ def test_a_dark_person_before_a_bright_window_is_backlight() -> None:
     assert check(pose, light=light) == ["bright"]
 
 
+def test_a_lit_person_before_a_black_wall_is_not_too_dark() -> None:
+    pose = pose_to_frame(STANDING, view=CameraView.SIDE_FACING_LEFT, image_size=(640, 360))
+    light = measure_light(picture(pose, background=10, clothes=150, skin=180), pose)
+    assert light.picture_grey < 45  # the old whole-picture rule said "too dark"
+    assert not light.dark and check(pose, light=light) == []
+    dim = measure_light(picture(pose, background=10, clothes=25, skin=35), pose)
+    assert dim.dark and check(pose, light=dim) == ["dark"]
+
+
 def test_the_segmentation_mask_marks_the_person_when_given() -> None:
     pose = pose_to_frame(STANDING, view=CameraView.SIDE_FACING_LEFT, image_size=(640, 360))
     image = np.full((360, 640, 3), 250, np.uint8)

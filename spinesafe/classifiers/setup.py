@@ -32,7 +32,9 @@ EDGE_MARGIN = 0.01  # landmarks this close to the image border (fraction) count 
 # noisy (a laptop camera at 4-5 m); larger and a squat or a step takes them out of the picture.
 # A person lying or on all fours (a bridge, a push-up) is measured across, in picture heights.
 MIN_BODY_FRACTION = 0.4
-# Mean grey level (0-255) of the picture: below ~45 MediaPipe loses joints.
+# Too dark: below a grey of ~45 MediaPipe loses joints. Judged on the person's brightest tenth when
+# there is a person (a lit person before a black studio wall or in a low-key gym is seen well: on
+# the corpus they read 150-170 with the picture's mean at 28-31), else on the picture's mean.
 DARK_GREY = 45.0
 # Backlight: a bright source behind a darker person. A camera exposes for the whole picture, so a
 # window or lamp behind the person leaves all of them dark, skin and light clothes included; a lit
@@ -74,7 +76,9 @@ class Light:
 
     @property
     def dark(self) -> bool:
-        return math.isfinite(self.picture_grey) and self.picture_grey < DARK_GREY
+        """Too dark to see the person well (see DARK_GREY); False when unknown."""
+        grey = self.person_grey if math.isfinite(self.person_grey) else self.picture_grey
+        return grey < DARK_GREY
 
     @property
     def backlit(self) -> bool:
