@@ -186,7 +186,7 @@ def backlit(frame: PoseFrame) -> np.ndarray:
     image = BACKLIT_PICTURE.copy()
     px = frame.pixels()[:, :2].astype(int)
     for a, b in [(11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13), (13, 15), (0, 7), (0, 8)]:
-        cv2.line(image, tuple(px[a]), tuple(px[b]), (40, 40, 40), 30)
+        cv2.line(image, tuple(px[a]), tuple(px[b]), (70, 70, 70), 30)
     return image
 
 

@@ -257,7 +257,7 @@ def test_reps_from_the_first_second_are_counted_with_the_defaults(tmp_path: Path
     poses = animate(motion, fps=30, image_size=(640, 360), body_fraction=0.35, jitter_px=0.5, seed=11)
     path = save_recording(tmp_path / "at_once.npz", poses, source="at once", estimator="synthetic", fps=30.0)
     speakers = RecordingPlayer()
-    options = LiveOptions(camera=path, exercise="squat", headless=True, json_path=tmp_path / "a.json", speed=3.0)
+    options = LiveOptions(camera=path, exercise="squat", headless=True, json_path=tmp_path / "a.json", speed=2.0)
     outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
     assert outcome.report["rep_count"] == 6
     assert [t for t in speakers.texts if t.isdigit()] == [str(n) for n in range(1, 7)]
