@@ -69,7 +69,7 @@ def live_count(clip_path: Path, exercise: str, out: Path, speed: float = 1.0) ->
         return None, 0, (proc.stderr.strip().splitlines() or ["no output"])[-1]
     report = json.loads(out.read_text())
     spec = get_exercise(exercise)
-    count = sum(1 for h in report["holds"] if h["complete"]) if spec.kind is Kind.HOLD else report["rep_count"]
+    count = len(report["holds"]) if spec.kind is Kind.HOLD else report["rep_count"]  # as `spinesafe eval` counts
     return int(count), int(report.get("frames", 0)), ""
 
 
@@ -95,7 +95,7 @@ def coach_count(clip_path: Path, exercise: str, cache: Path) -> tuple[int | None
     coach.finish(coach.last_t, "end of the recording")
     report = coach.report()
     spec = get_exercise(exercise)
-    count = sum(1 for h in report["holds"] if h["complete"]) if spec.kind is Kind.HOLD else report["rep_count"]
+    count = len(report["holds"]) if spec.kind is Kind.HOLD else report["rep_count"]  # as `spinesafe eval` counts
     return int(count), frames
 
 
