@@ -134,8 +134,8 @@ def test_the_real_pose_model_jumping_to_someone_else_is_noticed(photo: np.ndarra
 
 
 def test_the_person_who_calibrated_is_the_patient_even_if_someone_else_is_seen_first() -> None:
-    # A stands for the set-up check and calibration (done at 4.03 s); from the next frame B (smaller,
-    # aside) fills the picture and squats twice; then A is back and squats three times.
+    # A stands still while the set-up check and calibration run alongside (calibrated at 3.0 s); from
+    # 4.05 s B (smaller, aside) fills the picture and squats twice; then A is back and squats three times.
     patient = animate(chain(standing(8.5), squat_reps(3), standing(1.0)), jitter_px=0.5, seed=5)
     other = moved(animate(chain(standing(4.5), squat_reps(2, period_s=1.8), standing(8.0)), body_fraction=0.45), 0.25)
     frames = passer_by(patient, other, 4.05, 8.5)
@@ -144,8 +144,23 @@ def test_the_person_who_calibrated_is_the_patient_even_if_someone_else_is_seen_f
     for frame in frames:
         said += coach.update(frame)
     said += coach.finish(frames[-1].t_s, "end of the recording")
-    assert [c.t_s for c in said if c.text == CALIBRATED] == [pytest.approx(4.03, abs=0.01)]
+    assert [c.t_s for c in said if c.text == CALIBRATED] == [pytest.approx(3.0, abs=0.01)]
     report = coach.report()
     assert report["rep_count"] == 3
     [change] = report["person_changes"]
     assert change["start_s"] == pytest.approx(4.07, abs=0.02) and change["outcome"] == "returned"
+
+
+def test_a_passer_by_standing_still_is_not_calibrated_on() -> None:
+    # A squats from the start (no still moment); B (smaller, aside) stands still in the picture for
+    # 5 s, long enough to calibrate on; then A is back and stands still.
+    patient = animate(chain(squat_reps(2, period_s=1.5), standing(9.0)), jitter_px=0.5, seed=6)
+    other = moved(animate(standing(12.0), body_fraction=0.45), 0.25)
+    frames = passer_by(patient, other, 3.0, 8.0)
+    coach = LiveCoach(single_exercise("squat"), source="syn", estimator="replay", fps=30)
+    said = coach.start(0.0)
+    for frame in frames:
+        said += coach.update(frame)
+    calibrated = [c.t_s for c in said if c.text == CALIBRATED]
+    assert len(calibrated) == 1 and calibrated[0] > 8.0  # on A, once back; never on B
+    assert coach.report(in_progress=True)["rep_count"] == 2
