@@ -105,18 +105,20 @@ class _PacedStream:
 def test_speakers_and_the_file_make_the_same_decisions() -> None:
     # The same cues at the same times, once to the speakers in real time and once into a file: the
     # same sounds start (in the same order, with the same cuts) and the same are dropped.
+    # Times and speech three times slower than real speech: a loaded machine's thread wake-ups
+    # (50-150 ms at load 11 on 2 cores) must not change which sound comes first.
+    slow = 3.0
     requests = [
         (cue(CueKind.INFO, "Mini squat. Feet hip-width apart."), 0.0),
-        (cue(CueKind.COUNT, "1"), 0.4),
-        (cue(CueKind.FORM, "Slower."), 0.4),
-        (cue(CueKind.SAFETY, HINGE), 1.3),
-        (cue(CueKind.COUNT, "2"), 1.8),  # during the warning: dropped
-        (cue(CueKind.SAFETY, STOP_FLEXION), 2.3),  # cuts the hinge
+        (cue(CueKind.COUNT, "1"), 0.4 * slow),
+        (cue(CueKind.FORM, "Slower."), 0.4 * slow),
+        (cue(CueKind.SAFETY, HINGE), 1.3 * slow),
+        (cue(CueKind.COUNT, "2"), 1.8 * slow),  # during the warning: dropped
+        (cue(CueKind.SAFETY, STOP_FLEXION), 2.3 * slow),  # cuts the hinge
     ]
 
     def quick(c: Cue) -> np.ndarray:
-        return np.full(render_cue(c, SilentSpeech(seconds_per_word=0.2)).size, 0.1, dtype=np.float32)
-
+        return np.full(render_cue(c, SilentSpeech(seconds_per_word=0.2 * slow)).size, 0.1, dtype=np.float32)
     _, in_file = play_out(requests, 0.0, quick, SAMPLE_RATE)
     assert [c.text for c in in_file.dropped] == ["2"] and len(in_file.interrupted) == 2
     speakers = SoundDevicePlayer(SPEECH, stream=_PacedStream())
