@@ -119,6 +119,7 @@ def test_speakers_and_the_file_make_the_same_decisions() -> None:
 
     def quick(c: Cue) -> np.ndarray:
         return np.full(render_cue(c, SilentSpeech(seconds_per_word=0.2 * slow)).size, 0.1, dtype=np.float32)
+
     _, in_file = play_out(requests, 0.0, quick, SAMPLE_RATE)
     assert [c.text for c in in_file.dropped] == ["2"] and len(in_file.interrupted) == 2
     speakers = SoundDevicePlayer(SPEECH, stream=_PacedStream())
