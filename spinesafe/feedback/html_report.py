@@ -14,13 +14,16 @@ import base64
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE
 from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
+
+if TYPE_CHECKING:
+    from spinesafe.feedback.test_history import StoredTest
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -413,14 +416,51 @@ def _segments_section(report: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _tests_section(tests: Sequence[StoredTest]) -> list[str]:
+    """Each functional test's results by date, the cut-off applied and its source, and a plot."""
+    if not tests:
+        return []
+    from spinesafe.feedback.plots import functional_tests_png
+
+    rows = []
+    for t in tests:
+        norm = t.result.get("norm") or {}
+        rows.append(
+            [
+                escape(_local(t.taken_at)),
+                escape(str(t.result.get("name", t.test))),
+                _num(t.result.get("count"), "{:.0f}"),
+                _num(t.result.get("time_s"), "{:.1f}"),
+                _num(t.result.get("stage_reached"), "{:.0f}"),
+                _num(t.result.get("score"), "{:g}"),
+                escape(f"{norm.get('cutoff', '')} ({norm.get('source', '')})" if norm else "none"),
+                escape(str(norm.get("verdict", ""))),
+            ]
+        )
+    flagged = {i for i, t in enumerate(tests) if (t.result.get("norm") or {}).get("flag")}
+    return [
+        "<h2>Functional tests</h2>",
+        f'<img class="plot" alt="Functional test results over time with the norm lines" '
+        f'src="{_data_uri(functional_tests_png(tests), "image/png")}">',
+        _table(
+            ["date", "test", "stands", "time (s)", "stage", "score", "norm (source)", "verdict"],
+            rows,
+            numeric={2, 3, 4, 5},
+            flagged=flagged,
+        ),
+    ]
+
+
 def clinician_html(
     patient: str,
     since: datetime | None,
     until: datetime | None,
     sessions: Sequence[SessionSummary],
     totals: Sequence[ExerciseTotals],
+    tests: Sequence[StoredTest] = (),
 ) -> str:
-    """A patient's sessions over a period: table, progress plots (reps, range of motion, flexion events)."""
+    """A patient's sessions over a period: table, progress plots (reps, range of motion, flexion events),
+    and the functional tests' results over time with their norm lines."""
     from spinesafe.feedback.plots import progress_png
 
     period = (
@@ -470,6 +510,7 @@ def clinician_html(
             numeric={4, 5, 6, 7},
             flagged={i for i, s in enumerate(sessions) if s.flexion_events or s.unsafe_movements},
         ),
+        *_tests_section(tests),
         "<h2>Reading this report</h2>",
         f'<p class="callout">{escape(FLEXION_METHOD_NOTE)} Each session report says which camera view each '
         "judgement came from.</p>",

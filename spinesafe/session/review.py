@@ -37,6 +37,7 @@ from spinesafe.session.recorder import SessionRecorder, default_patient, session
 from spinesafe.session.soundtrack import SoundTrack
 
 if TYPE_CHECKING:
+    from spinesafe.classifiers.functional import FunctionalTestScorer
     from spinesafe.classifiers.segments import Segment
     from spinesafe.feedback.audio import SpeechEngine
     from spinesafe.feedback.video import AnnotatedVideo, VideoSettings
@@ -94,6 +95,7 @@ def run_review(
     estimator: PoseEstimator | None = None,
     speech: SpeechEngine | None = None,
     video_settings: VideoSettings | None = None,
+    test: FunctionalTestScorer | None = None,
 ) -> ReviewOutputs:
     """Analyse a video file (or a landmark recording) and write the reports and annotated video.
 
@@ -101,7 +103,8 @@ def run_review(
     ``annotated.mp4`` (H.264 + AAC cue sound; not with ``write_video=False``). ``json_path``
     writes the JSON report there too (or only there). With ``store`` the session is stored in the
     history as it runs. ``estimator`` replaces the MediaPipe model (a fake, in tests); ``speech``
-    the espeak-ng voice of the sound track.
+    the espeak-ng voice of the sound track. ``test`` scores a functional test (``--test``) over the same
+    frames: its result is the report's ``tests`` entry and is stored in the history.
     """
     segments: list[Segment] = []
     if exercise == AUTO:
@@ -128,9 +131,11 @@ def run_review(
         raise
     sound = SoundTrack(out / "annotated.mp4", speech) if out is not None and write_video else None
     _analyse_input(
-        opened, segments, spec, session_log, sound, video_settings, progress, draw_key_frames=out is not None
+        opened, segments, spec, session_log, sound, video_settings, progress, draw_key_frames=out is not None, test=test
     )
     try:  # the session is over: the history records it even if an output cannot be written
+        if test is not None:
+            _score_test(test, result, store, session_log)
         if sound is not None:
             sound.finish(result)
         report = build_report(result)
@@ -147,6 +152,19 @@ def run_review(
         csv_path=csv_path,
         session_id=session_log.session_id if session_log is not None else None,
     )
+
+
+def _score_test(
+    test: FunctionalTestScorer, result: SessionResult, store: SessionStore | None, session_log: SessionLog | None
+) -> None:
+    """The functional test's result into the report and the history."""
+    scored = test.result()
+    result.tests.append(scored)
+    if store is not None:
+        from spinesafe.feedback.test_history import add_test_result
+
+        session_id = session_log.session_id if session_log is not None else None
+        add_test_result(store, result.patient, scored, session_id=session_id, taken_at=result.started_at)
 
 
 def _set_recognition(result: SessionResult, segments: list[Segment], exercise: str) -> None:
@@ -171,6 +189,7 @@ def _analyse_input(
     progress: Progress | None,
     *,
     draw_key_frames: bool,
+    test: FunctionalTestScorer | None = None,
 ) -> None:
     """Every frame through the recorder (and the annotated video); closes the input. On a failure or
     Ctrl+C the partial outputs are removed and the stored session is marked so."""
@@ -192,7 +211,7 @@ def _analyse_input(
         recorder = SessionRecorder(
             result, ExerciseAnalyser(first), store=session_log, segments=segments, unsafe=watcher
         )
-        _analyse_frames(opened, recorder, video, sound, progress)
+        _analyse_frames(opened, recorder, video, sound, progress, test)
         if segments:
             result.notes[:0] = _recognition_notes(result)
         if video is not None:
@@ -299,6 +318,7 @@ def _analyse_frames(
     video: AnnotatedVideo | None,
     sound: SoundTrack | None,
     progress: Progress | None,
+    test: FunctionalTestScorer | None = None,
 ) -> None:
     """The frame loop: classifiers and cues, the annotated frame to the video worker (with the cue of
     the last few seconds as its banner), key-frame requests, and speech rendered ahead."""
@@ -312,6 +332,8 @@ def _analyse_frames(
     for done, (image, pose) in enumerate(opened.frames, start=1):
         reps_before, flexions_before = len(result.reps), len(result.flexion_events)
         cues = recorder.step(pose)
+        if test is not None:
+            test.update(pose)
         if cues:
             banner = min(cues, key=lambda c: c.kind is not CueKind.SAFETY)
             if sound is not None:

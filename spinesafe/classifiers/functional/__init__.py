@@ -8,6 +8,7 @@ scores a test at the end.
 
 from spinesafe.classifiers.functional.results import (
     TEST_ALIASES,
+    TEST_EXERCISES,
     FunctionalResult,
     FunctionalTest,
     NormCheck,
@@ -20,6 +21,7 @@ from spinesafe.classifiers.functional.scorer import FunctionalTestScorer, score_
 
 __all__ = [
     "TEST_ALIASES",
+    "TEST_EXERCISES",
     "FunctionalResult",
     "FunctionalTest",
     "FunctionalTestScorer",

@@ -30,6 +30,15 @@ TEST_TITLES = {
     FunctionalTest.SPPB: "Short Physical Performance Battery",
 }
 
+# The library exercise a reviewed test is also analysed as (its reps or holds, flexion watch).
+TEST_EXERCISES = {
+    FunctionalTest.CHAIR_STAND_30S: "sit_to_stand",
+    FunctionalTest.FIVE_TIMES_SIT_TO_STAND: "sit_to_stand",
+    FunctionalTest.FOUR_STAGE_BALANCE: "tandem_stance",
+    FunctionalTest.TIMED_UP_AND_GO: "sit_to_stand",
+    FunctionalTest.SPPB: "sit_to_stand",
+}
+
 # The command line's short spellings (``spinesafe live --test balance``) beside the ids.
 TEST_ALIASES = {
     "chair-stand": FunctionalTest.CHAIR_STAND_30S,
