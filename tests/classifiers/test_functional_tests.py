@@ -255,3 +255,11 @@ def test_sppb_gait_needs_a_view_that_sees_the_4_m():
     result = score_frames(FunctionalTest.SPPB, frames)
     assert result.parts["gait_4m_s"] is None and result.parts["gait_points"] == 0
     assert any("needs a side view that sees" in n for n in result.notes)
+
+
+def test_a_recording_that_opens_seated_has_its_seated_start_however_short():
+    keyframes, _ = st.chair_stands(5, 2.4, seated_s=0.0)
+    # The recording starts as the hips are about to leave the seat (as a slideshow of key poses does).
+    frames = [f for f in syn.animate(keyframes, FPS) if f.t_s >= 0.75]
+    result = score_frames(FunctionalTest.FIVE_TIMES_SIT_TO_STAND, frames)
+    assert result.count == 5 and result.time_s is not None

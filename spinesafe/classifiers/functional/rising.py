@@ -57,7 +57,9 @@ def seated_runs(samples: Sequence[BodySample]) -> list[tuple[int, int]]:
         if sitting and start is None:
             start = i
         elif not sitting and start is not None:
-            if samples[i - 1].t_s - samples[start].t_s >= SEATED_MIN_S:
+            # A recording that opens seated has its seated start, however short what is left of it.
+            opens_seated = not any(s.present for s in samples[:start])
+            if opens_seated or samples[i - 1].t_s - samples[start].t_s >= SEATED_MIN_S:
                 runs.append((start, i))
             start = None
     return runs
