@@ -40,6 +40,7 @@ from spinesafe.classifiers.events import Event, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import Kind
 from spinesafe.classifiers.features import FrameFeatures, compute_features
 from spinesafe.classifiers.flexion import Neutral
+from spinesafe.classifiers.functional import Sex
 from spinesafe.classifiers.setup import Calibration, SetupReport, view_advice
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.feedback.cues import PRIORITY, Cue, CueKind, CuePolicy, CuePolicyConfig
@@ -50,6 +51,7 @@ from spinesafe.session.coach_exercise import ExerciseStage
 from spinesafe.session.coach_rest import Rest
 from spinesafe.session.coach_setup import SetupStages
 from spinesafe.session.coach_summary import session_report, summary_text
+from spinesafe.session.coach_test import TestStage, test_sentences
 from spinesafe.session.coach_view import CHAIR_NEAR, CoachView, coach_view, intro_text, sentences
 from spinesafe.session.programme import Programme, ProgrammeEntry
 from spinesafe.session.recorder import SessionRecorder, file_cues, file_events
@@ -91,6 +93,8 @@ class LiveCoach:
         recogniser: Recogniser | None = None,
         unsafe_watcher: UnsafePatternWatcher | None = None,
         session_log: SessionLog | None = None,
+        age: int | None = None,
+        sex: Sex | None = None,
     ) -> None:
         if programme is None and recogniser is None:
             raise ValueError("LiveCoach: give a programme, or a recogniser for automatic recognition")
@@ -128,10 +132,13 @@ class LiveCoach:
         self.banner: Cue | None = None  # the cue on screen
         self._done_s = math.nan
         self.between_state: FrameState | None = None  # the overlay's state outside the exercise stage
+        self.age, self.sex = age, sex  # for the functional tests' norms
+        self.test: TestStage | None = None  # the functional test being done ([[test]] entries)
 
     def sentences(self) -> list[str]:
         """Sentences this session will probably say, most urgent first (to render speech ahead of time)."""
-        return sentences(self.entries)
+        tests = [e.test for e in self.entries if e.test is not None]
+        return sentences(self.entries) + [text for t in tests for text in test_sentences(t)]
 
     # -- state -----------------------------------------------------------------------------------------
     @property
@@ -197,6 +204,9 @@ class LiveCoach:
             return cues + self.setup.update_calibration(pose)
         if self.stage is Stage.REST and self.rest is not None:
             return cues + self.rest.update(pose)
+        if self.test is not None:
+            cues += self.test.update(pose)
+            return cues + (self._end_test(t) if self.test.finished else [])
         return cues + self.exercise.update(pose)
 
     def toggle_pause(self, t_s: float) -> list[Cue]:
@@ -283,6 +293,11 @@ class LiveCoach:
             )
             run.result = result
         self.runs.append(run)
+        if entry.test is not None:
+            self.enter(Stage.EXERCISE)
+            self.policy.begin_set(None, first_number=1)
+            self.test = TestStage(self, entry.test, age=self.age, sex=self.sex)
+            return self.test.begin(t_s)
         counted = spec is not None and spec.kind is Kind.COUNTED
         self.policy.config = replace(self.policy.config, min_rep_s=entry.min_rep_s if counted else 0.0)
         cues = [Cue(t_s, CueKind.INFO, intro_text(entry))]
@@ -303,11 +318,43 @@ class LiveCoach:
         self.rest = Rest(self, entry, then)  # the back is watched in rests too
         return []
 
+    def _end_test(self, t_s: float) -> list[Cue]:
+        """The test's script is over (its result said): on to the next entry, after its rest."""
+        run = self.run
+        assert run is not None
+        run.finished = True
+        entry = run.entry
+        cues = self.close_run(t_s)
+        following = run.index + 1
+        if following >= len(self.entries):
+            return cues + self.finish_programme(t_s)
+        if entry.rest_s <= 0:
+            return cues + self.begin_entry(following, t_s)
+        text = f"Rest for {entry.rest_s:g} seconds. Next: {self.entries[following].name}."
+        return cues + self.say([Cue(t_s, CueKind.INFO, text)]) + self.begin_rest(entry, (following, 1))
+
+    def _close_test(self, run: EntryRun, t_s: float) -> list[Cue]:
+        """Score the functional test of ``run`` (over what it holds), into its report and the history."""
+        test, self.test = self.test, None
+        if test is None:
+            return []
+        cues = test.finish(t_s)
+        if test.result is not None and run.result is not None:
+            run.result.tests.append(test.result)
+            log = self.session_log
+            if log is not None:
+                from spinesafe.feedback.test_history import add_test_result
+
+                add_test_result(log.store, log.info.patient, test.result, session_id=log.session_id)
+        if not run.finished:
+            self.notes.append(f"{run.entry.name}: stopped at {t_s:.1f} s, before its end; scored over what it holds.")
+        return cues
+
     def close_run(self, t_s: float) -> list[Cue]:
         run = self.run
         if run is None:
             return []
-        cues: list[Cue] = []
+        cues: list[Cue] = self._close_test(run, t_s)
         if run.recorder is not None:
             cues = run.recorder.finish()
             self.record(cues, run)

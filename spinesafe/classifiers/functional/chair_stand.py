@@ -139,15 +139,17 @@ def score_chair_stand_30s(
     age: int | None = None,
     sex: Sex | None = None,
     window_s: float = CHAIR_STAND_WINDOW_S,
+    go_s: float | None = None,
 ) -> FunctionalResult:
-    """Full stands in the 30 s from the first forward lean; a stand over halfway up at the end counts."""
+    """Full stands in the 30 s from the first forward lean (or from ``go_s``, the spoken "Go" of a
+    live test); a stand over halfway up at the end counts."""
     analysis = analyse_stands(samples, features)
     notes = list(analysis.notes)
     if analysis.onset_s is None or not samples:
         return FunctionalResult(
             FunctionalTest.CHAIR_STAND_30S, count=0, score=0, norm=chair_stand_norm(0, age, sex), notes=tuple(notes)
         )
-    start = analysis.onset_s
+    start = analysis.onset_s if go_s is None else go_s
     end = start + window_s
     last_t = samples[-1].t_s
     if last_t < end:
@@ -193,8 +195,11 @@ def _over_halfway_at(
     return bool(sat_down and math.isfinite(frac[i_end]) and frac[i_end] > HALFWAY)
 
 
-def score_five_times_sit_to_stand(samples: Sequence[BodySample], features: Sequence[FrameFeatures]) -> FunctionalResult:
-    """Time from the first forward lean of the seated start to full standing at the fifth stand."""
+def score_five_times_sit_to_stand(
+    samples: Sequence[BodySample], features: Sequence[FrameFeatures], go_s: float | None = None
+) -> FunctionalResult:
+    """Time from the first forward lean of the seated start (or ``go_s``, a live test's "Go") to
+    full standing at the fifth stand."""
     analysis = analyse_stands(samples, features)
     notes = list(analysis.notes)
     full = _full_stands(analysis)
@@ -212,10 +217,11 @@ def score_five_times_sit_to_stand(samples: Sequence[BodySample], features: Seque
         )
     fifth = full[FIVE_STANDS - 1]
     assert fifth.full_s is not None
-    time_s = fifth.full_s - analysis.onset_s
+    start = analysis.onset_s if go_s is None else go_s
+    time_s = fifth.full_s - start
     notes += _partial_notes(analysis, fifth.full_s)
     points = sppb_chair_points(time_s)
-    arms_s = arms_left_chest_s(samples, analysis.onset_s, fifth.full_s)
+    arms_s = arms_left_chest_s(samples, start, fifth.full_s)
     if arms_s is not None:
         notes.append(
             f"The arms left the chest at {arms_s:.1f} s: the protocol asks for arms folded; a test done with the "
@@ -229,7 +235,7 @@ def score_five_times_sit_to_stand(samples: Sequence[BodySample], features: Seque
         time_s=time_s,
         score=points,
         norm=norm,
-        phases=(PhaseSpan("test", analysis.onset_s, fifth.full_s), *_stand_phases(full[:FIVE_STANDS])),
+        phases=(PhaseSpan("test", start, fifth.full_s), *_stand_phases(full[:FIVE_STANDS])),
         notes=tuple(notes),
         parts={"arms_left_chest_s": arms_s},
     )

@@ -19,8 +19,11 @@ class FunctionalTestScorer:
     ``age`` and ``sex`` select the 30-second chair stand's norm row.
     """
 
-    def __init__(self, test: FunctionalTest, *, age: int | None = None, sex: Sex | None = None) -> None:
+    def __init__(
+        self, test: FunctionalTest, *, age: int | None = None, sex: Sex | None = None, go_s: float | None = None
+    ) -> None:
         self.test = test
+        self.go_s = go_s  # a live test's spoken "Go" starts its clock; a recording's, the first lean
         self.age = age
         self.sex = sex
         self.samples: list[BodySample] = []
@@ -34,13 +37,13 @@ class FunctionalTestScorer:
     def result(self) -> FunctionalResult:
         s, f = self.samples, self.features
         if self.test is FunctionalTest.CHAIR_STAND_30S:
-            return score_chair_stand_30s(s, f, age=self.age, sex=self.sex)
+            return score_chair_stand_30s(s, f, age=self.age, sex=self.sex, go_s=self.go_s)
         if self.test is FunctionalTest.FIVE_TIMES_SIT_TO_STAND:
-            return score_five_times_sit_to_stand(s, f)
+            return score_five_times_sit_to_stand(s, f, go_s=self.go_s)
         if self.test is FunctionalTest.FOUR_STAGE_BALANCE:
             return score_four_stage_balance(s)
         if self.test is FunctionalTest.TIMED_UP_AND_GO:
-            return score_tug(s)
+            return score_tug(s, go_s=self.go_s)
         return score_sppb(s, f)
 
 

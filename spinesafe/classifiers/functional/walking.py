@@ -109,8 +109,9 @@ def _next(flags: list[bool], start: int, value: bool) -> int:
     return next((i for i in range(start, len(flags)) if flags[i] is value), len(flags))
 
 
-def score_tug(samples: Sequence[BodySample]) -> FunctionalResult:
-    """TUG time (first forward lean of rising -> hips on the seat), its phases, the STEADI 12 s rule."""
+def score_tug(samples: Sequence[BodySample], go_s: float | None = None) -> FunctionalResult:
+    """TUG time (first forward lean of rising, or ``go_s``, a live test's "Go" -> hips on the seat),
+    its phases, the STEADI 12 s rule."""
     notes: list[str] = []
     runs = seated_runs(samples)
     if not runs:
@@ -126,6 +127,8 @@ def score_tug(samples: Sequence[BodySample]) -> FunctionalResult:
             FunctionalTest.TIMED_UP_AND_GO, norm=tug_norm(None), notes=("The person did not stand up.",)
         )
     onset = rise_onset(samples, run, rise)
+    if go_s is not None:
+        onset = min(bisect.bisect_left(_times(samples), go_s), onset)
     down = _first(fraction, stood, "<", 0.5)
     land = landing(samples, fraction, down) if down is not None else None
     t = _times(samples)

@@ -1,0 +1,109 @@
+"""`spinesafe live --test` and `[[test]]` programme entries, headless on landmark recordings of synthetic
+tests: the spoken script, the clock, the result spoken, the report's tests list and the history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spinesafe.classifiers.functional import FunctionalTest, Sex
+from spinesafe.errors import ProgrammeError
+from spinesafe.feedback.audio import RecordingPlayer
+from spinesafe.feedback.store import SessionStore
+from spinesafe.feedback.test_history import stored_tests
+from spinesafe.feedback.window import HeadlessDisplay
+from spinesafe.lab import synthetic as syn
+from spinesafe.lab import synthetic_tests as st
+from spinesafe.pose.recording import save_recording
+from spinesafe.session.coach_test import GET_READY_S
+from spinesafe.session.live import LiveOptions, run_live
+from spinesafe.session.programme import parse_programme
+
+SPEED = 8.0
+
+
+@pytest.fixture(scope="module")
+def chairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seated until 8 s (the "Go" comes at 6 s), then 11 stands of 2.6 s: 10 of them end within the 30 s."""
+    keyframes, _ = st.chair_stands(11, 2.6, seated_s=8.0)
+    frames = syn.animate(keyframes, 30.0, image_size=(640, 360))
+    return save_recording(
+        tmp_path_factory.mktemp("live") / "chairs.npz", frames, source="chairs", estimator="s", fps=30
+    )
+
+
+def test_live_chair_stand_speaks_the_script_and_the_result(chairs: Path, tmp_path: Path) -> None:
+    speakers = RecordingPlayer()
+    db = tmp_path / "h.db"
+    options = LiveOptions(
+        camera=chairs, test=FunctionalTest.CHAIR_STAND_30S, age=78, sex=Sex.FEMALE, headless=True, setup_check=False,
+        calibrate=False, json_path=tmp_path / "t.json", speed=SPEED, db=db, patient="ann", voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    texts = speakers.texts
+    assert any(t.startswith("Thirty second chair stand.") for t in texts)
+    go = texts.index("Ready? Go.")
+    stop = texts.index("Stop. Well done.")
+    assert go < stop
+    [test] = outcome.report["tests"]
+    assert test["id"] == "chair_stand_30s" and test["norm"]["threshold"] == 10
+    # Stands reach standing tall at 8 + 1.43 + 2.6 k s: those by 6 + 30 s count (k = 0..10), the
+    # 11th is over halfway up at 36 s.
+    assert test["count"] == 11
+    assert texts[stop + 1] == "11 stands. Not below average."
+    assert json.loads((tmp_path / "t.json").read_text())["tests"] == outcome.report["tests"]
+    with SessionStore(db, create=False) as store:
+        [stored] = stored_tests(store, "ann")
+    assert stored.test == "chair_stand_30s" and stored.result["count"] == 11
+
+
+def test_a_test_entry_in_a_programme_file():
+    programme = parse_programme(
+        {
+            "programme": {"name": "Clinic"},
+            "warmup": [{"id": "marching", "duration_s": 60}],
+            "exercise": [{"id": "squat", "reps": 10}],
+            "test": [{"id": "tug"}, {"id": "chair_stand_30s", "rest_s": 30}],
+        }
+    )
+    assert [e.test for e in programme.entries] == [
+        None,
+        FunctionalTest.TIMED_UP_AND_GO,
+        FunctionalTest.CHAIR_STAND_30S,
+        None,
+    ]
+    assert programme.entries[2].rest_s == 30 and programme.entries[1].exercise == "sit_to_stand"
+    with pytest.raises(ProgrammeError, match="unknown test 'walk'"):
+        parse_programme({"programme": {"name": "x"}, "test": [{"id": "walk"}]})
+    with pytest.raises(ProgrammeError, match="reps"):
+        parse_programme({"programme": {"name": "x"}, "test": [{"id": "tug", "reps": 3}]})
+
+
+def test_live_tug_is_timed_from_go_and_a_recording_ending_early_is_scored_over_what_it_holds(tmp_path: Path) -> None:
+    keyframes, truth = st.timed_up_and_go(seated_s=8.0)
+    frames = st.render_with_travel(keyframes, truth.travel_m)
+    tug = save_recording(tmp_path / "tug.npz", frames, source="tug", estimator="s", fps=30)
+    speakers = RecordingPlayer()
+    options = LiveOptions(
+        camera=tug, test=FunctionalTest.TIMED_UP_AND_GO, headless=True, setup_check=False, calibrate=False,
+        speed=SPEED, history=False, voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    [test] = outcome.report["tests"]
+    expected = truth.seated_again_s - GET_READY_S  # STEADI: timing begins on the word "Go"
+    assert abs(test["time_s"] - expected) < 0.5
+    assert any(t.startswith("Your time:") for t in speakers.texts)
+    # Cut before the person sits down again: no time, and the report says why.
+    short = save_recording(
+        tmp_path / "short.npz", [f for f in frames if f.t_s < 14.0], source="s", estimator="s", fps=30
+    )
+    options = LiveOptions(
+        camera=short, test=FunctionalTest.TIMED_UP_AND_GO, headless=True, setup_check=False, calibrate=False,
+        speed=SPEED, history=False, voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=RecordingPlayer(), display=HeadlessDisplay())
+    [test] = outcome.report["tests"]
+    assert test["time_s"] is None and any("without the person sitting back down" in n for n in test["notes"])
+    assert any("before its end" in n for n in outcome.report["notes"])
