@@ -107,3 +107,23 @@ def test_live_tug_is_timed_from_go_and_a_recording_ending_early_is_scored_over_w
     [test] = outcome.report["tests"]
     assert test["time_s"] is None and any("without the person sitting back down" in n for n in test["notes"])
     assert any("before its end" in n for n in outcome.report["notes"])
+
+
+def test_live_balance_prompts_each_stance_once_held_and_stops_when_tandem_is_lost(tmp_path: Path) -> None:
+    stances, _ = st.four_stage_balance((12.0, 12.0, 6.0))
+    keyframes = syn.chain(syn.standing(5.0), stances)
+    frames = syn.animate(keyframes, 30.0, view=syn.CameraView.OBLIQUE_LEFT, image_size=(640, 360))
+    path = save_recording(tmp_path / "balance.npz", frames, source="balance", estimator="s", fps=30)
+    speakers = RecordingPlayer()
+    options = LiveOptions(
+        camera=path, test=FunctionalTest.FOUR_STAGE_BALANCE, headless=True, setup_check=False, calibrate=False,
+        speed=SPEED, history=False, voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    texts = speakers.texts
+    assert any(t.startswith("Now place the instep") for t in texts)
+    assert any(t.startswith("Now put one foot directly in front") for t in texts)
+    assert not any(t.startswith("Now stand on one foot") for t in texts)  # tandem was lost: the test stopped
+    assert "You reached stage 3. Increased risk of falling." in texts
+    [test] = outcome.report["tests"]
+    assert test["stage_reached"] == 3 and test["norm"]["flag"] is True

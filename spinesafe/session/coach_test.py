@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from spinesafe.session.coach import LiveCoach
 
 GET_READY_S = 6.0  # from the instructions to "Ready? Go": time to sit or stand in position
-STANCE_STEP_S = 13.0  # a balance stage: 10 s held plus ~3 s to place the feet
+STANCE_MAX_S = 20.0  # a balance stance not held 10 s within this (10 s and time to set the feet): stop
 MAX_TEST_S = 120.0  # a test step that never ends (nobody sits back down) stops here
 CHECK_EVERY_S = 0.5  # how often an end condition that needs the scorer is checked
 
@@ -39,6 +39,7 @@ class Step:
     duration_s: float
     done: Callable[[TestStage], bool] | None = None
     clock: bool = True
+    stop_on_timeout: bool = False  # running out of time ends the test (a stance never held)
 
 
 INSTRUCTIONS = {
@@ -76,25 +77,26 @@ def _stands(stage: TestStage) -> int:
 
 
 def _stance_steps(stances: tuple[Placement, ...]) -> list[Step]:
-    """A step per stance; the test stops after a stance not held 10 s (STEADI, SPPB)."""
-    steps = []
-    for k, stance in enumerate(stances):
-        steps.append(Step(("Ready? " if k == 0 else "") + STANCE_WORDS[stance], STANCE_STEP_S, _stance_failed(k)))
-    return steps
+    """A step per stance; it ends when the stance has been held 10 s (on to the next) or was lost
+    sooner, or never taken within STANCE_MAX_S: then the test stops (STEADI, SPPB)."""
+    return [
+        Step(("Ready? " if k == 0 else "") + STANCE_WORDS[stance], STANCE_MAX_S, _stance_over(k), stop_on_timeout=True)
+        for k, stance in enumerate(stances)
+    ]
 
 
-def _stance_failed(k: int) -> Callable[[TestStage], bool]:
-    def failed(stage: TestStage) -> bool:
-        if stage.step_s < 10.5:
-            return False
-        times, _ = time_stages(stage.scorer.samples[stage.go_index :])
+def _stance_over(k: int) -> Callable[[TestStage], bool]:
+    def over(stage: TestStage) -> bool:
+        times, ended_mid_hold = time_stages(stage.scorer.samples[stage.go_index :])
         passed = sum(t.passed for t in times)
-        if passed <= k:
+        if passed > k:
+            return True
+        if len(times) > passed and not ended_mid_hold:  # this stance was held, then lost before 10 s
             stage.stop_early = True
             return True
         return False
 
-    return failed
+    return over
 
 
 def _seated_again(stage: TestStage) -> bool:
@@ -214,6 +216,7 @@ class TestStage:
             return self.step_s >= GET_READY_S
         step = self.steps[self.index]
         if self.step_s >= step.duration_s:
+            self.stop_early = self.stop_early or step.stop_on_timeout
             return True
         if step.done is not None and self.coach.clock - self._last_check >= CHECK_EVERY_S:
             self._last_check = self.coach.clock
