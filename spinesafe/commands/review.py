@@ -110,8 +110,8 @@ def print_tests(outputs: ReviewOutputs) -> None:
             parts.append(f"stage {t.stage_reached} reached")
         if t.time_s is not None:
             parts.append(f"{t.time_s:.1f} s")
-        if t.score is not None:
-            parts.append(f"score {t.score:g}")
+        if t.score is not None and t.score != t.time_s:
+            parts.append(f"score {round(t.score, 2):g}")
         print(" ".join(parts))
         if t.norm is not None:
             print(f"    norm: {t.norm.cutoff} -> {t.norm.verdict} ({t.norm.source})")

@@ -105,6 +105,8 @@ class ProgrammeEntry:
     @property
     def goal_text(self) -> str:
         """What one set asks for, in words: "10 reps", "5 holds of 4 s", "60 s", "as many as you like"."""
+        if self.test is not None:
+            return "the test's own script"
         if self.duration_s is not None:
             return f"{_num(self.duration_s)} s"
         if self.hold_s is not None:
