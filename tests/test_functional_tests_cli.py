@@ -39,8 +39,8 @@ def session(recordings: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     runs: dict[str, object] = {"db": db, "base": base}
     runs["patient"] = run_cli("patient", "set", "ann", "--age", "78", "--sex", "F", "--db", db)
     runs["tug"] = run_cli(
-        "review", recordings["tug"], "--test", "tug", "--json", base / "tug.json", "--no-video", "--db", db,
-        "--patient", "ann", "--quiet",
+        "review", recordings["tug"], "--test", "tug", "--out", base / "tug", "--json", base / "tug.json", "--no-video",
+        "--db", db, "--patient", "ann", "--quiet",
     )  # fmt: skip
     runs["chairs"] = run_cli(
         "review", recordings["chairs"], "--test", "chair-stand", "--json", base / "chairs.json", "--no-video",
@@ -67,6 +67,8 @@ def test_review_test_writes_the_tests_list_in_report_schema_2(session: dict[str,
     assert [p["name"] for p in tug["phases"]] == ["sit-to-stand", "walk out", "turn", "walk back", "turn and sit"]
     assert set(tug) >= {"id", "count", "time_s", "stage_reached", "score", "norm", "phases", "notes"}
     assert "Timed Up and Go:" in run.out and "norm: >= 12 s" in run.out
+    html = (Path(str(session["base"])) / "tug" / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Timed Up and Go</h2>" in html and "Source: CDC STEADI" in html and "walk back" in html
 
 
 def test_the_patients_age_and_sex_choose_the_chair_stand_norm(session: dict[str, object]) -> None:

@@ -122,9 +122,41 @@ def patient_notes(flexion_events: int, main_view: str) -> list[str]:
     return notes
 
 
+def _session_tests_section(report: dict[str, Any]) -> list[str]:
+    """The functional tests scored in this session: result, the norm and its source, phases, notes."""
+    parts: list[str] = []
+    for test in report.get("tests", []):
+        norm = test.get("norm") or {}
+        figures = [
+            f"{test['count']} stands" if test.get("count") is not None else "",
+            f"stage {test['stage_reached']} reached" if test.get("stage_reached") is not None else "",
+            f"{test['time_s']:.1f} s" if test.get("time_s") is not None else "",
+            f"score {test['score']:g}"
+            if test.get("score") is not None and test.get("score") != test.get("time_s")
+            else "",
+        ]
+        parts.append(f"<h2>{escape(str(test['name']))}</h2>")
+        parts.append(f"<p><strong>{escape(', '.join(f for f in figures if f) or 'no result')}</strong></p>")
+        if norm:
+            warn = ' class="callout"' if norm.get("flag") else ""
+            parts.append(
+                f"<p{warn}>Norm: {escape(norm['cutoff'])} &rarr; {escape(norm['verdict'])} "
+                f"<br><small>Source: {escape(norm['source'])}</small></p>"
+            )
+        if test.get("phases"):
+            rows = [
+                [escape(p["name"]), _num(p["start_s"], "{:.2f}"), _num(p["end_s"], "{:.2f}")] for p in test["phases"]
+            ]
+            parts.append(_table(["phase", "start (s)", "end (s)"], rows, numeric={1, 2}, flagged=set()))
+        if test.get("notes"):
+            parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in test["notes"]) + "</ul>")
+    return parts
+
+
 def session_html(result: SessionResult, report: dict[str, Any]) -> str:
     """The report of one session as a self-contained HTML page."""
     parts = _summary_section(result, report)
+    parts += _session_tests_section(report)
     if report.get("exercise_recognised"):
         parts += _segments_section(report)
     parts.append("<h2>Notes for you</h2>")
