@@ -4,6 +4,7 @@ tests: the spoken script, the clock, the result spoken, the report's tests list 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,29 @@ def test_live_balance_prompts_each_stance_once_held_and_stops_when_tandem_is_los
     assert "You reached stage 3. Increased risk of falling." in texts
     [test] = outcome.report["tests"]
     assert test["stage_reached"] == 3 and test["norm"]["flag"] is True
+
+
+def test_live_sppb_runs_its_parts_in_turn_and_waits_for_the_fifth_full_stand(tmp_path: Path) -> None:
+    keyframes, truth = st.sppb()
+    keyframes = syn.chain(syn.standing(5.0), keyframes)  # the first "Go" comes at 6 s
+    travel = st.sppb_travel(replace(truth, walk_start_s=truth.walk_start_s + 5.0))
+    frames = st.render_with_travel(keyframes, travel, body_fraction=0.25)
+    path = save_recording(tmp_path / "sppb.npz", frames, source="sppb", estimator="s", fps=30)
+    speakers = RecordingPlayer()
+    options = LiveOptions(
+        camera=path, test=FunctionalTest.SPPB, headless=True, setup_check=False, calibrate=False, speed=SPEED,
+        history=False, voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    said = [t for t in speakers.texts if not t.isdigit()]
+    prompts = [i for i, t in enumerate(said) if "Go." in t]
+    assert [said[i].split(".")[0] for i in prompts] == [
+        "Ready? Feet side by side", "Now place the instep of one foot against the big toe of the other",
+        "Now put one foot directly in front of the other, heel touching toe",
+        "Now walk at your usual pace past the four metre mark",
+        "Now sit on the chair, arms crossed",
+    ]  # fmt: skip
+    [test] = outcome.report["tests"]
+    assert test["parts"]["balance_points"] == 4 and test["parts"]["chair_stand_points"] == 4
+    assert test["parts"]["gait_4m_s"] is not None
+    assert f"Your score: {test['score']:g} of 12." in said

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from spinesafe.classifiers.functional import FunctionalResult, FunctionalTest, FunctionalTestScorer, Sex
 from spinesafe.classifiers.functional.balance import time_stages
 from spinesafe.classifiers.functional.body import Placement
+from spinesafe.classifiers.functional.chair_stand import score_five_times_sit_to_stand
 from spinesafe.classifiers.functional.walking import score_tug
 from spinesafe.feedback.cues import Cue, CueKind
 from spinesafe.pose.frame import PoseFrame
@@ -72,8 +73,12 @@ STANCE_WORDS = {
 }
 
 
-def _stands(stage: TestStage) -> int:
-    return stage.stands_since_go
+def _five_stands(stage: TestStage) -> bool:
+    """The fifth stand has reached full standing (the rep counter counts a stand on the way up)."""
+    if stage.stands_since_go < 5:
+        return False
+    since = stage.go_index
+    return score_five_times_sit_to_stand(stage.scorer.samples[since:], stage.scorer.features[since:]).time_s is not None
 
 
 def _stance_steps(stances: tuple[Placement, ...]) -> list[Step]:
@@ -108,7 +113,7 @@ def script(test: FunctionalTest) -> list[Step]:
     if test is FunctionalTest.CHAIR_STAND_30S:
         return [Step("Ready? Go.", 30.0), Step("Stop. Well done.", 0.0, clock=False)]
     if test is FunctionalTest.FIVE_TIMES_SIT_TO_STAND:
-        return [Step("Ready? Go.", 60.0, lambda s: _stands(s) >= 5), Step("Stop. Well done.", 0.0, clock=False)]
+        return [Step("Ready? Go.", 60.0, _five_stands), Step("Stop. Well done.", 0.0, clock=False)]
     if test is FunctionalTest.TIMED_UP_AND_GO:
         return [Step("Ready? Go.", MAX_TEST_S, _seated_again), Step("Well done.", 0.0, clock=False)]
     if test is FunctionalTest.FOUR_STAGE_BALANCE:
@@ -119,7 +124,7 @@ def script(test: FunctionalTest) -> list[Step]:
         "Now sit on the chair, arms crossed. Stand up fully and sit down five times, as quickly as you safely can. "
         "Ready? Go.",
         60.0,
-        lambda s: _stands(s) >= 5,
+        _five_stands,
     )
     return [*balance, walk, chairs, Step("Well done.", 0.0, clock=False)]
 
