@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import CliRun, run_cli
 
+from spinesafe.feedback.functional_history import get_patient, stored_tests
 from spinesafe.feedback.store import SessionStore
-from spinesafe.feedback.test_history import get_patient, stored_tests
 from spinesafe.lab import synthetic as syn
 from spinesafe.lab import synthetic_tests as st
 from spinesafe.pose.recording import save_recording

@@ -12,13 +12,13 @@ import pytest
 from spinesafe.classifiers.functional import FunctionalTest, Sex
 from spinesafe.errors import ProgrammeError
 from spinesafe.feedback.audio import RecordingPlayer
+from spinesafe.feedback.functional_history import stored_tests
 from spinesafe.feedback.store import SessionStore
-from spinesafe.feedback.test_history import stored_tests
 from spinesafe.feedback.window import HeadlessDisplay
 from spinesafe.lab import synthetic as syn
 from spinesafe.lab import synthetic_tests as st
 from spinesafe.pose.recording import save_recording
-from spinesafe.session.coach_test import GET_READY_S
+from spinesafe.session.coach_functional import GET_READY_S
 from spinesafe.session.live import LiveOptions, run_live
 from spinesafe.session.programme import parse_programme
 

@@ -10,8 +10,8 @@ from spinesafe.commands.arguments import EXIT_ERROR, age_years, sex_letter
 
 
 def run_set(args: argparse.Namespace) -> int:
+    from spinesafe.feedback.functional_history import set_patient
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.feedback.test_history import set_patient
 
     if args.age is None and args.sex is None:
         print("spinesafe patient set: error: give --age and/or --sex", file=sys.stderr)
@@ -28,8 +28,8 @@ def run_set(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from spinesafe.feedback.functional_history import get_patient
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.feedback.test_history import get_patient
 
     path = args.db or default_db_path()
     if not path.exists():

@@ -12,14 +12,14 @@ from spinesafe.commands.arguments import EXIT_ERROR
 from spinesafe.commands.history import date_arg, until_arg
 
 if TYPE_CHECKING:
-    from spinesafe.feedback.test_history import StoredTest
+    from spinesafe.feedback.functional_history import StoredTest
 
 
 def run(args: argparse.Namespace) -> int:
+    from spinesafe.feedback.functional_history import stored_tests
     from spinesafe.feedback.html_report import clinician_html
     from spinesafe.feedback.report import write_text
     from spinesafe.feedback.store import SessionStore, default_db_path
-    from spinesafe.feedback.test_history import stored_tests
     from spinesafe.session.recorder import default_patient
 
     patient = args.patient or default_patient()

@@ -92,7 +92,7 @@ def _test_scorer(args: argparse.Namespace, store: SessionStore | None) -> Functi
         return None
     age, sex = args.age, args.sex
     if store is not None and (age is None or sex is None):
-        from spinesafe.feedback.test_history import get_patient
+        from spinesafe.feedback.functional_history import get_patient
 
         record = get_patient(store, args.patient)
         if record is not None:

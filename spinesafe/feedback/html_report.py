@@ -23,7 +23,7 @@ from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
 
 if TYPE_CHECKING:
-    from spinesafe.feedback.test_history import StoredTest
+    from spinesafe.feedback.functional_history import StoredTest
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -452,7 +452,7 @@ def _tests_section(tests: Sequence[StoredTest]) -> list[str]:
     """Each functional test's results by date, the cut-off applied and its source, and a plot."""
     if not tests:
         return []
-    from spinesafe.feedback.plots import functional_tests_png
+    from spinesafe.feedback.functional_plots import functional_tests_png
 
     rows = []
     for t in tests:

@@ -144,7 +144,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX unsafe_session ON unsafe_movements (session_id);
     """,
-    # ---- functional tests (issue 15): its own step, read and written by feedback/test_history.py ----
+    # ---- functional tests (issue 15): its own step, read and written by feedback/functional_history.py ----
     # The patient's age and sex (the only personal data: the chair-stand norms need them), and each
     # scored test with the report's JSON object of it. session_id is NULL for a test stored alone.
     """

@@ -48,10 +48,10 @@ from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach_exercise import ExerciseStage
+from spinesafe.session.coach_functional import FunctionalTestStage, functional_test_sentences
 from spinesafe.session.coach_rest import Rest
 from spinesafe.session.coach_setup import SetupStages
 from spinesafe.session.coach_summary import session_report, summary_text
-from spinesafe.session.coach_test import TestStage, test_sentences
 from spinesafe.session.coach_view import CHAIR_NEAR, CoachView, coach_view, intro_text, sentences
 from spinesafe.session.programme import Programme, ProgrammeEntry
 from spinesafe.session.recorder import SessionRecorder, file_cues, file_events
@@ -133,12 +133,12 @@ class LiveCoach:
         self._done_s = math.nan
         self.between_state: FrameState | None = None  # the overlay's state outside the exercise stage
         self.age, self.sex = age, sex  # for the functional tests' norms
-        self.test: TestStage | None = None  # the functional test being done ([[test]] entries)
+        self.test: FunctionalTestStage | None = None  # the functional test being done ([[test]] entries)
 
     def sentences(self) -> list[str]:
         """Sentences this session will probably say, most urgent first (to render speech ahead of time)."""
         tests = [e.test for e in self.entries if e.test is not None]
-        return sentences(self.entries) + [text for t in tests for text in test_sentences(t)]
+        return sentences(self.entries) + [text for t in tests for text in functional_test_sentences(t)]
 
     # -- state -----------------------------------------------------------------------------------------
     @property
@@ -296,7 +296,7 @@ class LiveCoach:
         if entry.test is not None:
             self.enter(Stage.EXERCISE)
             self.policy.begin_set(None, first_number=1)
-            self.test = TestStage(self, entry.test, age=self.age, sex=self.sex)
+            self.test = FunctionalTestStage(self, entry.test, age=self.age, sex=self.sex)
             return self.test.begin(t_s)
         counted = spec is not None and spec.kind is Kind.COUNTED
         self.policy.config = replace(self.policy.config, min_rep_s=entry.min_rep_s if counted else 0.0)
@@ -343,7 +343,7 @@ class LiveCoach:
             run.result.tests.append(test.result)
             log = self.session_log
             if log is not None:
-                from spinesafe.feedback.test_history import add_test_result
+                from spinesafe.feedback.functional_history import add_test_result
 
                 add_test_result(log.store, log.info.patient, test.result, session_id=log.session_id)
         if not run.finished:

@@ -292,7 +292,7 @@ class _LiveSession:
             and self.coach.session_log is not None
             and (options.age is None or options.sex is None)
         ):
-            from spinesafe.feedback.test_history import get_patient
+            from spinesafe.feedback.functional_history import get_patient
 
             record = get_patient(self.store, self.coach.session_log.info.patient)
             if record is not None:

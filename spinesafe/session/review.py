@@ -161,7 +161,7 @@ def _score_test(
     scored = test.result()
     result.tests.append(scored)
     if store is not None:
-        from spinesafe.feedback.test_history import add_test_result
+        from spinesafe.feedback.functional_history import add_test_result
 
         session_id = session_log.session_id if session_log is not None else None
         add_test_result(store, result.patient, scored, session_id=session_id, taken_at=result.started_at)

@@ -38,7 +38,7 @@ class Step:
 
     text: str
     duration_s: float
-    done: Callable[[TestStage], bool] | None = None
+    done: Callable[[FunctionalTestStage], bool] | None = None
     clock: bool = True
     stop_on_timeout: bool = False  # running out of time ends the test (a stance never held)
 
@@ -73,7 +73,7 @@ STANCE_WORDS = {
 }
 
 
-def _five_stands(stage: TestStage) -> bool:
+def _five_stands(stage: FunctionalTestStage) -> bool:
     """The fifth stand has reached full standing (the rep counter counts a stand on the way up)."""
     if stage.stands_since_go < 5:
         return False
@@ -90,8 +90,8 @@ def _stance_steps(stances: tuple[Placement, ...]) -> list[Step]:
     ]
 
 
-def _stance_over(k: int) -> Callable[[TestStage], bool]:
-    def over(stage: TestStage) -> bool:
+def _stance_over(k: int) -> Callable[[FunctionalTestStage], bool]:
+    def over(stage: FunctionalTestStage) -> bool:
         times, ended_mid_hold = time_stages(stage.scorer.samples[stage.go_index :])
         passed = sum(t.passed for t in times)
         if passed > k:
@@ -104,7 +104,7 @@ def _stance_over(k: int) -> Callable[[TestStage], bool]:
     return over
 
 
-def _seated_again(stage: TestStage) -> bool:
+def _seated_again(stage: FunctionalTestStage) -> bool:
     return score_tug(stage.scorer.samples[stage.go_index :]).time_s is not None
 
 
@@ -149,18 +149,13 @@ def result_text(result: FunctionalResult) -> str:
     return f"Your score: {result.score:g} of 12." if result.score is not None else "No score."
 
 
-def test_sentences(test: FunctionalTest) -> list[str]:
+def functional_test_sentences(test: FunctionalTest) -> list[str]:
     """What a test will say (to render its speech ahead of time), results aside."""
     return [INSTRUCTIONS[test], *(step.text for step in script(test))]
 
 
-test_sentences.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
-
-class TestStage:
+class FunctionalTestStage:
     """One functional test being done live (see the module docstring)."""
-
-    __test__ = False  # not a pytest class
 
     def __init__(self, coach: LiveCoach, test: FunctionalTest, *, age: int | None, sex: Sex | None) -> None:
         self.coach = coach

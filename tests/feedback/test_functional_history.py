@@ -1,4 +1,4 @@
-"""Functional-test results and the patient's age and sex in a real SQLite history (feedback/test_history.py)."""
+"""Functional-test results and the patient's age and sex in a real SQLite history (feedback/functional_history.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from spinesafe.classifiers.functional import FunctionalResult, FunctionalTest, Sex
 from spinesafe.classifiers.functional.norms import tug_norm
+from spinesafe.feedback.functional_history import add_test_result, get_patient, set_patient, stored_tests
 from spinesafe.feedback.store import MIGRATIONS, SCHEMA_VERSION, SessionInfo, SessionStore
-from spinesafe.feedback.test_history import add_test_result, get_patient, set_patient, stored_tests
 
 # The step that added the functional tests' tables (patients, functional_tests).
 TESTS_STEP = next(i for i, sql in enumerate(MIGRATIONS) if "CREATE TABLE functional_tests" in sql)
