@@ -28,7 +28,7 @@ SPEED = 8.0
 @pytest.fixture(scope="module")
 def chairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Seated until 8 s (the "Go" comes at 6 s), then 11 stands of 2.6 s: 10 of them end within the 30 s."""
-    keyframes, _ = st.chair_stands(11, 2.6, seated_s=8.0)
+    keyframes, _ = st.chair_stands(11, 2.6, seated_s=8.0, tail_s=8.0)  # a long tail: a loaded machine may drop frames
     frames = syn.animate(keyframes, 30.0, image_size=(640, 360))
     return save_recording(
         tmp_path_factory.mktemp("live") / "chairs.npz", frames, source="chairs", estimator="s", fps=30
@@ -154,3 +154,21 @@ def test_live_sppb_runs_its_parts_in_turn_and_waits_for_the_fifth_full_stand(tmp
     assert test["parts"]["balance_points"] == 4 and test["parts"]["chair_stand_points"] == 4
     assert test["parts"]["gait_4m_s"] is not None
     assert f"Your score: {test['score']:g} of 12." in said
+
+
+def test_live_sppb_goes_on_to_the_walk_when_a_stance_is_lost(tmp_path: Path) -> None:
+    stances, _ = st.four_stage_balance((12.0, 5.0))  # semi-tandem lost after 5 s, then standing
+    keyframes = syn.chain(syn.standing(5.0), stances, syn.standing(25.0))
+    frames = syn.animate(keyframes, 30.0, view=syn.CameraView.OBLIQUE_LEFT, image_size=(640, 360))
+    path = save_recording(tmp_path / "lost.npz", frames, source="lost", estimator="s", fps=30)
+    speakers = RecordingPlayer()
+    options = LiveOptions(
+        camera=path, test=FunctionalTest.SPPB, headless=True, setup_check=False, calibrate=False, speed=SPEED,
+        history=False, voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    texts = speakers.texts
+    assert not any(t.startswith("Now put one foot directly in front") for t in texts)  # no tandem after the loss
+    assert any(t.startswith("Now walk at your usual pace") for t in texts)
+    [test] = outcome.report["tests"]
+    assert test["parts"]["balance_points"] == 1

@@ -40,7 +40,7 @@ class Step:
     duration_s: float
     done: Callable[[FunctionalTestStage], bool] | None = None
     clock: bool = True
-    stop_on_timeout: bool = False  # running out of time ends the test (a stance never held)
+    stop_on_timeout: bool = False  # a balance stance: running out of time, or losing it, ends the balance part
 
 
 INSTRUCTIONS = {
@@ -229,7 +229,11 @@ class FunctionalTestStage:
             self._go_t = t_s
             self.go_index = max(0, len(self.scorer.samples) - 1)
             self._reps_at_go = self.stands_since_go
-        self.index = len(self.steps) - 1 if self.stop_early else self.index + 1
+        if self.stop_early:  # a stance lost: past the balance part (the SPPB goes on to its walk)
+            self.index = next(i for i in range(self.index + 1, len(self.steps)) if not self.steps[i].stop_on_timeout)
+            self.stop_early = False
+        else:
+            self.index += 1
         self._step_clock = self.coach.clock
         step = self.steps[self.index]
         said = self.coach.say([Cue(t_s, CueKind.INFO, step.text)])
