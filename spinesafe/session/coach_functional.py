@@ -23,7 +23,9 @@ from spinesafe.feedback.cues import Cue, CueKind
 from spinesafe.pose.frame import PoseFrame
 
 if TYPE_CHECKING:
+    from spinesafe.classifiers.features import FrameFeatures
     from spinesafe.session.coach import LiveCoach
+    from spinesafe.session.stages import EntryRun
 
 GET_READY_S = 6.0  # from the instructions to "Ready? Go": time to sit or stand in position
 STANCE_MAX_S = 20.0  # a balance stance not held 10 s within this (10 s and time to set the feet): stop
@@ -154,6 +156,13 @@ def functional_test_sentences(test: FunctionalTest) -> list[str]:
     return [INSTRUCTIONS[test], *(step.text for step in script(test))]
 
 
+def _features_of(run: EntryRun | None, pose: PoseFrame) -> FrameFeatures | None:
+    """The features the entry's analyser computed for ``pose`` (not computed twice), if it did."""
+    analyser = run.analyser if run is not None else None
+    features = analyser.features if analyser is not None else None
+    return features if features is not None and features.t_s == pose.t_s else None
+
+
 class FunctionalTestStage:
     """One functional test being done live (see the module docstring)."""
 
@@ -206,7 +215,7 @@ class FunctionalTestStage:
             cues += step
         if self.result is not None:
             return cues
-        self.scorer.update(pose)
+        self.scorer.update(pose, _features_of(run, pose))
         if self._step_over():
             cues += self._next_step(pose.t_s)
         return cues

@@ -332,8 +332,9 @@ def _analyse_frames(
     for done, (image, pose) in enumerate(opened.frames, start=1):
         reps_before, flexions_before = len(result.reps), len(result.flexion_events)
         cues = recorder.step(pose)
-        if test is not None:
-            test.update(pose)
+        if test is not None:  # the analyser's features of this frame, not computed again
+            features = recorder.analyser.features
+            test.update(pose, features if features is not None and features.t_s == pose.t_s else None)
         if cues:
             banner = min(cues, key=lambda c: c.kind is not CueKind.SAFETY)
             if sound is not None:
