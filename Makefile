@@ -8,7 +8,9 @@ PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := libgl1 libglib2.0-0 espeak-ng libportaudio2 xvfb chromium
+# fonts-dejavu-core: the live screen's font (matplotlib's copy is the fallback); openbox: a window
+# manager, so the window tests check full screen with one as well as without (a kiosk, Xvfb).
+SYSTEM_PACKAGES := libgl1 libglib2.0-0 espeak-ng libportaudio2 xvfb chromium fonts-dejavu-core openbox
 DEMO_OUT ?= demo-output
 
 .PHONY: install system-deps demo test lint typecheck pytest samples eval bench clean

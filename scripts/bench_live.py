@@ -1,15 +1,19 @@
 """Benchmark of ``spinesafe live`` with a video file played as a camera in real time.
 
-    python scripts/bench_live.py VIDEO [--exercise squat] [--seconds N] [--device] [--program FILE]
+    python scripts/bench_live.py VIDEO [--exercise squat] [--device] [--program FILE] [--screen WxH]
 
 Runs the real live loop (paced file camera with its capture thread, MediaPipe, the coach, the
-overlay, espeak-ng speech and the audio player thread) headless, and prints:
+overlay, espeak-ng speech and the audio player thread) headless, and prints (``--screen WxH``: the
+overlay drawn on a canvas of that size, as the full-screen window gets it; default the camera's size):
 
 - camera-to-overlay latency: from the moment a frame is available (the capture thread publishes
   it at its real time) to the overlaid image being handed to the display; median and p95.
   A real camera adds its own sensor/driver delay before that, which software cannot see.
 - cue sound onset: from the capture of the frame whose pose produced the event to the first
   sample of the cue's sound being written to the output stream, plus the stream's own latency.
+- the ``--audio-file`` WAV: where each count and warning starts in the file (found from the tick
+  and warning tones, :mod:`spinesafe.lab.cue_onsets`) against its event's session time; the file is
+  laid by the same scheduler as the speakers, so it holds what they played, when.
 - frame-loop stall: per-frame work and the gaps between shown frames while speech is playing,
   compared with the rest of the session. Speech renders and plays in its own thread; a stall
   would show as longer gaps during speech.
@@ -24,17 +28,20 @@ Targets (DESIGN.md): latency <= 100 ms median, onset <= 300 ms, no stall. Figure
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from spinesafe.feedback.audio import SAMPLE_RATE, EspeakSpeech, SoundDevicePlayer
-from spinesafe.feedback.window import HeadlessDisplay
+from spinesafe.feedback.audio import SAMPLE_RATE, EspeakSpeech, SoundDevicePlayer, read_wav
+from spinesafe.feedback.window import HeadlessDisplay, parse_screen
+from spinesafe.lab.cue_onsets import count_onsets, onset_delays, warning_onsets
 from spinesafe.session.coach import LiveCoach
-from spinesafe.session.live import LiveOptions, load_live_programme, run_live
+from spinesafe.session.live import LiveOptions, LiveOutcome, load_live_programme, run_live
 
 ASSUMED_DEVICE_LATENCY_S = 0.03
 
@@ -83,6 +90,17 @@ def _during(times: list[float], spans: list[tuple[float, float]]) -> np.ndarray:
     return inside
 
 
+def _print_wav_onsets(outcome: LiveOutcome, wav: Path) -> None:
+    """Onset of each count and warning in the session's WAV, found in the signal, after its event."""
+    samples, _ = read_wav(wav)
+    cues = outcome.report["cues"]
+    for kind, found in (("count", count_onsets(samples)), ("safety", warning_onsets(samples))):
+        due = [c["t_s"] for c in cues if c["kind"] == kind]
+        delays = onset_delays(due, found)
+        heard = [d for d in delays if not math.isnan(d)]
+        print(f"  WAV onset after the event, {kind:6s} ({len(heard):3d} of {len(due):3d} found): {_ms(heard)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("video", type=Path)
@@ -91,9 +109,12 @@ def main() -> int:
     parser.add_argument("--device", action="store_true", help="play on the default PortAudio device")
     parser.add_argument("--setup-check", action="store_true", help="run the set-up check and calibration too")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every cue with its onset")
+    parser.add_argument("--screen", type=parse_screen, metavar="WxH", help="draw the overlay at this size")
     args = parser.parse_args()
 
+    wav = Path(tempfile.mkdtemp(prefix="spinesafe-bench-")) / "cues.wav"
     options = LiveOptions(
+        audio_file=wav,
         camera=args.video,
         exercise=None if args.program else args.exercise,
         programme=args.program,
@@ -110,7 +131,8 @@ def main() -> int:
         print("no audio output device; run without --device to use the paced stand-in stream")
         return 2
     started = time.monotonic()
-    outcome = run_live(options, display=HeadlessDisplay(), speakers=speakers)
+    display = HeadlessDisplay(size=args.screen.size if args.screen else None)
+    outcome = run_live(options, display=display, speakers=speakers)
     wall = time.monotonic() - started
 
     report = outcome.report
@@ -147,6 +169,7 @@ def main() -> int:
             began = starts.get(id(cue))
             onset = f"{1000 * (began - captured):7.1f} ms" if began is not None else "    not played"
             print(f"      {cue.t_s:6.2f} s  {cue.kind.value:7s} {onset}  {cue.text}")
+    _print_wav_onsets(outcome, wav)
     spans = stream.busy if stream is not None else [(o.started, o.started + 1.0) for o in outcome.onsets]
     if len(outcome.shown_at) > 2:
         gaps = list(np.diff(outcome.shown_at))

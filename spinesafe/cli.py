@@ -9,8 +9,21 @@ from collections.abc import Sequence
 
 from spinesafe import __version__
 from spinesafe.commands import REGISTRARS
-from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED
+from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 from spinesafe.errors import SpinesafeError
+from spinesafe.native_logs import quiet_native_logs
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Log records to whatever ``sys.stderr`` is when they are written (it moves while native logs are quieted)."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"spinesafe {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log details to stderr, with the log lines of OpenCV, TensorFlow Lite and MediaPipe (hidden otherwise)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for register in REGISTRARS:
@@ -33,12 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, handlers=[handler])
     try:
-        return int(args.func(args))
+        with quiet_native_logs(enabled=not args.verbose):
+            return int(args.func(args))
     except SpinesafeError as exc:
         print(f"spinesafe: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except Terminated:
+        print("spinesafe: terminated (SIGTERM); partial outputs removed", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("spinesafe: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

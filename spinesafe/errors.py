@@ -55,12 +55,20 @@ class StoreVersionError(StoreError):
     """The session database was written by a newer spinesafe; it is left untouched."""
 
 
+class StoreCorruptError(StoreError):
+    """The session database fails SQLite's integrity check; it is refused and left untouched."""
+
+
 class StoreLockedError(StoreError):
     """Another program holds the session database locked for longer than the timeout."""
 
 
 class ProgrammeError(SpinesafeError, ValueError):
     """A programme file is malformed; the message names the file, the key and the allowed values."""
+
+
+class UnsafeExerciseError(SpinesafeError, ValueError):
+    """A movement to avoid (toe touch, sit-up...) was asked to be coached; the message names the safe alternative."""
 
 
 class RecognitionError(SpinesafeError, ValueError):

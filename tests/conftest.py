@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -179,6 +180,30 @@ def render_in_browser() -> Callable[[Path], RenderedPage]:
                 browser.close()
 
     return render
+
+
+# A JPEG starts FF D8 FF; inside other bytes, a JPEG as OpenCV or a camera writes it has its APP0 JFIF
+# or APP1 Exif header next (FF D8 FF alone turns up by chance in audio samples).
+JPEG_START = b"\xff\xd8\xff"
+EMBEDDED_JPEG = re.compile(rb"\xff\xd8\xff[\xe0\xe1]..(?:JFIF|Exif)", re.DOTALL)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"  # 8 bytes: never by chance
+
+
+def pictures_of_the_person(folder: Path) -> list[str]:
+    """Every file under ``folder`` holding a picture that could show the person: a JPEG or PNG file,
+    JPEG or PNG bytes inside another file, an MP4 video, or a JPEG embedded in HTML
+    (``data:image/jpeg``, or base64 JPEG bytes, which start ``/9j/``). PNG plots embedded in HTML as
+    base64 (``data:image/png``) are plots of numbers, and allowed."""
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if data.startswith(JPEG_START) or EMBEDDED_JPEG.search(data) or PNG_SIGNATURE in data:
+            found.append(f"{path.name}: JPEG or PNG bytes")
+        if data[4:8] == b"ftyp":
+            found.append(f"{path.name}: a video")
+        if b"data:image/jpeg" in data or b"base64,/9j/" in data:
+            found.append(f"{path.name}: an embedded JPEG")
+    return found
 
 
 @dataclass(frozen=True)

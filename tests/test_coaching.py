@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, replace
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 
 from spinesafe.classifiers.events import Event
-from spinesafe.feedback.cues import Cue
+from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
 from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing, toe_touch
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach import CoachConfig, LiveCoach, Stage
@@ -41,10 +44,10 @@ def test_two_sets_with_rest_calibration_and_summary() -> None:
     assert run(coach, frames) == [
         (0.0, "info", "Mild soreness is normal; sharp pain means stop."),
         (0.0, "info", "Keep a chair or counter within reach."),
+        (0.0, "info", "Mini squat. Feet hip-width apart, sit back as if onto a chair, chest up, then stand tall."),
+        (0.0, "info", "Set 1 of 2: 3 reps. Slow."),
         (1.0, "setup", "That's right. Now stand tall and still for three seconds."),
-        (4.03, "info", "Thank you. That is your neutral posture."),
-        (4.03, "info", "Mini squat. Feet hip-width apart, sit back as if onto a chair, chest up, then stand tall."),
-        (4.03, "info", "Set 1 of 2: 3 reps. Slow."),
+        (3.0, "info", "Thank you. That is your neutral posture."),  # still and upright from the start
         (7.57, "count", "1"),
         (10.57, "count", "2"),
         (13.57, "count", "3"),
@@ -74,10 +77,13 @@ def test_view_during_the_flow() -> None:
     for frame in frames:
         coach.update(frame)
         views.setdefault(coach.stage, coach.view(frame.t_s))
+        if 2.0 < frame.t_s < 2.1:  # set-up right (from 1 s), calibrating
+            views.setdefault("calibrating", coach.view(frame.t_s))
         if coach.stage is Stage.EXERCISE and 8.0 < frame.t_s < 10.0:  # after rep 1 (7.57 s), before rep 2
             views.setdefault("mid", coach.view(frame.t_s))
-    assert views[Stage.SETUP].title == "Set-up check"
-    assert views[Stage.CALIBRATING].message.startswith("Stand tall")
+    first = views[Stage.EXERCISE]  # the exercise from the first frame, counter and all
+    assert first.title == "Mini squat" and first.counter == "0/3" and first.message == ""
+    assert views["calibrating"].message == "Stand tall and still: 1"
     mid = views["mid"]
     assert mid.title == "Mini squat" and mid.counter == "1/3" and mid.progress.startswith("Set 1 of 2  -  1 of 3 reps")
     assert mid.state is not None and mid.state.present
@@ -145,21 +151,23 @@ def test_flexion_in_a_rest_is_flagged_and_reported() -> None:
     assert report["rep_count"] == 1 and len(report["flexion_events"]) == 1  # watched in the rest
 
 
-def test_setup_timeout_carries_on_and_says_why() -> None:
+def test_setup_timeout_stops_advising_and_notes_why() -> None:
     frames = animate(standing(4.0), fps=30, view=CameraView.FRONT)
     coach = LiveCoach(
         single_exercise("squat"), source="s", estimator="r", fps=30, config=CoachConfig(setup_timeout_s=2.0)
     )
     cues = run(coach, frames)
-    assert (0.0, "setup", "Turn sideways to the camera, so I can check your back.") in cues
-    assert (2.0, "setup", "Let's start anyway. Turn sideways to the camera, so I can check your back.") in cues
+    # Said once (the flexion monitor's wording came first), not again within the 20 s of its topic.
+    assert [c[:2] for c in cues if c[1] == "setup"] == [(0.0, "setup")]
+    assert next(c[2] for c in cues if c[1] == "setup").startswith("Turn sideways to the camera")
     report = coach.report()
-    assert any("set-up check was not passed" in n for n in report["notes"])
-    assert report["calibration"]["done"] is False  # no side view: calibration timed out
+    assert any("set-up check was not passed within 2 s" in n for n in report["notes"])
+    assert report["calibration"]["done"] is False  # no side view: no neutral
+    assert any(n.startswith("Calibration was not done") for n in report["notes"])
     assert coach.stage is Stage.DONE
 
 
-def test_quit_before_the_exercise_still_gives_a_review_format_report() -> None:
+def test_quit_at_once_still_gives_a_review_format_report() -> None:
     coach = LiveCoach(single_exercise("squat"), source="s", estimator="r", fps=30)
     coach.start(0.0)
     for frame in animate(standing(0.5), fps=30):
@@ -167,7 +175,87 @@ def test_quit_before_the_exercise_still_gives_a_review_format_report() -> None:
     coach.finish(0.5, "quit (Q)")
     report = coach.report()
     assert report.keys() >= REVIEW_KEYS and report["rep_count"] == 0 and report["duration_s"] == 0.5
-    assert "The exercise was not started." in report["notes"]
+    assert report["programme"]["ended_by"] == "quit (Q)"
+
+
+BACKLIT_PICTURE = np.full((360, 640, 3), 250, np.uint8)  # a bright window filling the picture ...
+
+
+def backlit(frame: PoseFrame) -> np.ndarray:
+    """... and the person a dark silhouette before it (the trunk and limbs drawn dark)."""
+    image = BACKLIT_PICTURE.copy()
+    px = frame.pixels()[:, :2].astype(int)
+    for a, b in [(11, 23), (12, 24), (23, 25), (24, 26), (25, 27), (26, 28), (11, 13), (13, 15), (0, 7), (0, 8)]:
+        cv2.line(image, tuple(px[a]), tuple(px[b]), (70, 70, 70), 30)
+    return image
+
+
+def test_reps_count_from_the_first_one_whatever_the_set_up_says() -> None:
+    # Squats from the first second, too far from the camera, before a bright window: the set-up
+    # check finds problems on every frame and there is never a still moment to calibrate.
+    frames = animate(
+        chain(standing(0.3), squat_reps(8, period_s=1.75)),
+        fps=30,
+        image_size=(640, 360),
+        body_fraction=0.35,
+        jitter_px=0.5,
+        seed=5,
+    )
+    coach = LiveCoach(single_exercise("squat"), source="s", estimator="r", fps=30)
+    said: list[Cue] = coach.start(0.0)
+    for frame in frames:
+        said += coach.update(frame, backlit(frame))
+    assert coach.setup_report is not None and {p.key for p in coach.setup_report.problems} == {"bright", "too_far"}
+    said += coach.finish(frames[-1].t_s, "end of the recording")
+    texts = [c.text for c in said]
+    assert [t for t in texts if t.isdigit()] == [str(n) for n in range(1, 9)]
+    assert coach.report()["rep_count"] == 8
+    setup = [c for c in said if c.kind.value == "setup"]
+    assert [c.text for c in setup] == ["The light behind you is too bright. Close a curtain or move the camera."]
+    assert texts[-1].startswith("Session complete: 8 reps.") and texts[-1].endswith("Well done.")
+
+
+def test_one_problem_is_said_at_most_every_20_s_however_it_is_worded() -> None:
+    # A front view for 45 s: the set-up check, the view advice and the flexion monitor each word
+    # "turn sideways" their own way.
+    frames = animate(chain(standing(2.0), squat_reps(12, period_s=3.5), standing(1.0)), fps=30, view=CameraView.FRONT)
+    coach = LiveCoach(
+        single_exercise("squat"), source="s", estimator="r", fps=30, config=CoachConfig(setup_timeout_s=60)
+    )
+    cues = run(coach, frames)
+    sideways = [(t, text) for t, _, text in cues if text.startswith("Turn sideways")]
+    assert len({text for _, text in sideways}) == 2 and len(sideways) == 3  # two wordings, at 0, 20 and 40 s
+    assert all(b[0] - a[0] >= 20.0 for a, b in itertools.pairwise(sideways))
+
+
+def test_the_policy_keys_a_topic_not_its_words() -> None:
+    policy = CuePolicy()
+    first = Cue(0.0, CueKind.SETUP, "Turn sideways to the camera, so I can check your back.", topic="view")
+    reworded = Cue(9.0, CueKind.SETUP, "Turn sideways to the camera so your back can be checked.", topic="view")
+    other = Cue(9.0, CueKind.SETUP, "Come a little closer to the camera.", topic="too_far")
+    assert policy.admit([first]) == [first]
+    assert policy.admit([reworded, other]) == [other]  # a new problem is said; the same one is not
+    assert policy.admit([replace(reworded, t_s=20.0)]) == [replace(reworded, t_s=20.0)]
+
+
+@pytest.mark.parametrize(
+    ("frames", "why"),
+    [
+        (animate(standing(6.0), fps=30), "No reps were counted: the camera saw no movement of this exercise."),
+        ([PoseFrame.absent(i / 30, i, (640, 360)) for i in range(180)], "No reps were counted: I could not see you."),
+        (
+            animate(standing(6.0), fps=30, body_fraction=0.3),
+            "No reps were counted: I could not see you clearly. Come a little closer to the camera.",
+        ),
+    ],
+)
+def test_a_session_with_no_reps_says_why_and_no_well_done(frames: list[PoseFrame], why: str) -> None:
+    coach = LiveCoach(single_exercise("squat"), source="s", estimator="r", fps=30)
+    cues = run(coach, frames)
+    summary = cues[-1][2]
+    assert summary.startswith("Session complete. ") and "Well done" not in summary
+    assert summary == f"Session complete. {why}"
+    assert coach.view(frames[-1].t_s).message == summary
 
 
 def test_checkpoint_report_while_running() -> None:
@@ -232,3 +320,26 @@ def test_automatic_recognition_starts_counting_and_flags_unsafe_patterns() -> No
     assert "Please avoid the toe touch: it rounds your back." in texts
     report = coach.report()
     assert report["exercise"] == "squat" and report["rep_count"] == 3
+
+
+def test_screen_captions_the_pain_rule_and_keeps_a_warning_while_it_is_said() -> None:
+    frames = animate(
+        chain(standing(6.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(4.0)),
+        fps=30,
+        view=CameraView.SIDE_FACING_LEFT,
+    )
+    coach = LiveCoach(single_exercise("hip_hinge"), source="s", estimator="r", fps=30)
+    cues = coach.start(0.0)
+    captions: dict[float, str] = {}
+    for frame in frames:
+        cues += coach.update(frame)
+        captions[round(frame.t_s, 3)] = coach.view(frame.t_s).cue
+
+    def caption_at(t_s: float) -> str:
+        return captions[min(captions, key=lambda t: abs(t - t_s))]
+
+    assert caption_at(1.0) == "Mild soreness is normal; sharp pain means stop."
+    warnings = [c for c in cues if c.kind.value == "safety"]
+    assert warnings and any(c.kind.value == "count" for c in cues)
+    first = warnings[0]
+    assert caption_at(first.t_s + 1.0) == caption_at(first.t_s + 2.5) == first.text

@@ -271,3 +271,109 @@ def test_review_killed_mid_run_keeps_all_but_the_last_second(tmp_path: Path, mon
     monkeypatch.setattr(store_module, "STALE_AFTER_S", 0.0)
     run = run_cli("history", "--db", db)
     assert run.out.splitlines()[2].endswith("interrupted")
+
+
+# --- the history tells the truth ------------------------------------------------------------------
+
+
+def stored_statuses(db: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as reader:
+        return [row[0] for row in reader.execute("SELECT status FROM sessions ORDER BY id")]
+
+
+def test_a_review_that_fails_after_the_analysis_is_stored_as_failed(recording: Path, tmp_path: Path) -> None:
+    db = tmp_path / "sessions.db"
+    folder = tmp_path / "a folder"
+    folder.mkdir()
+    run = run_cli("review", recording, "-e", "squat", "--json", folder, "--db", db, "--no-video", "-q")
+    assert run.code == 2 and str(folder) in run.err and "Traceback" not in run.err, run.err
+    assert stored_statuses(db) == ["failed"]
+    history = run_cli("history", "--db", db)
+    assert history.out.splitlines()[2].endswith("failed")
+    # the analysis itself is kept: the reps found before the report could not be written
+    with contextlib.closing(sqlite3.connect(db)) as reader:
+        assert reader.execute("SELECT count(*) FROM reps WHERE complete").fetchone()[0] == 2
+
+
+def damage_one_page(db: Path) -> bytes:
+    """Overwrite one page in the middle of ``db`` with garbage; returns the damaged bytes."""
+    data = bytearray(db.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    pages = len(data) // page_size
+    assert pages >= 8, pages
+    start = (pages // 2) * page_size
+    data[start : start + page_size] = bytes((i * 37 + 11) % 256 for i in range(page_size))
+    db.write_bytes(bytes(data))
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as reader:
+        try:
+            check = [row[0] for row in reader.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:
+            check = [str(exc)]
+    assert check != ["ok"], "the damaged page went unnoticed; pick another"
+    return bytes(data)
+
+
+def test_a_damaged_database_is_refused_untouched(recording: Path, tmp_path: Path) -> None:
+    db = tmp_path / "sessions.db"
+    for patient in ("ann", "bob", "cy"):
+        run = run_cli(
+            "review",
+            recording,
+            "-e",
+            "squat",
+            "--db",
+            db,
+            "--patient",
+            patient,
+            "--no-video",
+            "-q",
+            "--out",
+            tmp_path / patient,
+        )
+        assert run.code == 0, run.err
+    damaged = damage_one_page(db)
+    run = run_cli("review", recording, "-e", "squat", "--out", tmp_path / "out", "--db", db, "--no-video", "-q")
+    assert run.code == 2, run.out + run.err
+    assert db.read_bytes() == damaged and not (tmp_path / "out").exists()
+    assert run.err.count("\n") == 1 and f"{db}: the session database is damaged" in run.err, run.err
+    assert "left untouched" in run.err and "Traceback" not in run.err
+    live = ("live", "--camera", recording, "-e", "squat", "--headless", "--no-setup-check", "--no-calibration")
+    for command in (("history",), ("history", "--export", "json"), ("report", "--out", tmp_path / "r.html"), live):
+        other = run_cli(*command, "--db", db)
+        assert other.code == 2 and "damaged" in other.err and "Traceback" not in other.err, other.err
+    assert db.read_bytes() == damaged
+
+
+def run_on_read_only_files(folder: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``spinesafe ARGV`` in a subprocess with ``folder`` and its files read-only (chmod 444/555).
+    Root ignores those bits, so for root the folder is also a read-only bind mount in a private mount
+    namespace (``unshare -m``); skipped when that is not allowed."""
+    for path in folder.iterdir():
+        path.chmod(0o444)
+    folder.chmod(0o555)
+    command = [sys.executable, "-m", "spinesafe", *argv]
+    if os.geteuid() == 0:
+        mount = f"mount --bind '{folder}' '{folder}' && mount -o remount,bind,ro '{folder}'"
+        probe = subprocess.run(["unshare", "-m", "sh", "-c", mount], capture_output=True, text=True)
+        if probe.returncode != 0:
+            pytest.skip(f"running as root and a read-only bind mount is not allowed here: {probe.stderr.strip()}")
+        command = ["unshare", "-m", "sh", "-c", f'{mount} && exec "$@"', "sh", *command]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_history_reads_a_read_only_database(history_db: tuple[Path, CliRun, CliRun], tmp_path: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    db = folder / "sessions.db"
+    db.write_bytes(history_db[0].read_bytes())  # closed cleanly: no -wal or -shm beside it
+    before = db.read_bytes()
+    run = run_on_read_only_files(folder, "history", "--db", str(db))
+    assert run.returncode == 0, run.stderr
+    assert "2 session(s)" in run.stdout and " ann " in run.stdout and " bob " in run.stdout
+    exported = run_on_read_only_files(folder, "history", "--export", "json", "--db", str(db))
+    assert exported.returncode == 0, exported.stderr
+    assert len(json.loads(exported.stdout)["sessions"]) == 2
+    assert db.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["sessions.db"]

@@ -19,6 +19,7 @@ from spinesafe.lab import synthetic as syn
 from spinesafe.lab import synthetic_tests as st
 from spinesafe.pose.recording import save_recording
 from spinesafe.session.coach_functional import GET_READY_S
+from spinesafe.session.coach_view import CALIBRATE
 from spinesafe.session.live import LiveOptions, run_live
 from spinesafe.session.programme import parse_programme
 
@@ -58,6 +59,24 @@ def test_live_chair_stand_speaks_the_script_and_the_result(chairs: Path, tmp_pat
     with SessionStore(db, create=False) as store:
         [stored] = stored_tests(store, "ann")
     assert stored.test == "chair_stand_30s" and stored.result["count"] == 11
+
+
+def test_a_live_test_runs_with_the_set_up_check_and_calibration_alongside_and_never_asks_to_stand(
+    chairs: Path, tmp_path: Path
+) -> None:
+    """The set-up check and calibration run alongside every entry; in a test the script says where to
+    be (seated for the chair stands), so "stand tall and still" is never asked for."""
+    speakers = RecordingPlayer()
+    options = LiveOptions(
+        camera=chairs, test=FunctionalTest.CHAIR_STAND_30S, age=78, sex=Sex.FEMALE, headless=True, speed=SPEED,
+        history=False, voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay())
+    texts = speakers.texts
+    assert not [t for t in texts if CALIBRATE in t]
+    assert texts.index("Ready? Go.") < texts.index("Stop. Well done.")
+    [test] = outcome.report["tests"]
+    assert test["id"] == "chair_stand_30s" and test["count"] >= 9
 
 
 def test_a_test_entry_in_a_programme_file():

@@ -87,6 +87,11 @@ def test_patient_limits_and_per_entry_overrides(tmp_path: Path) -> None:
             "limits.stop_flexion_deg",
             "allowed < stop",
         ),
+        (  # an integer too large for a float (TOML's parser reads any size): an OverflowError before
+            '[[exercise]]\nid = "squat"\nreps = 8\nrest_s = 1' + "0" * 400 + "\n",
+            "[[exercise]] #1 rest_s",
+            "0 to 600",
+        ),
         ("", "exercise", "at least one"),
         ('[[exercise]]\nid = "squat"\nreps = 8\n[extra]\nx = 1\n', "extra", "programme"),
     ],
@@ -139,3 +144,69 @@ def test_programs_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["programs", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "situps" in err and "[[exercise]] #1 id" in err
+
+
+def test_a_movement_to_avoid_in_a_programme_names_what_to_do_instead(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEAD + '[[exercise]]\nid = "sit_up"\nreps = 10\n')
+    with pytest.raises(ProgrammeError, match=r"'sit_up' is an unsafe movement pattern .*instead: bridge"):
+        load_programme(path)
+
+
+# --- hostile files: size and nesting are capped before the TOML parser sees them -------------------
+
+DEEP = 600  # levels: a 1-3 KB file that crashed the TOML parser with a RecursionError
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x = " + "[" * DEEP + "]" * DEEP + "\n",
+        "x = " + "{a=" * DEEP + "1" + "}" * DEEP + "\n",
+        "[[exercise]]\nid = " + "[" * DEEP + "\n",  # unbalanced: still refused, not a traceback
+    ],
+    ids=["arrays", "inline tables", "unclosed"],
+)
+def test_deep_nesting_is_one_clear_error(tmp_path: Path, body: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, HEAD + body, "deep.toml")
+    assert path.stat().st_size < 4096
+    with pytest.raises(ProgrammeError, match=rf"deep\.toml: nested {DEEP} levels"):
+        load_programme(path)
+    assert main(["programs", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nested" in err and "Traceback" not in err, err
+
+
+def test_live_with_a_deeply_nested_programme_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    path = _write(tmp_path, HEAD + "x = " + "[" * DEEP + "]" * DEEP + "\n", "deep.toml")
+    run = run_cli("live", "--program", path, "--headless", "--no-history", "--no-setup-check")
+    assert run.code == 2
+    assert run.err.count("\n") == 1 and "deep.toml: nested" in run.err, run.err
+
+
+def test_an_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:
+    from spinesafe.session.programme import MAX_PROGRAMME_BYTES
+
+    filler = "# " + "x" * 98 + "\n"
+    path = _write(tmp_path, HEAD + '[[exercise]]\nid = "squat"\nreps = 8\n' + filler * (MAX_PROGRAMME_BYTES // 100))
+    assert path.stat().st_size > MAX_PROGRAMME_BYTES
+    with pytest.raises(ProgrammeError, match=r"p\.toml: larger than 256 KB"):
+        load_programme(path)
+    path.write_text(path.read_text()[: MAX_PROGRAMME_BYTES - 200])  # the same programme under the cap loads
+    assert load_programme(path).entries[0].exercise == "squat"
+
+
+def test_brackets_in_strings_and_comments_are_not_nesting(tmp_path: Path) -> None:
+    from spinesafe.session.programme import toml_nesting
+
+    brackets = "[{" * 40
+    path = _write(
+        tmp_path,
+        HEAD + f"description = '{brackets}'  # {brackets}\n"
+        f'[[exercise]]\nid = "squat"\nreps = 8\ntempo = "\\"{brackets}"\nhow_to = """\n{brackets}\n"""\n',
+    )
+    programme = load_programme(path)
+    assert programme.description == brackets and programme.entries[0].how_to == brackets
+    assert toml_nesting(path.read_text()) == 2  # [[exercise]]
+    assert toml_nesting("a = [[1, 2], {b = [3]}]") == 3

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import av
+import cv2
 import numpy as np
 import pytest
 from conftest import CliRun, run_cli
 
 from spinesafe.cli import main
+from spinesafe.feedback.overlay import overlay_layout
 from spinesafe.feedback.video import Mp4Writer
 from spinesafe.pose.recording import load_recording
 from spinesafe.pose.sources import VideoFileSource
@@ -125,8 +127,10 @@ def test_annotated_video_has_every_input_frame_with_an_overlay(
     assert annotated[0].shape == original[0].shape == (600, 512, 3)
     with av.open(str(annotated_path)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
-    # The overlay changes part of the picture, but the person's picture is still there underneath.
-    changed = np.abs(annotated[20].astype(np.int16) - original[20].astype(np.int16)).max(axis=2) > 60
+    # The person's picture is there, scaled beside the overlay's panel, with the skeleton drawn on it.
+    pic = overlay_layout((512, 600), (512, 600)).picture
+    shown = annotated[20][pic.y : pic.bottom, pic.x : pic.right].astype(np.int16)
+    changed = np.abs(shown - cv2.resize(original[20], (pic.w, pic.h)).astype(np.int16)).max(axis=2) > 60
     assert 0.005 < changed.mean() < 0.5
     assert not list(out_dir.glob(".spinesafe-write-test*")), "the writability probe is removed"
 

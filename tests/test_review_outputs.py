@@ -24,9 +24,11 @@ import av
 import cv2
 import numpy as np
 import pytest
+from conftest import pictures_of_the_person
 
 from spinesafe.errors import AudioUnavailable
 from spinesafe.feedback import audio
+from spinesafe.feedback.overlay import overlay_layout
 from spinesafe.feedback.report import REP_COLUMNS
 from spinesafe.feedback.store import SessionStore
 from spinesafe.feedback.video import Mp4Writer
@@ -148,12 +150,13 @@ def test_json_report_counts_reps_flexion_and_names_the_key_frames(reviewed: Revi
     assert [r["flags"] for r in report["reps"]] == [[], []]
     [event] = report["flexion_events"]
     assert event["severity"] == "stop" and event["view"] == "side"
+    assert event["start_s"] < event["stop_s"] < event["peak_s"]  # the rounding grew from caution to stop
     kinds = [c["kind"] for c in report["cues"]]
-    assert kinds == ["info", "count", "count", "safety"]
+    assert kinds == ["info", "count", "count", "safety", "safety"]  # "hinge at your hips", then "stop"
     # Key frames: the deepest point of the deeper rep, and the peak of the flexion event.
     labels = [k["label"] for k in report["key_frames"]]
     assert len(labels) == 2
-    assert labels[0].startswith("Deepest point of rep ") and "range of motion" in labels[0]
+    assert labels[0].startswith("Turning point of rep ") and "range of motion" in labels[0]
     assert labels[1].startswith("Back rounding at ") and "seen from the side" in labels[1]
     deepest = max(report["reps"], key=lambda r: r["range_of_motion_deg"])
     assert report["key_frames"][0]["t_s"] == pytest.approx(deepest["turn_s"], abs=0.11)
@@ -186,10 +189,16 @@ def test_annotated_video_is_h264_with_an_aac_track_and_every_frame(reviewed: Rev
     raw = [f.image for f in original]
     original.close()
     assert len(frames) == len(raw) == reviewed.outputs.result.frames
-    # The overlay is drawn on the picture (top band and skeleton), the picture is still underneath.
-    changed = np.abs(frames[100].astype(np.int16) - raw[100].astype(np.int16)).max(axis=2) > 60
-    assert 0.05 < changed.mean() < 0.6
-    assert np.abs(frames[100][-40:].astype(np.int16) - raw[100][-40:].astype(np.int16)).mean() < 12
+    # The live screen's layout at the video's size: the picture scaled beside the panel, above the
+    # caption, with only the skeleton on it; the words in the dark panel (at 5 s no caption is shown:
+    # the pain rule's ended at ~4 s, and counts are not captions).
+    layout = overlay_layout(SIZE, SIZE)
+    pic, panel = layout.picture, layout.panel
+    shown = frames[150][pic.y : pic.bottom, pic.x : pic.right].astype(np.int16)
+    changed = np.abs(shown - cv2.resize(raw[150], (pic.w, pic.h)).astype(np.int16)).max(axis=2) > 60
+    assert 0.005 < changed.mean() < 0.2
+    words = frames[150][:, panel.x :]
+    assert words.mean() < 60 and (words.min(axis=2) > 200).any()
 
 
 def test_audio_track_carries_each_cue_at_its_time(reviewed: Reviewed) -> None:
@@ -198,14 +207,16 @@ def test_audio_track_carries_each_cue_at_its_time(reviewed: Reviewed) -> None:
     assert samples.size / rate == pytest.approx(result.frames / FPS, abs=0.15)
     speech = audio.EspeakSpeech() if shutil.which("espeak-ng") else audio.SilentSpeech()
     placed = audio.schedule(result.cues, speech)
-    by_kind = {p.cue.kind.value: p for p in placed}
     # A counted rep: the tick (1.5 kHz) at the cue's time; the flexion warning: its 880 Hz tone first.
     for p in placed:
         assert rms(samples, rate, p.start_s, p.start_s + 0.15) > 0.05, p.cue
         if p.cue.kind.value == "count":
             assert dominant_hz(samples, rate, p.start_s, p.start_s + 0.05) == pytest.approx(1500, abs=60)
-    warning = by_kind["safety"]
+    warning, stop = [p for p in placed if p.cue.kind.value == "safety"]
     assert warning.start_s == pytest.approx(warning.cue.t_s, abs=1e-6), "nothing was playing: not delayed"
+    # The stop sentence (the rounding grew past stop) cuts the first warning short at once.
+    assert stop.start_s == pytest.approx(stop.cue.t_s + 0.01, abs=1e-3) and warning.end_s == stop.start_s
+    assert dominant_hz(samples, rate, stop.start_s + 0.03, stop.start_s + 0.15) == pytest.approx(880, abs=30)
     assert dominant_hz(samples, rate, warning.start_s + 0.03, warning.start_s + 0.15) == pytest.approx(880, abs=30)
     # Quiet where nothing is said: the gap before the warning.
     previous_end = max(p.end_s for p in placed if p.start_s < warning.start_s)
@@ -229,7 +240,7 @@ def test_session_is_stored_with_its_reps_events_and_cues(reviewed: Reviewed) -> 
     )
     assert summary.exercises == ("squat",) and summary.reps == 2 and summary.flexion_events == 1
     assert detail["model"] == "synthetic-by-frame" and detail["frames"] == reviewed.outputs.result.frames
-    assert len(detail["cues"]) == 4 and detail["sets"][0]["views"]["side"] > 300
+    assert len(detail["cues"]) == 5 and detail["sets"][0]["views"]["side"] > 300
 
 
 # --- the HTML report ---------------------------------------------------------------------------------
@@ -247,10 +258,10 @@ def test_html_report_is_self_contained(reviewed: Reviewed) -> None:
     for kind, data in images:
         picture = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
         assert picture is not None and picture.std() > 10, kind
-    # A key frame is the annotated picture (overlay bands drawn), not the raw photo.
+    # A key frame is the annotated picture (the overlay's panel drawn), not the raw photo.
     key = cv2.imdecode(np.frombuffer(base64.b64decode(images[1][1]), np.uint8), cv2.IMREAD_COLOR)
     assert key.shape[:2] == (SIZE[1], SIZE[0])
-    assert key[5:20, :, :].mean() < 40, "the dark top band of the overlay"
+    assert key[:, overlay_layout(SIZE, SIZE).panel.x :].mean() < 60, "the dark panel of the overlay"
 
 
 def test_html_report_renders_in_a_real_browser(reviewed: Reviewed, render_in_browser: Callable[[Path], Any]) -> None:
@@ -295,5 +306,16 @@ def test_no_video_option_writes_the_reports_only(tmp_path: Path, motion_video: P
     )
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.html", "report.json", "reps.csv"]
     assert outputs.video_path is None
-    # Key frames are still drawn for the report, from the decoded pictures.
-    assert len(outputs.result.key_frames) == 2
+    # Privacy: without the video no picture of the person is written anywhere (no key frames either).
+    assert outputs.result.key_frames == [] and outputs.report["key_frames"] == []
+    assert pictures_of_the_person(tmp_path / "out") == []
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "without pictures of the person" in html and "data:image/png" in html  # the plots stay
+    assert outputs.result.rep_count == 2 and len(outputs.result.flexion_events) == 1  # the analysis is whole
+
+
+def test_the_picture_scan_finds_the_key_frames_and_the_video(reviewed: Reviewed) -> None:
+    assert pictures_of_the_person(reviewed.out) == [
+        "annotated.mp4: a video",
+        "report.html: an embedded JPEG",
+    ]

@@ -12,6 +12,7 @@ from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, FlexionState, Neutral
 from spinesafe.classifiers.gravity import GravityEstimator
 from spinesafe.classifiers.holds import HoldTimer
+from spinesafe.classifiers.person import PersonWatch
 from spinesafe.classifiers.reps import RepCounter
 from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.pose.frame import PoseFrame
@@ -35,6 +36,7 @@ class FrameState:
     flexed: bool
     rep_count: int
     hold_s: float = 0.0  # seconds held so far in the current hold (holds only)
+    paused: bool = False  # someone else fills the picture: nothing is counted or judged
 
 
 class ExerciseAnalyser:
@@ -42,6 +44,10 @@ class ExerciseAnalyser:
 
     It estimates the camera's tilt from the body as it goes (``gravity``), so trunk measures
     are against gravity once the person has stood tall or lain flat for half a second.
+
+    Every frame first passes the ``person`` watch (:mod:`spinesafe.classifiers.person`): a body
+    that is not the patient's reaches the counters as nobody, so a passer-by is never counted.
+    Pass the previous analyser's watch to a new one (next set, next exercise) to keep the patient.
     """
 
     def __init__(
@@ -49,8 +55,10 @@ class ExerciseAnalyser:
         spec: ExerciseSpec,
         flexion: FlexionConfig | None = None,
         neutral: Neutral | None = None,
+        person: PersonWatch | None = None,
     ) -> None:
         self.spec = spec
+        self.person = person if person is not None else PersonWatch()
         self.reps: RepCounter | HoldTimer = HoldTimer(spec) if spec.kind is Kind.HOLD else RepCounter(spec)
         self.twist = TwistMonitor()
         self.flexion = FlexionMonitor(flexion or FlexionConfig(caution_deg=spec.allowed_flexion_deg), neutral)
@@ -79,7 +87,21 @@ class ExerciseAnalyser:
         """(present frames, frames on which the back was judged) per view, from the flexion monitor."""
         return dict(self.flexion.frames_by_view), dict(self.flexion.judged_by_view)
 
-    def update(self, frame: PoseFrame) -> list[Event]:
+    def screen(self, frame: PoseFrame) -> tuple[PoseFrame, list[Event]]:
+        """Pass ``frame`` through the person watch: the frame to judge (absent when it shows someone
+        else) and the watch's events. For callers that feed other watchers the same frame first;
+        then give :meth:`update` the screened frame with ``screened=True``."""
+        events = self.person.update(frame)
+        if self.person.held:
+            frame = PoseFrame.absent(frame.t_s, frame.index, frame.image_size)
+        return frame, events
+
+    def update(self, frame: PoseFrame, *, screened: bool = False) -> list[Event]:
+        events: list[Event] = []
+        if not screened:
+            frame, events = self.screen(frame)
+        held = self.person.held
+        # held: someone else's body; the counters see nobody, the tracking state is left alone.
         gravity = self.gravity.update(frame)
         if gravity.known and not self._gravity_known:
             self._gravity_known = True
@@ -91,21 +113,9 @@ class ExerciseAnalyser:
                 self.reps.reset()
         features = compute_features(frame, up=gravity)
         self.features = features
-        events: list[Event] = []
         t = frame.t_s
-        if features.present:
-            self._views[features.view] += 1
-            if self._lost:
-                events.append(TrackingRestored(t, lost_s=t - self._absent_since_s))
-                self._lost = False
-        else:
-            if math.isnan(self._absent_since_s):
-                self._absent_since_s = t
-            if not self._lost and t - self._absent_since_s >= TRACKING_LOST_AFTER_S:
-                self._lost = True
-                events.append(TrackingLost(t))
-        if features.present:
-            self._absent_since_s = math.nan
+        if not held:
+            events += self._tracking(features)
         events += self.flexion.update(features)
         events += self.twist.update(frame)
         events += self.reps.update(features, self.flexion.flexion_deg)
@@ -119,9 +129,28 @@ class ExerciseAnalyser:
             flexed=self.flexion.state is FlexionState.FLEXED,
             rep_count=self.reps.count,
             hold_s=self.reps.held_s(t) if isinstance(self.reps, HoldTimer) else 0.0,
+            paused=self.person.paused,
         )
+        return events
+
+    def _tracking(self, features: FrameFeatures) -> list[Event]:
+        """TrackingLost after a gap of nobody, TrackingRestored when they are back."""
+        t = features.t_s
+        events: list[Event] = []
+        if features.present:
+            self._views[features.view] += 1
+            if self._lost:
+                events.append(TrackingRestored(t, lost_s=t - self._absent_since_s))
+                self._lost = False
+            self._absent_since_s = math.nan
+            return events
+        if math.isnan(self._absent_since_s):
+            self._absent_since_s = t
+        if not self._lost and t - self._absent_since_s >= TRACKING_LOST_AFTER_S:
+            self._lost = True
+            events.append(TrackingLost(t))
         return events
 
     def finish(self) -> list[Event]:
         """Close what is open at the end of the source."""
-        return self.flexion.finish() + self.twist.finish() + self.reps.finish()
+        return self.flexion.finish() + self.twist.finish() + self.reps.finish() + self.person.finish()

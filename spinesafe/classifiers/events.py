@@ -60,6 +60,19 @@ class FlexionEnded(Event):
     # The least visibility (0-1) of the landmarks the judgement read during the event (the near
     # side's ear, shoulder and hip for the neck curl; hip, knee and shoulder for the hip fold).
     visibility: float = 1.0
+    # When the rounding first reached the stop threshold (None: it stayed at caution). ``severity``
+    # is the peak's, so an episode that grew from caution to stop ends as STOP.
+    stop_s: float | None = None
+
+
+@dataclass(frozen=True)
+class FlexionEscalated(Event):
+    """An open flexion episode, started at caution, has grown past the stop threshold (once per
+    episode; an episode that starts at stop severity says so in its :class:`FlexionStarted`)."""
+
+    start_s: float
+    flexion_deg: float
+    view: str
 
 
 @dataclass(frozen=True)
@@ -146,3 +159,25 @@ class UnsafeMovementEnded(Event):
     warned_s: float
     end_s: float
     confidence: float
+
+
+@dataclass(frozen=True)
+class PersonChanged(Event):
+    """Someone else fills the picture; counting is paused from ``start_s`` (their first frame)."""
+
+    start_s: float
+
+
+@dataclass(frozen=True)
+class PersonChangeEnded(Event):
+    """Counting carries on: the patient is back (``outcome`` "returned"), the other person was
+    taken as the patient after a while ("adopted", :mod:`spinesafe.classifiers.person`), or the
+    source ended ("ended")."""
+
+    start_s: float
+    end_s: float
+    outcome: str
+
+    @property
+    def paused_s(self) -> float:
+        return self.end_s - self.start_s

@@ -83,13 +83,13 @@ class ExerciseSpec:
     min_rep_s: float = 0.6  # faster is landmark noise, not a controlled rep
     target_s: float = 0.0
     unit: str = "deg"
-    # Turns of the primary signal per rep: a step-up bends the leading knee twice, stepping up
-    # and again lowering the other foot to the floor.
-    turns_per_rep: int = 1
     # The rep is the return to rest, not the turn: a deadlift's rep is the pull to lockout, and lifts
     # start and end with the bar on the floor, so a source that ends at the turn (the bar set down
     # after the last rep) holds no rep cut by the end.
     ends_at_rest: bool = False
+    # A movement to avoid names the safe exercise of the library to do instead (the id), so that a
+    # refusal to coach it can say what to do: never coached, always redirected.
+    instead: str = ""
 
     @property
     def turn_is_low(self) -> bool:
@@ -101,6 +101,8 @@ class ExerciseSpec:
             raise ValueError(f"{self.id}: rest and turn thresholds closer than min_range")
         if self.kind is Kind.HOLD and self.target_s <= 0:
             raise ValueError(f"{self.id}: a hold needs a positive target_s")
+        if (self.kind is Kind.UNSAFE) != bool(self.instead):
+            raise ValueError(f"{self.id}: 'instead' is for movements to avoid, and each of them needs one")
 
 
 _TTF = "Too Fit To Fracture (Giangregorio 2014): 8-12 reps, 1-3 sets, >= 2 days/week"
@@ -134,10 +136,13 @@ _SPECS = (
         guideline=f"{_TTF}; hold a chair or counter for balance.",
     ),
     ExerciseSpec(
-        id="step_up", name="Step up", kind=Kind.COUNTED, upright=True, signal="knee",
-        # The leading knee bends to ~100-120 deg on a 15-20 cm step, straight at the top.
-        rest=155.0, turn=130.0, min_range=15.0, sides=SideRule.NEARER_TURN, views=(View.SIDE, View.OBLIQUE),
-        min_rep_s=0.8, turns_per_rep=2,
+        id="step_up", name="Step up", kind=Kind.COUNTED, upright=True, signal="step_height",
+        # The lower foot's height above the floor, % of trunk length (signals.StepHeight): 0 on
+        # the floor, the step's height at the top. A 15 cm step, the lowest in home programmes,
+        # is ~30% of a 0.5 m trunk; turn at 20% leaves 10 points under it. On the floor the
+        # measure stays within 9% (the corpus step-up, feet landing), under rest 10% + its band.
+        rest=10.0, turn=20.0, min_range=10.0, sides=SideRule.NONE, views=ALL_VIEWS,
+        min_rep_s=0.8, unit="% trunk",
         how_to="Step up onto a low step with the whole foot, stand tall, step down with control.",
         guideline=f"{_TTF}; ROS: impact and strength for the hips.",
     ),
@@ -281,6 +286,7 @@ _SPECS = (
         rest=25.0, turn=55.0, min_range=20.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE), min_rep_s=0.8,
         allowed_flexion_deg=10.0,
         how_to="Avoid: bending forward to touch the toes rounds the spine under load.",
+        instead="hip_hinge",
         guideline=_UNSAFE,
     ),
     ExerciseSpec(
@@ -289,6 +295,7 @@ _SPECS = (
         rest=70.0, turn=50.0, min_range=15.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
         allowed_flexion_deg=10.0,
         how_to="Avoid: sit-ups flex the spine repeatedly.",
+        instead="bridge",
         guideline=_UNSAFE,
     ),
     ExerciseSpec(
@@ -297,18 +304,30 @@ _SPECS = (
         rest=75.0, turn=65.0, min_range=8.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
         allowed_flexion_deg=10.0,
         how_to="Avoid: crunches flex the spine repeatedly.",
+        instead="bridge",
         guideline=_UNSAFE,
     ),
     ExerciseSpec(
         id="rounded_back_lift", name="Rounded-back lift (avoid)", kind=Kind.UNSAFE, signal="hip",
         rest=155.0, turn=130.0, min_range=20.0, sides=SideRule.STRAIGHTER, views=(View.SIDE, View.OBLIQUE),
         allowed_flexion_deg=10.0, min_rep_s=0.8,
-        how_to="Avoid: lifting with a rounded back; hinge at the hips with a straight back instead.",
+        how_to="Avoid: lifting with a rounded back loads the bent spine; hinge at the hips, back straight.",
+        instead="hip_hinge",
         guideline=f"{_UNSAFE}; LIFTMOR: neutral spine.",
     ),
 )  # fmt: skip
 
-EXERCISES: dict[str, ExerciseSpec] = {spec.id: spec for spec in _SPECS}
+
+def _library(specs: tuple[ExerciseSpec, ...]) -> dict[str, ExerciseSpec]:
+    """The specs by id; each movement to avoid must point to a safe exercise of the same library."""
+    table = {spec.id: spec for spec in specs}
+    for spec in specs:
+        if spec.instead and (spec.instead not in table or table[spec.instead].kind is Kind.UNSAFE):
+            raise ValueError(f"{spec.id}: instead={spec.instead!r} is not a safe exercise of the library")
+    return table
+
+
+EXERCISES: dict[str, ExerciseSpec] = _library(_SPECS)
 UNSAFE_PATTERNS = tuple(sorted(spec.id for spec in _SPECS if spec.kind is Kind.UNSAFE))
 """The movements to avoid: recognised and warned about, never coached."""
 
@@ -320,6 +339,17 @@ def get_exercise(exercise_id: str) -> ExerciseSpec:
     except KeyError:
         valid = ", ".join(sorted(EXERCISES))
         raise UnknownExerciseError(f"unknown exercise {exercise_id!r}; valid ids: {valid}") from None
+
+
+def not_coached(spec: ExerciseSpec) -> str:
+    """For a movement to avoid: one line on why it is never coached and what to do instead."""
+    why = spec.how_to.removeprefix("Avoid: ").split(";")[0].rstrip(".")  # the reason, not the advice
+    alternative = EXERCISES[spec.instead]
+    return (
+        f"{spec.id} is a movement to avoid with osteoporosis and is never coached: {why}. "
+        f"Instead: {alternative.name} (--exercise {alternative.id}); "
+        f"`spinesafe review --exercise {spec.id} VIDEO` still checks a recording for it"
+    )
 
 
 def exercise_name(exercise_id: str) -> str:

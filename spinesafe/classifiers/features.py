@@ -57,6 +57,7 @@ SIDE_VIEW_MAX_RATIO = 0.3
 FRONT_VIEW_MIN_RATIO = 0.6
 
 MIN_VISIBILITY = 0.5
+FOOT_MIN_VISIBILITY = 0.3  # see _lower_foot_y_px
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,10 @@ class FrameFeatures:
     # How far a straight-armed hand is below the hips, in trunk lengths (image; NaN when no visible
     # wrist has an elbow over 150 deg): > 0 when a hand on the floor props the trunk.
     hand_below_hips: float = float("nan")
+    # Image y (pixels, down) of the lower of the feet seen, and the trunk's image length
+    # (shoulder-mid to hip-mid): a step-up's rise is measured with them (signals.StepHeight).
+    lower_foot_y_px: float = float("nan")
+    trunk_px: float = float("nan")
     # True: trunk_inclination_deg and trunk_lean_deg are against gravity (3-D, the camera's tilt
     # removed); False: against the image vertical, a level camera assumed. See compute_features.
     gravity_known: bool = False
@@ -429,4 +434,21 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
         hand_below_hips=_hand_below_hips(frame, px, angles, float(hip_mid[1]), trunk_px),
         neck_visibility=float(min(frame.visibility[sided(j, near)] for j in (Joint.EAR, Joint.SHOULDER, Joint.HIP))),
         gravity_known=gravity_known,
+        lower_foot_y_px=_lower_foot_y_px(frame, px),
+        trunk_px=trunk_px,
     )
+
+
+def _lower_foot_y_px(frame: PoseFrame, px: np.ndarray) -> float:
+    """Image y of the lower foot (the lowest of its ankle, heel and toe); NaN unless both are seen.
+
+    With one foot hidden the lower one cannot be told: in a side view the far foot is the one
+    still on the floor while the near one stands on the step.
+    """
+    feet = []
+    for side in Side:
+        points = [sided(j, side) for j in (Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX)]
+        if min(frame.visibility[points]) < FOOT_MIN_VISIBILITY:
+            return float("nan")
+        feet.append(float(np.max(px[points, 1])))
+    return max(feet)

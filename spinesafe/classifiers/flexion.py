@@ -34,7 +34,14 @@ import math
 from collections import Counter, deque
 from dataclasses import dataclass
 
-from spinesafe.classifiers.events import Event, FlexionEnded, FlexionStarted, Severity, ViewUnsuitable
+from spinesafe.classifiers.events import (
+    Event,
+    FlexionEnded,
+    FlexionEscalated,
+    FlexionStarted,
+    Severity,
+    ViewUnsuitable,
+)
 from spinesafe.classifiers.features import MIN_VISIBILITY, FrameFeatures, View
 from spinesafe.classifiers.signals import MedianFilter
 
@@ -148,7 +155,8 @@ class FlexionConfig:
 
     ``caution_deg``: rounding beyond neutral that starts an event; the event ends below
     ``caution_deg - hysteresis_deg``. ``stop_deg``: peak at which the severity becomes STOP.
-    ``min_duration_s``: shorter excursions are landmark noise, not a posture.
+    ``min_duration_s``: shorter excursions are landmark noise, not a posture. An event started
+    at caution that grows past ``stop_deg`` is escalated once (:class:`FlexionEscalated`).
     """
 
     caution_deg: float = 20.0
@@ -216,6 +224,8 @@ class FlexionMonitor:
         self._start_s = 0.0
         self._peak_deg = 0.0
         self._peak_s = 0.0
+        self._stop_s: float | None = None  # when this episode first reached stop_deg
+        self._stop_said = False  # the episode's stop severity has been announced
         self._view = View.UNKNOWN
         self._warned_view = False
         self._warned_unseen = False
@@ -227,6 +237,18 @@ class FlexionMonitor:
         # the posture itself rules rounding out): "back judged in 72% of the set".
         self.frames_by_view: Counter[str] = Counter()
         self.judged_by_view: Counter[str] = Counter()
+
+    def adopt_neutral(self, neutral: Neutral) -> None:
+        """A calibration finished while the monitor runs: judge against ``neutral`` from the next
+        frame on, and after a reset. An implausible one is refused as a given one is (:meth:`reset`)."""
+        if not plausible_neutral(neutral.neck_curl_deg):
+            self.neutral_note = (
+                f"the calibrated neutral ({neutral.neck_curl_deg:.0f} deg) is not a standing adult's; "
+                "the one in use was kept"
+            )
+            return
+        self._given_neutral = self.neutral = neutral
+        self._learnt, self.neutral_note = True, ""
 
     def update(self, features: FrameFeatures) -> list[Event]:
         t = features.t_s
@@ -277,12 +299,16 @@ class FlexionMonitor:
             if flexion >= cfg.caution_deg:
                 self.state = FlexionState.PENDING
                 self._start_s, self._peak_deg, self._peak_s = t, flexion, t
+                self._stop_s = t if flexion >= cfg.stop_deg else None
+                self._stop_said = False
                 self._view = view
                 self._proxies = set(crossing)
                 self._visibility = features.neck_visibility if by_curl >= cfg.caution_deg else features.visibility
         else:
             if flexion > self._peak_deg:
                 self._peak_deg, self._peak_s = flexion, t
+            if self._stop_s is None and flexion >= cfg.stop_deg:
+                self._stop_s = t
             self._proxies.update(crossing)
             seen = features.neck_visibility if by_curl >= cfg.caution_deg else features.visibility
             self._visibility = min(self._visibility, seen)
@@ -290,12 +316,20 @@ class FlexionMonitor:
                 return self._leave(t, events)
             if self.state is FlexionState.PENDING and t - self._start_s >= cfg.min_duration_s:
                 self.state = FlexionState.FLEXED
-                events.append(
-                    FlexionStarted(
-                        t, severity=self._severity(self._peak_deg), flexion_deg=flexion, view=self._view.value
-                    )
-                )
+                severity = self._severity(self._peak_deg)
+                self._stop_said = severity is Severity.STOP
+                events.append(FlexionStarted(t, severity=severity, flexion_deg=flexion, view=self._view.value))
+            elif self.state is FlexionState.FLEXED and not self._stop_said and self._stop_s is not None:
+                # Rounding that grows gradually: the caution cue was given, now the stop one is due.
+                self._stop_said = True
+                events.append(FlexionEscalated(t, start_s=self._start_s, flexion_deg=flexion, view=self._view.value))
         return events
+
+    @property
+    def open_peak_s(self) -> float:
+        """When the rounding under way (pending or flexed) peaked so far; NaN when the back is neutral.
+        The peak of the :class:`FlexionEnded` that closes it is the last value this takes."""
+        return math.nan if self.state is FlexionState.NEUTRAL else self._peak_s
 
     @property
     def judged_fraction(self) -> float:
@@ -354,6 +388,7 @@ class FlexionMonitor:
                 view=self._view.value,
                 proxies=tuple(sorted(self._proxies)),
                 visibility=round(self._visibility, 2),
+                stop_s=self._stop_s,
             )
         )
         self.state = FlexionState.NEUTRAL

@@ -49,7 +49,7 @@ import numpy as np
 
 from spinesafe.classifiers.events import Event
 from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS
-from spinesafe.classifiers.features import ANGLES, MIN_VISIBILITY
+from spinesafe.classifiers.features import ANGLES, FOOT_MIN_VISIBILITY, MIN_VISIBILITY
 from spinesafe.classifiers.geometry import inclination_from_vertical_deg, joint_angle_deg, segment_angle_between_deg
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
@@ -91,7 +91,11 @@ N_WORLD = 8  # the columns of _world_posture
 # joint of _POINTS: 1 when that joint is in view on either side (visibility >= MIN_VISIBILITY).
 POSTURE_DIM = N_POINT_COORDS + N_ANGLES + 1 + N_WORLD
 SEEN_COLUMNS = slice(POSTURE_DIM, POSTURE_DIM + len(_POINTS))
-FRAME_DIM = SEEN_COLUMNS.stop
+# Then the lower foot's image y and the trunk's image length, in pixels (NaN when a foot is not
+# seen): a window's rise of the lower foot above its lowest place (:func:`window_features`).
+LOWER_FOOT_Y = SEEN_COLUMNS.stop
+TRUNK_PX = LOWER_FOOT_Y + 1
+FRAME_DIM = TRUNK_PX + 1
 ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
 # Columns of a frame vector read by the exercise definitions (DEFINITIONS below).
 TRUNK_FROM_VERTICAL = N_POINT_COORDS + N_ANGLES + 1  # world trunk inclination / 180
@@ -170,7 +174,23 @@ def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
     vectors[present, SEEN_COLUMNS] = seen
     valid[present] = ok
     vectors[~valid] = 0.0
+    vectors[:, LOWER_FOOT_Y] = np.nan
+    vectors[present, LOWER_FOOT_Y] = _lower_foot_y(px, visibility)
+    vectors[present, TRUNK_PX] = np.linalg.norm(
+        _mid(px[:, :, :2], Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+        - _mid(px[:, :, :2], Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+        axis=1,
+    )
+    vectors[~valid, LOWER_FOOT_Y] = np.nan
     return vectors, valid
+
+
+def _lower_foot_y(px: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """(n,) image y of the lower foot (ankle, heel or toe), NaN unless both feet are seen."""
+    feet = [np.array([sided(j, side) for j in (Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX)]) for side in Side]
+    seen = np.all([visibility[:, f].min(axis=1) >= FOOT_MIN_VISIBILITY for f in feet], axis=0)
+    lowest = np.max([px[:, f, 1].max(axis=1) for f in feet], axis=0)
+    return np.where(seen, lowest, np.nan)
 
 
 def _embed(px: np.ndarray, world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,11 +233,24 @@ def window_features(vectors: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     m = np.asarray(vectors)
     posture = m[:, :POSTURE_DIM]
     seen = m[:, SEEN_COLUMNS].mean(axis=0)
-    return np.concatenate([posture.mean(axis=0), posture.std(axis=0), posture.min(axis=0), posture.max(axis=0), seen])
+    stats = [posture.mean(axis=0), posture.std(axis=0), posture.min(axis=0), posture.max(axis=0), seen]
+    return np.concatenate([*stats, [_foot_rise(m[:, LOWER_FOOT_Y], m[:, TRUNK_PX])]])
+
+
+def _foot_rise(lower_foot_y: np.ndarray, trunk_px: np.ndarray) -> float:
+    """How far the lower foot rose above its lowest place in a window, in trunk lengths (NaN: the
+    feet were seen in fewer than MIN_SEEN_SHARE of the frames). Both feet leave the floor only in a
+    step-up (onto the step) or a jump; marching, heel raises and standing keep one on the floor."""
+    seen = np.isfinite(lower_foot_y)
+    if seen.mean() < MIN_SEEN_SHARE:
+        return float("nan")
+    return float((np.max(lower_foot_y[seen]) - np.min(lower_foot_y[seen])) / np.median(trunk_px[seen]))
 
 
 KNN_DIM = 4 * POSTURE_DIM
-WINDOW_DIM = KNN_DIM + len(_POINTS)
+SEEN_SHARES = slice(KNN_DIM, KNN_DIM + len(_POINTS))  # in window features
+FOOT_RISE = SEEN_SHARES.stop
+WINDOW_DIM = FOOT_RISE + 1
 # Where the window's spread of the joint angles lies (see IDLE_MAX_ANGLE_STD).
 _ANGLE_STD = slice(POSTURE_DIM + ANGLE_COLUMNS.start, POSTURE_DIM + ANGLE_COLUMNS.stop)
 # A window whose joint angles (knee, hip, elbow, shoulder, ankle) all vary by less than this (in
@@ -249,6 +282,16 @@ TOE_TOUCH_MAX_HANDS_TO_FEET = 1.8
 # (lunge; squats 27), push-ups on the floor stay beyond 55 deg (the incline push-up on a high
 # rack comes to 25: upright, it is told from a squat by everything else).
 UPRIGHT_MAX_TRUNK_DEG = 45.0
+# A step-up lifts the lower foot by the step: 15 cm, the lowest in home programmes, is 0.3 of a
+# 0.5 m trunk (the same scale at any distance). With both feet on the floor the lower foot still
+# moves in the picture when the feet stand at different depths: a foot 0.3 m further from a camera
+# 2 m away and 1 m up shows ~0.3 trunk lengths higher (marching in the corpus: 0.26 median, 0.32 at
+# the 90th percentile; heel raises 0.14). So a step-up needs 0.3, and marching and heel raises are
+# ruled out only past 0.6, twice that (the corpus step-up: 0.54 at its 10th percentile, 0.86 median).
+# A window where the feet were not seen (NaN) is held to neither.
+STEP_UP_MIN_FOOT_RISE = 0.3
+ONE_FOOT_DOWN_MAX_FOOT_RISE = 0.6
+_ONE_FOOT_DOWN = ("marching", "heel_raise", "single_leg_stance", "tandem_stance")
 _UPRIGHT = frozenset(i for i, spec in EXERCISES.items() if spec.upright)
 # A sit-up brings the trunk up to (near) vertical; a crunch (curl-up) lifts the shoulder blades
 # and stops with the trunk well short of it (30-45 deg off the floor). A curl-up whose trunk came
@@ -341,7 +384,7 @@ MIN_SEEN_SHARE = 0.5
 def unseen_joints(features: np.ndarray) -> list[tuple[Joint, ...]]:
     """The body joints (:data:`_POINTS`) in view in fewer than :data:`MIN_SEEN_SHARE` of the frames
     of each of (n, WINDOW_DIM) windows."""
-    seen = np.atleast_2d(features)[:, KNN_DIM:] >= MIN_SEEN_SHARE
+    seen = np.atleast_2d(features)[:, SEEN_SHARES] >= MIN_SEEN_SHARE
     return [tuple(j for j, ok in zip(_POINTS, row, strict=True) if not ok) for row in seen]
 
 
@@ -353,7 +396,7 @@ def _defining(classes: tuple[str, ...]) -> np.ndarray:
 
 def _limbs_seen(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     """(n, n_classes) bool: the defining joints of each class were in view in each window."""
-    unseen = np.atleast_2d(features)[:, KNN_DIM:] < MIN_SEEN_SHARE
+    unseen = np.atleast_2d(features)[:, SEEN_SHARES] < MIN_SEEN_SHARE
     return np.asarray(unseen.astype(float) @ _defining(tuple(classes)) == 0.0)
 
 
@@ -384,6 +427,12 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     for name in _CURL_UP:
         if name in classes:
             allowed[:, classes.index(name)] &= lifted & ~propped
+    rise = np.atleast_2d(features)[:, FOOT_RISE]
+    rises = [("step_up", ~(rise < STEP_UP_MIN_FOOT_RISE))]
+    rises += [(name, ~(rise > ONE_FOOT_DOWN_MAX_FOOT_RISE)) for name in _ONE_FOOT_DOWN]
+    for name, ok in rises:
+        if name in classes:
+            allowed[:, classes.index(name)] &= ok
     upright = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= UPRIGHT_MAX_TRUNK_DEG
     for i, name in enumerate(classes):
         if name in _UPRIGHT:

@@ -9,7 +9,7 @@ from collections import deque
 from spinesafe.classifiers.events import Event, RepCompleted
 from spinesafe.classifiers.exercises import CountAt, ExerciseSpec, SideRule
 from spinesafe.classifiers.features import FrameFeatures
-from spinesafe.classifiers.signals import MedianFilter
+from spinesafe.classifiers.signals import STEP_HEIGHT, MedianFilter, StepHeight
 
 # A person missing for longer than this ends the rep in progress without counting it: we
 # cannot tell what happened meanwhile. Shorter gaps (a few dropped detections) are bridged.
@@ -27,6 +27,7 @@ MAX_REST_RELAXATION = 2.5  # the adapted rest threshold moves at most this many 
 # reps (within min_range). Still on the way down, short of that depth, is not a rep yet.
 SETTLE_DEG = 5.0
 SETTLE_S = 0.3
+PAUSED_TURN_MARGIN = 0.5  # of min_range: how far past the turn a pause must be to be the turn
 # A repetition is one cycle out to the turn and back. A seated or tiring person often stops short
 # of the start position before the next rep (an arm not lowered fully between raises): a return
 # of at least this share of the rep's range, and at least min_range, that then reverses towards
@@ -58,19 +59,19 @@ class RepCounter:
         self._sign = 1.0 if spec.turn > spec.rest else -1.0
         self._filter = MedianFilter(SMOOTHING_WINDOW_S)
         self._rest_history: deque[tuple[float, float]] = deque()
+        self._step_height = StepHeight()
         self.reset()
 
     def reset(self) -> None:
         self._filter.reset()
         self._rest_history.clear()
+        self._step_height.reset()
         self._unknown_min_x = math.inf
         self._unknown_max_x = -math.inf
         self._unknown_start_s = math.nan
         self._unknown_min_s = math.nan
         self.phase = Phase.UNKNOWN
         self.count = 0
-        self._turns = 0
-        self._pending_start_s = math.nan  # start of a multi-turn rep's first turn
         self._last_valid_s = -math.inf
         self._start_s = 0.0
         self._start_truncated = False
@@ -86,6 +87,7 @@ class RepCounter:
         self._valley_s = 0.0
         self._return_x = math.nan  # where a rep cut by the start came back to
         self._last_t = 0.0
+        self._turn_x = math.inf  # the turning threshold in force (mapped units)
         self.value_deg = math.nan  # the last filtered primary angle
 
     def update(self, features: FrameFeatures, trunk_flexion_deg: float = 0.0) -> list[Event]:
@@ -102,6 +104,7 @@ class RepCounter:
         x = self._sign * value
         self._last_x = x
         rest_x, turn_x = self._thresholds(t, x)
+        self._turn_x = turn_x
         if math.isfinite(trunk_flexion_deg):
             self._peak_flexion = max(self._peak_flexion, trunk_flexion_deg)
         events: list[Event] = []
@@ -163,12 +166,24 @@ class RepCounter:
                 self._enter_rest(x)
         return events
 
+    @property
+    def turn_s(self) -> float:
+        """When the rep under way reached its extreme so far (the ``turn_s`` its :class:`RepCompleted`
+        will carry); NaN at rest or before any rep."""
+        return self._extreme_s if self.phase in (Phase.OUT, Phase.TURN) else math.nan
+
     def finish(self) -> list[Event]:
         """End of the source: a rep whose turning point was reached counts (cut by the end)."""
         events: list[Event] = []
+        # A pause just past the turning threshold is as likely the middle of the movement as its
+        # end (a step-up cut while the person rises: 23.6 against a turn at 22.5, own reps 90-110).
+        paused_past_turn = (
+            self._last_t - self._settle_s >= SETTLE_S
+            and self._extreme_x >= self._turn_x + PAUSED_TURN_MARGIN * self.spec.min_range
+        )
         turned = (
             self._extreme_x - self._last_x >= SETTLE_DEG
-            or self._last_t - self._settle_s >= SETTLE_S
+            or paused_past_turn
             or self._extreme_x >= self._own_turn_x - self.spec.min_range
         )
         counts = self.spec.count_at is CountAt.RETURN and not self.spec.ends_at_rest
@@ -179,7 +194,6 @@ class RepCounter:
 
     # -- helpers -------------------------------------------------------------------------
     def _to_unknown(self) -> None:
-        self._turns -= self._turns % self.spec.turns_per_rep  # a half-done multi-turn rep is lost
         self.phase = Phase.UNKNOWN
         self._filter.reset()
         self._unknown_min_x = math.inf
@@ -191,6 +205,8 @@ class RepCounter:
         """The primary signal, picking a side by ``spec.sides``."""
         if not features.present:
             return math.nan
+        if self.spec.signal == STEP_HEIGHT:
+            return self._step_height.update(features.t_s, features.lower_foot_y_px, features.trunk_px)
         if self.spec.sides is SideRule.NONE:
             return features.angle(self.spec.signal)
         sides = [features.angle(f"{self.spec.signal}_{s}") for s in ("left", "right")]
@@ -262,14 +278,10 @@ class RepCounter:
             self._count_turn(t, events)
 
     def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
-        """A completed turn; every ``spec.turns_per_rep``-th one completes a rep."""
-        self._turns += 1
+        """A completed turn: one rep."""
         self._own_turn_x = min(self._own_turn_x, self._extreme_x)
-        if self._turns % self.spec.turns_per_rep == 0:
-            self.count += 1
-            events.append(self._rep(t, complete=True, truncated=truncated))
-        else:
-            self._pending_start_s = self._start_s
+        self.count += 1
+        events.append(self._rep(t, complete=True, truncated=truncated))
 
     def _track(self, x: float, t: float) -> None:
         if x > self._extreme_x:
@@ -290,7 +302,7 @@ class RepCounter:
             t_s=t,
             exercise=self.spec.id,
             number=self.count if complete else 0,
-            start_s=self._start_s if self.spec.turns_per_rep == 1 else self._pending_start_s,
+            start_s=self._start_s,
             turn_s=self._extreme_s,
             end_s=t,
             range_of_motion_deg=float(self._extreme_x - rest_x),

@@ -1,10 +1,14 @@
-"""Argument types and a terminal progress bar shared by the subcommands."""
+"""Argument types, exit codes, SIGTERM handling and a terminal progress bar shared by the subcommands."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from spinesafe.classifiers.exercises import EXERCISES
 from spinesafe.classifiers.functional.results import FunctionalTest, Sex, parse_sex, parse_test_id
@@ -12,6 +16,28 @@ from spinesafe.session.inputs import AUTO
 
 EXIT_ERROR = 2  # a usage or input error, as argparse exits with
 EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT), as shells report it
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143: stopped by SIGTERM (kill, systemd, a container stop)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl+C would be, so that the same clean-up runs (partial outputs removed,
+    the stored session marked interrupted); the CLI exits with :data:`EXIT_TERMINATED`."""
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` in the main thread. A second SIGTERM is
+    ignored so it cannot cut the clean-up short (SIGKILL still ends the process at once)."""
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class ProgressBar:
@@ -41,6 +67,17 @@ class ProgressBar:
         if self.enabled:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``--verbose`` after the command too (``spinesafe live --verbose``), same as ``spinesafe --verbose live``."""
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=argparse.SUPPRESS,  # not given here: keep what came before the command
+        help="log details to stderr, with the log lines of OpenCV, TensorFlow Lite and MediaPipe (hidden otherwise)",
+    )
 
 
 def exercise_id_or_auto(value: str) -> str:

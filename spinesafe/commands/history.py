@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"No sessions stored yet ({path} does not exist).")
         return 0
-    with SessionStore(path, create=False) as store:
+    with SessionStore.open_for_reading(path) as store:
         sessions = store.sessions(patient=args.patient, since=args.since, until=args.until)
         if args.export == "json":
             data = [{**summary_row(s), "detail": store.session_detail(s.id)} for s in sessions]

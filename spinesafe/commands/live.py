@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from spinesafe.classifiers.exercises import EXERCISES, exercise_name
+from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS, exercise_name
 from spinesafe.commands.arguments import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
+    add_verbose,
     age_years,
     exercise_id_or_auto,
     functional_test_id,
@@ -28,6 +29,15 @@ def _positive(value: str) -> float:
     return number
 
 
+def _screen(value: str) -> tuple[int, int]:
+    from spinesafe.feedback.window import parse_screen
+
+    try:
+        return parse_screen(value).size
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM ends the session like Ctrl+C: the report is written
 
@@ -40,6 +50,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if args.test is None and (args.age is not None or args.sex is not None):
         print("spinesafe live: error: --age and --sex are for --test", file=sys.stderr)
+        return EXIT_ERROR
+    if args.no_pictures and args.virtual_camera:
+        print(
+            "spinesafe live: error: --no-pictures and --virtual-camera contradict each other "
+            "(the virtual camera sends the picture of the person to a video call)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     options = LiveOptions(
         camera=args.camera,
@@ -58,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         model=args.model,
         fullscreen=args.fullscreen,
+        screen=args.screen,
         history=not args.no_history,
         db=args.db,
         patient=args.patient,
@@ -126,8 +144,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "live",
         help="live coaching from a camera: set-up check, counting, spoken cues, programmes",
         description=(
-            "Coach an exercise session live from a camera: a set-up check (whole body, distance, light, view), "
-            "a three-second neutral calibration, then the exercise or programme with a large rep counter, "
+            "Coach an exercise session live from a camera: the exercise or programme counts from the first rep, "
+            "with a set-up check (whole body, distance, light, view) and the neutral calibration alongside, "
+            "a large rep counter, "
             "spinal-flexion warnings, spoken cues and rests. Keys: SPACE pause, N next exercise, M mute, Q quit. "
             "Mild soreness is normal; sharp pain means stop."
         ),
@@ -144,7 +163,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "-e",
         type=exercise_id_or_auto,
         metavar="ID",
-        help=f"exercise id, or 'auto' to recognise it (needs the recogniser model): {', '.join(sorted(EXERCISES))}",
+        help=(
+            "exercise id, or 'auto' to recognise it (needs the recogniser model): "
+            f"{', '.join(sorted(i for i in EXERCISES if i not in UNSAFE_PATTERNS))}. Movements to avoid "
+            f"({', '.join(UNSAFE_PATTERNS)}) are never coached: `spinesafe review` checks recordings for them"
+        ),
     )
     live.add_argument("--program", type=Path, metavar="FILE", help="programme file (TOML); see `spinesafe programs`")
     live.add_argument(
@@ -188,9 +211,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--db", type=Path, metavar="FILE", help="session database (default: $SPINESAFE_DB or the data dir)"
     )
     live.add_argument("--no-history", action="store_true", help="do not store this session in the history")
-    live.add_argument("--fullscreen", action="store_true", help="full-screen window (a TV or a laptop across the room)")
-    live.add_argument("--no-setup-check", action="store_true", help="skip the set-up check")
-    live.add_argument("--no-calibration", action="store_true", help="skip the 'stand tall' neutral calibration")
+    live.add_argument(
+        "--no-pictures",
+        action="store_true",
+        help=(
+            "guarantee that no picture of the person leaves the window: live writes none (the JSON report, the "
+            "audio file and the history hold numbers and cues), and --virtual-camera is refused"
+        ),
+    )
+    live.add_argument(
+        "--fullscreen",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fill the screen, readable from 2-3 m (default); --no-fullscreen: a window of 3/4 of the screen",
+    )
+    live.add_argument(
+        "--screen",
+        type=_screen,
+        metavar="WxH",
+        help="the screen's size in pixels, e.g. 1920x1080 (default: asked of the display system)",
+    )
+    live.add_argument(
+        "--no-setup-check", action="store_true", help="no set-up advice (it never holds the counting back anyway)"
+    )
+    live.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="no neutral calibration (the back is then judged against the first upright second)",
+    )
     live.add_argument(
         "--speed",
         type=_positive,
@@ -201,4 +249,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     live.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )
+    add_verbose(live)
     live.set_defaults(func=run)

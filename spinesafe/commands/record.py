@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from spinesafe.commands.arguments import ProgressBar
+from spinesafe.commands.arguments import ProgressBar, add_verbose
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,4 +43,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )
     record.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_verbose(record)
     record.set_defaults(func=run)

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"spinesafe: error: no sessions stored yet ({path} does not exist)", file=sys.stderr)
         return EXIT_ERROR
-    with SessionStore(path, create=False) as store:
+    with SessionStore.open_for_reading(path) as store:
         sessions = store.sessions(patient=patient, since=args.since, until=args.until)
         if not sessions:
             known = sorted({s.patient for s in store.sessions()})

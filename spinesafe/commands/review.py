@@ -12,10 +12,12 @@ from spinesafe.classifiers.exercises import EXERCISES, exercise_name
 from spinesafe.commands.arguments import (
     EXIT_ERROR,
     ProgressBar,
+    add_verbose,
     age_years,
     exercise_id_or_auto,
     functional_test_id,
     sex_letter,
+    sigterm_as_interrupt,
 )
 
 if TYPE_CHECKING:
@@ -52,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_history:
         store = SessionStore(args.db or default_db_path())  # opened first: a bad database stops before any work
     try:
-        return review_folder(args, store) if folder else review_one(args, store)
+        with sigterm_as_interrupt():  # a kill cleans up as Ctrl+C does
+            return review_folder(args, store) if folder else review_one(args, store)
     finally:
         if store is not None:
             store.close()
@@ -72,7 +75,7 @@ def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
             out_dir=args.out,
             json_path=args.json,
             model=args.model,
-            write_video=not args.no_video,
+            write_video=not (args.no_video or args.no_pictures),
             progress=bar,
             patient=args.patient,
             store=store,
@@ -215,7 +218,7 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
         on_start=on_start,
         on_done=on_done,
         model=args.model,
-        write_video=not args.no_video,
+        write_video=not (args.no_video or args.no_pictures),
         patient=args.patient,
         store=store,
     )
@@ -314,7 +317,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )
-    review.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    review.add_argument(
+        "--no-video",
+        action="store_true",
+        help="skip the annotated video (faster); then no picture of the person is written anywhere (no key frames)",
+    )
+    review.add_argument(
+        "--no-pictures",
+        action="store_true",
+        help="write no picture of the person: no annotated video, no key frames in report.html (plots are kept)",
+    )
     review.add_argument(
         "--patient", metavar="NAME", help="whose session this is (default: $SPINESAFE_PATIENT, or 'default')"
     )
@@ -326,4 +338,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     review.add_argument("--no-history", action="store_true", help="do not store the session in the history")
     review.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_verbose(review)
     review.set_defaults(func=run)

@@ -15,9 +15,7 @@ The package ships the fakes tests need: :class:`SilentSpeech` and :class:`Record
 from __future__ import annotations
 
 import io
-import itertools
 import logging
-import queue
 import shutil
 import subprocess
 import tempfile
@@ -32,14 +30,15 @@ from typing import Any, Protocol
 import numpy as np
 
 from spinesafe.errors import AudioUnavailable, OutputError
-from spinesafe.feedback.cues import PAIN_RULE, Cue, CueKind
+from spinesafe.feedback.cues import Cue, CueKind
+from spinesafe.feedback.sound_scheduler import BETWEEN_CUES_S as BETWEEN_CUES_S
+from spinesafe.feedback.sound_scheduler import SoundScheduler, play_out
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 22050  # Hz, mono float32 in [-1, 1]; espeak-ng's own rate, so speech needs no resampling
 FADE_S = 0.005  # fade in/out so a tone starts and ends without a click
 CUE_GAP_S = 0.08  # silence between a tone and the words after it
-BETWEEN_CUES_S = 0.15  # silence kept between two cues on a timeline
 
 
 def tone(freq_hz: float, duration_s: float, volume: float = 0.5) -> np.ndarray:
@@ -218,7 +217,8 @@ def render_cue(cue: Cue, speech: SpeechEngine) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PlacedSound:
-    """A cue's sound placed on a timeline: it starts at ``start_s`` (>= the cue's ``t_s``)."""
+    """A cue's sound placed on a timeline: it starts at ``start_s`` (>= the cue's ``t_s``);
+    ``samples`` is what was heard of it (shorter than the cue's sound when it was cut)."""
 
     cue: Cue
     start_s: float
@@ -229,19 +229,16 @@ class PlacedSound:
         return self.start_s + self.samples.size / SAMPLE_RATE
 
 
-def schedule(cues: Iterable[Cue], speech: SpeechEngine, gap_s: float = BETWEEN_CUES_S) -> list[PlacedSound]:
-    """Place cues in time order; a cue that would start while an earlier one is still playing is
-    delayed until that one ends (plus ``gap_s``), so two sentences are never mixed into noise."""
-    placed: list[PlacedSound] = []
-    free_at = -np.inf
-    for cue in sorted(cues, key=lambda c: c.t_s):
-        samples = render_cue(cue, speech)
-        if samples.size == 0:
-            continue
-        start = max(cue.t_s, free_at)
-        placed.append(PlacedSound(cue, start, samples))
-        free_at = start + samples.size / SAMPLE_RATE + gap_s
-    return placed
+def _requests(cues: Iterable[Cue]) -> list[tuple[Cue, float]]:
+    return [(cue, cue.t_s) for cue in cues]
+
+
+def schedule(cues: Iterable[Cue], speech: SpeechEngine) -> list[PlacedSound]:
+    """Where each cue's sound lands when the cues are asked for at their ``t_s``: the speakers'
+    policy (:mod:`spinesafe.feedback.sound_scheduler`: one sound at a time, urgent cues first and
+    cutting, late counts and stale praise dropped). Dropped cues are absent."""
+    _, scheduler = play_out(_requests(cues), 0.0, lambda cue: render_cue(cue, speech), SAMPLE_RATE)
+    return [PlacedSound(p.cue, p.start_s, p.samples[: p.played]) for p in scheduler.placed]
 
 
 def mix(placed: Sequence[PlacedSound], duration_s: float) -> np.ndarray:
@@ -255,9 +252,11 @@ def mix(placed: Sequence[PlacedSound], duration_s: float) -> np.ndarray:
 
 
 def render_timeline(cues: list[Cue], duration_s: float, speech: SpeechEngine) -> np.ndarray:
-    """The audio track of a session: each cue at its ``t_s`` (delayed past a still-playing earlier
-    cue), at least ``duration_s * SAMPLE_RATE`` samples long. For the review video's audio track."""
-    return mix(schedule(cues, speech), duration_s)
+    """The audio track of a session: each cue asked for at its ``t_s`` and played as the speakers
+    would play it (:func:`schedule`), at least ``duration_s * SAMPLE_RATE`` samples long. For the
+    review video's sound track and the live WAV file."""
+    samples, _ = play_out(_requests(cues), duration_s, lambda cue: render_cue(cue, speech), SAMPLE_RATE)
+    return np.clip(samples, -1.0, 1.0)
 
 
 # --- WAV files -------------------------------------------------------------------------------------
@@ -348,7 +347,9 @@ class RecordingPlayer:
 class WavFilePlayer:
     """Renders every cue it is given, at its session time, into one WAV file written on close.
 
-    The file is what the speakers would have played (tones and speech, overlaps delayed)."""
+    The file is what the speakers would have played, when they would have played it: the same
+    :class:`~spinesafe.feedback.sound_scheduler.SoundScheduler` decides (urgent cues cut, late
+    counts and stale praise dropped, one sound at a time), driven by the session times."""
 
     def __init__(self, path: str | Path, speech: SpeechEngine) -> None:
         self.path = Path(path)
@@ -384,47 +385,20 @@ class Onset:
         return self.started - self.requested
 
 
-# How urgent a cue's sound is, lower first. Unlike the cue policy's order (which decides what is
-# said at all), a count goes before set-up advice here: a count heard late is wrong ("one" while
-# doing the second rep), whereas advice is repeated anyway.
-AUDIO_URGENCY = {
-    CueKind.SAFETY: 0,
-    CueKind.COUNT: 1,
-    CueKind.FORM: 2,
-    CueKind.SETUP: 3,
-    CueKind.PRAISE: 4,
-    CueKind.INFO: 5,
-}
-# A cue still waiting after this long is dropped: a late count misleads, late praise is noise;
-# spoken instructions (how-to, rests) stay useful longer. Safety cues are never dropped.
-MAX_WAIT_S = {CueKind.COUNT: 1.5, CueKind.FORM: 3.0, CueKind.PRAISE: 3.0, CueKind.SETUP: 8.0, CueKind.INFO: 20.0}
-# Sentences played first and never cut short: the pain rule opens every session (DESIGN.md).
-PROTECTED = frozenset({PAIN_RULE})
-# Kinds where only the newest waiting cue matters: older advice, counts or praise still in the
-# queue when a newer one of the same kind arrives are dropped, not played late one after another.
-SUPERSEDED = frozenset({CueKind.SETUP, CueKind.COUNT, CueKind.FORM, CueKind.PRAISE})
-
-
-def audio_urgency(cue: Cue) -> int:
-    """Queue order of a cue's sound, lower first (:data:`AUDIO_URGENCY`; the pain rule first of all)."""
-    return -1 if cue.text in PROTECTED else AUDIO_URGENCY[cue.kind]
-
-
 class SoundDevicePlayer:
     """Plays cues on the default sound output through ``sounddevice`` (PortAudio), in its own thread.
 
-    ``play`` only queues; the worker renders (speech is cached) and writes to one open output
-    stream, so the frame loop never waits for audio. One cue plays at a time (two sentences at
-    once are noise), the most urgent first (:func:`audio_urgency`: the pain rule, safety, counts,
-    tempo, set-up, praise, instructions). A more urgent cue cuts a less urgent sentence short with
-    a 10 ms fade, so a warning or a count starts within a chunk (50 ms) instead of after a long
-    sentence; nothing cuts the pain rule. A waiting count, set-up hint, tempo cue or praise is
-    dropped when a newer one of its kind arrives, and any cue that waited longer than
-    :data:`MAX_WAIT_S` for its kind is dropped (a late count misleads). Without PortAudio or an
-    output device it logs that once and plays nothing (:attr:`available`).
+    ``play`` only hands the cue to a :class:`~spinesafe.feedback.sound_scheduler.SoundScheduler`;
+    the worker thread renders (speech is cached) and pulls the scheduler's sound in short chunks
+    into one open output stream, so the frame loop never waits for audio. The scheduler is the one
+    the ``--audio-file`` WAV and the review video use: one sound at a time, the most urgent first, a
+    more urgent cue cutting a less urgent sentence within a chunk (50 ms), a newer count replacing
+    an older one, late counts and stale praise dropped (:data:`~spinesafe.feedback.sound_scheduler.MAX_WAIT_S`),
+    the pain rule never cut. Without PortAudio or an output device it logs that once and plays
+    nothing (:attr:`available`).
     """
 
-    CHUNK_S = 0.05  # written in short chunks so close() is never stuck behind a long sentence
+    CHUNK_S = 0.05  # written in short chunks: a cut within 50 ms, and close() never stuck behind a sentence
 
     def __init__(
         self,
@@ -436,16 +410,9 @@ class SoundDevicePlayer:
         stream: Any = None,
     ) -> None:
         self.speech = speech
-        self.max_wait_s = dict(MAX_WAIT_S if max_wait_s is None else max_wait_s)
+        self.scheduler = SoundScheduler(self._render_cue, SAMPLE_RATE, max_wait_s=max_wait_s)
         self.stream_latency_s = 0.0  # the output stream's own latency (device buffer)
-        self.onsets: list[Onset] = []
-        self.interrupted: list[Cue] = []  # cues cut short by a more urgent one
-        self.dropped: list[Cue] = []  # cues that waited too long to be worth playing
-        self._pending: dict[int, int] = {}  # priority -> cues queued, for the interruption check
-        self._pending_lock = threading.Lock()
-        self._newest: dict[CueKind, int] = {}  # sequence number of the newest cue of each kind
-        self._queue: queue.PriorityQueue[tuple[int, int, float, Cue | None]] = queue.PriorityQueue()
-        self._seq = itertools.count()
+        self._wake = threading.Event()
         self._stop = threading.Event()
         self._stream: Any = None
         self.available = False
@@ -475,18 +442,25 @@ class SoundDevicePlayer:
             if warm:
                 threading.Thread(target=self._warm_up, args=(warm,), name="spinesafe-speech", daemon=True).start()
 
+    @property
+    def onsets(self) -> list[Onset]:
+        """Each cue sounded: when it was asked for and when its first sample was written."""
+        return [Onset(p.cue, p.requested_s, p.start_s) for p in list(self.scheduler.placed)]
+
+    @property
+    def interrupted(self) -> list[Cue]:
+        """Cues cut short by a more urgent one (or a newer count)."""
+        return list(self.scheduler.interrupted)
+
+    @property
+    def dropped(self) -> list[Cue]:
+        """Cues that waited too long to be worth playing, or were replaced by a newer one of their kind."""
+        return list(self.scheduler.dropped)
+
     def play(self, cue: Cue, t_s: float) -> None:
         if self.available:
-            priority = audio_urgency(cue)
-            seq = next(self._seq)
-            with self._pending_lock:
-                self._pending[priority] = self._pending.get(priority, 0) + 1
-                self._newest[cue.kind] = seq
-            self._queue.put((priority, seq, time.monotonic(), cue))
-
-    def _more_urgent_waiting(self, priority: int) -> bool:
-        with self._pending_lock:
-            return any(n > 0 and p < priority for p, n in self._pending.items())
+            self.scheduler.request(cue, time.monotonic())
+            self._wake.set()
 
     def _warm_up(self, texts: list[str]) -> None:
         for text in texts:
@@ -495,33 +469,16 @@ class SoundDevicePlayer:
             self._render_safely(text)
 
     def _run(self) -> None:
+        chunk = round(self.CHUNK_S * SAMPLE_RATE)
         while not self._stop.is_set():
-            priority, seq, requested, cue = self._queue.get()
-            try:
-                if cue is None:
-                    break
-                with self._pending_lock:
-                    self._pending[priority] -= 1
-                    superseded = cue.kind in SUPERSEDED and self._newest.get(cue.kind, seq) > seq
-                if superseded:
-                    self.dropped.append(cue)
-                    continue
-                self._play_one(cue, priority, requested)
-            finally:
-                self._queue.task_done()
-
-    def _play_one(self, cue: Cue, priority: int, requested: float) -> None:
-        if time.monotonic() - requested > self.max_wait_s.get(cue.kind, float("inf")):
-            self.dropped.append(cue)
-            return
-        samples = self._render_cue(cue)
-        if samples.size == 0:
-            return
-        self.onsets.append(Onset(cue, requested, time.monotonic()))
-        if self._write(samples, priority):
-            self._write(silence(BETWEEN_CUES_S), priority)
-        elif not self._stop.is_set():
-            self.interrupted.append(cue)
+            self._wake.clear()
+            if not self.scheduler.busy:
+                self._wake.wait(timeout=0.5)
+                continue
+            self.scheduler.prepare()  # render before reading the clock: the onset is when it is heard
+            samples = self.scheduler.pull(time.monotonic(), chunk)
+            if not self._write(samples):
+                return
 
     def _render_safely(self, text: str) -> None:
         try:
@@ -536,41 +493,30 @@ class SoundDevicePlayer:
             _warn_once("speech-render", f"{exc}; playing tones only")
             return render_cue(cue, SilentSpeech())
 
-    def _write(self, samples: np.ndarray, priority: int = -1) -> bool:
-        """Write in chunks; False if stopped, or cut short because a more urgent cue is waiting."""
-        chunk = round(self.CHUNK_S * SAMPLE_RATE)
-        for i in range(0, samples.size, chunk):
-            if self._stop.is_set():
-                return False
-            part = samples[i : i + chunk]
-            cut = i > 0 and self._more_urgent_waiting(priority)
-            if cut:  # fade out over 10 ms instead of a click
-                n = min(part.size, round(0.01 * SAMPLE_RATE))
-                part = part[:n] * np.linspace(1.0, 0.0, n, dtype=np.float32)
-            try:
-                self._stream.write(np.ascontiguousarray(part.reshape(-1, 1), dtype=np.float32))
-            except Exception as exc:  # PortAudio errors: device gone mid-session
-                _warn_once("sounddevice-write", f"sound: output failed ({exc}); continuing without sound")
-                self.available = False
-                self._stop.set()
-                return False
-            if cut:
-                return False
+    def _write(self, samples: np.ndarray) -> bool:
+        """Write one chunk; False when the device failed (the player then stops)."""
+        try:
+            self._stream.write(np.ascontiguousarray(samples.reshape(-1, 1), dtype=np.float32))
+        except Exception as exc:  # PortAudio errors: device gone mid-session
+            _warn_once("sounddevice-write", f"sound: output failed ({exc}); continuing without sound")
+            self.available = False
+            self._stop.set()
+            return False
         return True
 
     def drain(self, timeout_s: float) -> bool:
-        """Wait (up to ``timeout_s``) until every queued cue has been played; True if it was."""
+        """Wait (up to ``timeout_s``) until every cue asked for has been played (or dropped); True if so."""
         deadline = time.monotonic() + timeout_s
         while self._thread.is_alive() and time.monotonic() < deadline:
-            if self._queue.unfinished_tasks == 0:
+            if not self.scheduler.busy:
                 return True
             time.sleep(0.02)
-        return self._queue.unfinished_tasks == 0
+        return not self.scheduler.busy
 
     def close(self) -> None:
         if self._thread.is_alive():
             self._stop.set()
-            self._queue.put((-1, -1, 0.0, None))
+            self._wake.set()
             self._thread.join(timeout=2.0)
         if self._stream is not None:
             try:

@@ -6,6 +6,12 @@ the person is never nagged every second. Words follow what physiotherapists say 
 "hinge at your hips, not your back", "chest up", "slow and controlled". A cue never tells a
 person to bend the spine forward.
 
+Back rounding is warned when an episode starts ("Hinge at your hips, keep your chest up.") and
+again when the same episode grows past the stop threshold ("Stop. Stand tall, ..."): rounding
+that grows gradually gets the stop sentence too. A safety sentence is held back only while the
+same words were said moments ago (:attr:`CuePolicyConfig.safety_repeat_s`), never by the rules
+that space out praise and advice.
+
 Live sessions count within a set (:meth:`CuePolicy.begin_set`) so "great, 5 more" is right, and
 set a tempo limit (``min_rep_s``): a rep quicker than that gets "Slower." (Too Fit To Fracture:
 slow, controlled movement; a controlled strength rep takes 2-4 s).
@@ -30,9 +36,11 @@ from spinesafe.classifiers.events import (
     CalibrationDone,
     Event,
     FlexionEnded,
+    FlexionEscalated,
     FlexionStarted,
     HoldCompleted,
     HoldProgress,
+    PersonChanged,
     RepCompleted,
     Severity,
     TrackingLost,
@@ -50,6 +58,7 @@ STOP_FLEXION = "Stop. Stand tall, then hinge at your hips, not your back."
 TWIST = "Keep your hips and shoulders facing the same way: turn with your feet, not your back."
 NOT_SEEN = "I can't see you. Step back into view."
 CALIBRATED = "Thank you. That is your neutral posture."
+SOMEONE_ELSE = "Someone else is in the picture — paused"
 
 
 def unsafe_text(pattern: str) -> str:
@@ -78,9 +87,14 @@ PRIORITY = {
 
 @dataclass(frozen=True)
 class Cue:
+    """``topic``: the problem a set-up cue is about ("view", "no_person", ...: the keys of
+    :class:`~spinesafe.classifiers.setup.SetupProblem`); cues of one topic share one cooldown
+    however they are worded. "" = the text is its own topic."""
+
     t_s: float
     kind: CueKind
     text: str
+    topic: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {"t_s": round(self.t_s, 3), "kind": self.kind.value, "text": self.text}
@@ -88,17 +102,25 @@ class Cue:
 
 @dataclass(frozen=True)
 class CuePolicyConfig:
-    same_text_cooldown_s: float = 8.0  # the same words at most this often (counts excepted)
+    same_text_cooldown_s: float = 8.0  # the same words at most this often (counts and safety excepted)
+    # The same safety sentence at most this often: about as long as it is spoken and captioned, so a
+    # rounding that flickers about its threshold does not restart it, while a new episode a few
+    # seconds later is warned again (the longer cooldown above is for advice, praise and info).
+    safety_repeat_s: float = 3.0
+    # One set-up problem (a topic) at most this often, however it is worded: the person needs time
+    # to act on it (move the camera, turn), and hearing it again sooner is nagging.
+    topic_cooldown_s: float = 20.0
     praise_every_reps: int = 5  # "great, 5 more" every N good reps
     praise_quiet_s: float = 3.0  # praise only when no safety/setup cue was given this recently
     min_rep_s: float = 0.0  # reps quicker than this get "Slower." (0 = no tempo cue)
     count_hold_seconds: bool = True  # speak the seconds of a hold ("1", "2", ...)
 
     def __post_init__(self) -> None:
-        if self.same_text_cooldown_s < 0 or self.praise_every_reps < 1 or self.min_rep_s < 0:
+        if min(self.same_text_cooldown_s, self.safety_repeat_s, self.min_rep_s) < 0 or self.praise_every_reps < 1:
             raise ValueError(
-                "CuePolicyConfig: expected same_text_cooldown_s >= 0, praise_every_reps >= 1, min_rep_s >= 0; got "
-                f"{self.same_text_cooldown_s}, {self.praise_every_reps}, {self.min_rep_s}"
+                "CuePolicyConfig: expected same_text_cooldown_s, safety_repeat_s, min_rep_s >= 0 and "
+                f"praise_every_reps >= 1; got {self.same_text_cooldown_s}, {self.safety_repeat_s}, "
+                f"{self.min_rep_s}, {self.praise_every_reps}"
             )
 
 
@@ -142,16 +164,26 @@ class CuePolicy:
         ordered = sorted(cues, key=lambda c: PRIORITY[c.kind])
         said: list[Cue] = []
         for cue in ordered:
-            last = self._last_said.get(cue.text)
-            if cue.kind is not CueKind.COUNT and last is not None and cue.t_s - last < self.config.same_text_cooldown_s:
+            key = f"topic:{cue.topic}" if cue.topic else cue.text
+            cooldown_s = self.config.topic_cooldown_s if cue.topic else self._repeat_after_s(cue.kind)
+            last = self._last_said.get(key)
+            if last is not None and cue.t_s - last < cooldown_s:
                 continue
             if cue.kind is CueKind.PRAISE and cue.t_s - self._last_urgent_s < self.config.praise_quiet_s:
                 continue
-            self._last_said[cue.text] = cue.t_s
+            self._last_said[key] = cue.t_s
             if cue.kind in (CueKind.SAFETY, CueKind.SETUP):
                 self._last_urgent_s = cue.t_s
             said.append(cue)
         return said
+
+    def _repeat_after_s(self, kind: CueKind) -> float:
+        """How soon the same words may be said again: counts always, safety after a short pause."""
+        if kind is CueKind.COUNT:
+            return 0.0
+        if kind is CueKind.SAFETY:
+            return self.config.safety_repeat_s
+        return self.config.same_text_cooldown_s
 
     def _cues_for(self, event: Event) -> list[Cue]:
         t = event.t_s
@@ -162,6 +194,10 @@ class CuePolicy:
             if event.severity is Severity.STOP:
                 return [Cue(t, CueKind.SAFETY, STOP_FLEXION)]
             return [Cue(t, CueKind.SAFETY, HINGE)]
+        if isinstance(event, FlexionEscalated):  # caution grew to stop within the episode
+            if self._unsafe_open or self.exercise_is_avoided:
+                return []
+            return [Cue(t, CueKind.SAFETY, STOP_FLEXION)]
         if isinstance(event, RepCompleted):
             return self._rep_cues(event)
         if isinstance(event, TwistStarted):
@@ -173,9 +209,11 @@ class CuePolicy:
             self._unsafe_open = False
             return []
         if isinstance(event, TrackingLost):
-            return [Cue(t, CueKind.SETUP, NOT_SEEN)]
-        if isinstance(event, ViewUnsuitable):
-            return [Cue(t, CueKind.SETUP, event.advice)]
+            return [Cue(t, CueKind.SETUP, NOT_SEEN, topic="no_person")]
+        if isinstance(event, PersonChanged):
+            return [Cue(t, CueKind.SETUP, SOMEONE_ELSE)]
+        if isinstance(event, ViewUnsuitable):  # from the front: the set-up's "view" problem
+            return [Cue(t, CueKind.SETUP, event.advice, topic="view" if event.view == "front" else "body_unseen")]
         if isinstance(event, HoldProgress):
             return self._hold_progress(event)
         if isinstance(event, HoldCompleted):

@@ -16,9 +16,10 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from spinesafe.classifiers.events import FlexionEnded
 from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.cues import PAIN_RULE
-from spinesafe.feedback.report import FLEXION_METHOD_NOTE
+from spinesafe.feedback.report import FLEXION_METHOD_NOTE, thresholds_text
 from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
 
@@ -260,10 +261,18 @@ def _reps_section(report: dict[str, Any]) -> list[str]:
     return parts
 
 
+def severity_text(event: FlexionEnded) -> str:
+    """The severity column: the peak's, and when a caution episode grew into a stop one."""
+    if event.stop_s is not None and event.stop_s > event.start_s:
+        return f"{event.severity.value} (from caution; stop at {event.stop_s:.1f} s)"
+    return event.severity.value
+
+
 def _events_section(result: SessionResult) -> list[str]:
     """Back-rounding events, twists, movements to avoid and holds."""
     parts: list[str] = []
     parts.append("<h2>Back rounding (spinal flexion) events</h2>")
+    parts.append(f"<p>{escape(thresholds_text(result))}</p>")
     if result.flexion_events:
         parts.append(
             _table(
@@ -273,7 +282,7 @@ def _events_section(result: SessionResult) -> list[str]:
                         _num(e.start_s),
                         _num(e.end_s),
                         _num(e.peak_deg, "{:.0f}"),
-                        escape(e.severity.value),
+                        escape(severity_text(e)),
                         escape(f"{e.view} view"),
                     ]
                     for e in result.flexion_events
@@ -320,6 +329,10 @@ def _key_frames_section(result: SessionResult) -> list[str]:
                 f"<figcaption>{escape(frame.label)} (at {frame.t_s:.1f} s)</figcaption></figure>"
             )
         parts.append("</div>")
+    elif result.pictures_withheld:
+        parts.append(
+            "<p>No pictures: this report was written without pictures of the person (--no-video or --no-pictures).</p>"
+        )
     elif result.mode == "replay":
         parts.append("<p>No pictures: this session was replayed from a landmark recording, which holds no images.</p>")
     else:

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from spinesafe.classifiers.exercises import exercise_name
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import ExerciseTotals
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 BLUE = "#0072B2"
@@ -107,49 +109,107 @@ def timeline_png(result: SessionResult) -> bytes:
 
 
 def progress_png(totals: Sequence[ExerciseTotals]) -> bytes:
-    """Three panels over sessions (by date), one line per exercise: reps, mean range of motion, and
-    spinal-flexion events (all, and the ``stop`` ones)."""
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    """The clinician's progress plot as PNG (see :func:`progress_figure`)."""
+    return _png(progress_figure(totals))
+
+
+# Sessions within this span share one day's axis (time of day); longer spans get a date axis.
+ONE_DAY = timedelta(hours=24)
+PANEL_HEIGHT_IN = 2.6  # each exercise's panel; the figure grows with the number of exercises
+
+
+def progress_figure(totals: Sequence[ExerciseTotals]) -> Figure:
+    """One panel per exercise (by its display name), one point per session: counted reps (left
+    axis), mean range of motion (right axis), and the sessions with back-rounding events marked
+    with their number (and how many reached stop). Sessions on one day are placed by time of day
+    (hours:minutes, the day in the axis label); over longer spans by date. Times are local."""
     from matplotlib.figure import Figure
+
+    by_exercise: dict[str, list[ExerciseTotals]] = {}
+    for total in sorted(totals, key=lambda t: t.started_at):
+        by_exercise.setdefault(total.exercise, []).append(total)
+    names = sorted(by_exercise, key=exercise_name)
+    figure = Figure(figsize=(10, 0.8 + PANEL_HEIGHT_IN * max(1, len(names))), layout="constrained")
+    axes = figure.subplots(max(1, len(names)), 1, sharex=True, squeeze=False)[:, 0]
+    if not names:
+        axes[0].text(0.5, 0.5, "No sessions in this period", ha="center", va="center", transform=axes[0].transAxes)
+        axes[0].set_axis_off()
+        return figure
+    for ax, exercise in zip(axes, names, strict=True):
+        _exercise_panel(ax, exercise_name(exercise), by_exercise[exercise])
+    _time_axis(axes[-1], [_local_naive(t.started_at) for t in totals])
+    return figure
+
+
+def _local_naive(moment: datetime) -> datetime:
+    """``moment`` in the computer's local time, without a zone (what matplotlib plots as is)."""
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def _exercise_panel(ax: Axes, name: str, rows: Sequence[ExerciseTotals]) -> None:
+    from matplotlib.dates import date2num
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(10, 7.5), layout="constrained")
-    reps_ax, rom_ax, flex_ax = figure.subplots(3, 1, sharex=True)
-    exercises = sorted({t.exercise for t in totals})
-    for i, exercise in enumerate(exercises):
-        rows = [t for t in totals if t.exercise == exercise]
-        dates: list[datetime] = [r.started_at for r in rows]
-        colour = PALETTE[i % len(PALETTE)]
-        reps_ax.plot(dates, [r.reps for r in rows], marker="o", color=colour, label=exercise)
-        rom = [np.nan if r.mean_range_of_motion_deg is None else r.mean_range_of_motion_deg for r in rows]
-        rom_ax.plot(dates, rom, marker="s", color=colour, label=exercise)
-        flex_ax.plot(dates, [r.flexion_events for r in rows], marker="^", color=colour, label=f"{exercise}: all")
-        flex_ax.plot(
-            dates,
-            [r.stop_events for r in rows],
-            marker="v",
-            color=colour,
-            linestyle=":",
-            label=f"{exercise}: stop",
+    times = date2num([_local_naive(r.started_at) for r in rows])
+    reps = [r.reps for r in rows]
+    ax.plot(times, reps, marker="o", color=BLUE, label="reps counted")
+    ax.set_ylabel("reps")
+    # Reps in the lower half of the panel (room for the rounding labels), range of motion in the upper part.
+    ax.set_ylim(bottom=0, top=max([*reps, 1]) * 1.9)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    rom_ax = ax.twinx()
+    rom = [np.nan if r.mean_range_of_motion_deg is None else r.mean_range_of_motion_deg for r in rows]
+    rom_ax.plot(times, rom, marker="s", linestyle="--", color=ORANGE, label="mean range of motion (°)")
+    rom_ax.set_ylabel("range of motion (°)")
+    rom_ax.set_ylim(bottom=0, top=max([v for v in rom if np.isfinite(v)] + [10.0]) * 1.1)
+    flagged = [(t, r) for t, r in zip(times, rows, strict=True) if r.flexion_events]
+    if flagged:
+        ax.plot(
+            [float(t) for t, _ in flagged],
+            [r.reps for _, r in flagged],
+            linestyle="none",
+            marker="^",
+            markersize=10,
+            color=VERMILION,
+            label="back rounding (events in the session)",
         )
-    reps_ax.set_ylabel("reps")
-    reps_ax.set_title("Counted reps per session", fontsize=10, loc="left")
-    rom_ax.set_ylabel("degrees")
-    rom_ax.set_title("Mean range of motion per session", fontsize=10, loc="left")
-    flex_ax.set_ylabel("events")
-    flex_ax.set_title("Spinal flexion events per session (fewer is better)", fontsize=10, loc="left")
-    for ax in (reps_ax, rom_ax, flex_ax):
-        ax.grid(alpha=0.3)
-        ax.set_ylim(bottom=0)
-        if exercises:
-            ax.legend(fontsize=8, loc="upper left", ncols=min(4, max(1, len(exercises))))
-    for ax in (reps_ax, flex_ax):
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if totals:
-        first, last = min(t.started_at for t in totals), max(t.started_at for t in totals)
+        for t, r in flagged:
+            text = f"{r.flexion_events} rounding" + (f", {r.stop_events} stop" if r.stop_events else "")
+            ax.annotate(
+                text,
+                (float(t), r.reps),
+                xytext=(0, 9),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8,
+                color=VERMILION,
+            )
+    sessions = len(rows)
+    ax.set_title(f"{name} — {sessions} session{'s' if sessions != 1 else ''}", fontsize=11, loc="left")
+    handles = ax.get_legend_handles_labels()
+    rom_handles = rom_ax.get_legend_handles_labels()
+    ax.legend(handles[0] + rom_handles[0], handles[1] + rom_handles[1], fontsize=8, loc="lower left", ncols=3)
+
+
+def _time_axis(ax: Axes, times: Sequence[datetime]) -> None:
+    """Hours and minutes when every session is on one day, else dates; padded so no point sits on the edge."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter
+
+    first, last = min(times), max(times)
+    one_day = first.date() == last.date()
+    if one_day:
+        pad = max((last - first) * 0.08, timedelta(minutes=30))
+        locator = AutoDateLocator(minticks=3, maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
+        ax.set_xlabel(f"time of day, {first:%A %d %B %Y}")
+    else:
         pad = max((last - first) * 0.05, timedelta(hours=12))
-        flex_ax.set_xlim(first - pad, last + pad)
-    locator = AutoDateLocator()
-    flex_ax.xaxis.set_major_locator(locator)
-    flex_ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    return _png(figure)
+        locator = AutoDateLocator(minticks=3, maxticks=9)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.set_xlabel("date")
+    from matplotlib.dates import date2num
+
+    ax.set_xlim(date2num(first - pad), date2num(last + pad))

@@ -19,9 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from spinesafe import __version__
-from spinesafe.classifiers.events import FlexionEnded, HoldCompleted, RepCompleted, TwistEnded, UnsafeMovementEnded
+from spinesafe.classifiers.events import (
+    FlexionEnded,
+    HoldCompleted,
+    PersonChangeEnded,
+    RepCompleted,
+    Severity,
+    TwistEnded,
+    UnsafeMovementEnded,
+)
 from spinesafe.classifiers.exercises import Kind
-from spinesafe.classifiers.flexion import Neutral
+from spinesafe.classifiers.flexion import FlexionConfig, Neutral
 from spinesafe.classifiers.segments import Segment
 from spinesafe.errors import OutputError
 from spinesafe.feedback.cues import Cue
@@ -38,16 +46,26 @@ FLEXION_METHOD_NOTE = (
 )
 
 
-def rep_flags(result: SessionResult, rep: RepCompleted) -> list[str]:
-    """Plain words for what was notable in one rep: partial, cut by the source, back rounded, twisted."""
+def rep_flags(result: SessionResult, rep: RepCompleted, thresholds: FlexionConfig | None = None) -> list[str]:
+    """Plain words for what was notable in one rep: partial, cut by the source, back rounded, twisted.
+
+    "Back rounded" follows the rep's own peak flexion (the table's column) against the
+    ``thresholds`` applied (the result's by default): caution from ``caution_deg``, stop from
+    ``stop_deg``. A flexion event that only touches the rep with its peak outside it does not flag
+    the rep; a rounding too brief to be an event (under ``min_duration_s``) does, and says so.
+    """
+    config = thresholds or result.thresholds
     flags: list[str] = []
     if not rep.complete:
         flags.append("partial (not counted)")
     if rep.truncated:
         flags.append("cut by the start or end of the recording")
-    for event in result.flexion_events:
-        if event.start_s <= rep.end_s and event.end_s >= rep.start_s:
-            flags.append(f"back rounded ({event.severity.value}, peak {event.peak_deg:.0f} deg)")
+    peak = rep.peak_trunk_flexion_deg
+    if math.isfinite(peak) and peak >= config.caution_deg:
+        severity = Severity.STOP if peak >= config.stop_deg else Severity.CAUTION
+        event = any(e.start_s <= rep.end_s and e.end_s >= rep.start_s for e in result.flexion_events)
+        brief = "" if event else f", for under {config.min_duration_s:g} s"
+        flags.append(f"back rounded ({severity.value}, peak {peak:.0f} deg{brief})")
     if any(e.start_s <= rep.end_s and e.end_s >= rep.start_s for e in result.twist_events):
         flags.append("trunk twisted")
     return flags
@@ -57,7 +75,34 @@ def _r(x: float, nd: int = 2) -> float | None:
     return round(float(x), nd) if math.isfinite(x) else None
 
 
-def _rep_json(result: SessionResult, r: RepCompleted) -> dict[str, Any]:
+def thresholds_json(config: FlexionConfig) -> dict[str, float]:
+    """The back-rounding thresholds applied: degrees of rounding beyond the person's neutral."""
+    return {
+        "caution_deg": round(config.caution_deg, 1),
+        "stop_deg": round(config.stop_deg, 1),
+        "min_duration_s": round(config.min_duration_s, 2),
+    }
+
+
+def thresholds_text(result: SessionResult) -> str:
+    """The thresholds applied in words (per exercise when the segments' differ), for the HTML report."""
+    configs: dict[str, FlexionConfig] = {}
+    for segment in result.segments:
+        configs.setdefault(segment.spec.name, segment.flexion_config or result.thresholds)
+    if len(set(configs.values())) <= 1:
+        configs = {"": result.thresholds}
+    minimum = min(c.min_duration_s for c in configs.values())
+    each = "; ".join(
+        f"{name + ': ' if name else ''}caution from {c.caution_deg:g}°, stop from {c.stop_deg:g}°"
+        for name, c in configs.items()
+    )
+    return (
+        f"Thresholds applied ({each}) of back rounding beyond the neutral posture, held at least {minimum:g} s. "
+        "A rep is flagged when its own peak reaches them."
+    )
+
+
+def _rep_json(result: SessionResult, r: RepCompleted, thresholds: FlexionConfig | None = None) -> dict[str, Any]:
     return {
         "number": r.number,
         "complete": r.complete,
@@ -69,7 +114,7 @@ def _rep_json(result: SessionResult, r: RepCompleted) -> dict[str, Any]:
         "range_of_motion_deg": _r(r.range_of_motion_deg, 1),
         "turn_angle_deg": _r(r.turn_angle_deg, 1),
         "peak_trunk_flexion_deg": _r(r.peak_trunk_flexion_deg, 1),
-        "flags": rep_flags(result, r),
+        "flags": rep_flags(result, r, thresholds),
     }
 
 
@@ -90,7 +135,8 @@ def _flexion_json(e: FlexionEnded) -> dict[str, Any]:
         "end_s": _r(e.end_s, 3),
         "peak_s": _r(e.peak_s, 3),
         "peak_deg": _r(e.peak_deg, 1),
-        "severity": e.severity.value,
+        "severity": e.severity.value,  # the peak's
+        "stop_s": _r(e.stop_s, 3) if e.stop_s is not None else None,  # when it reached stop (null: never)
         "view": e.view,
         "proxies": list(e.proxies),
         "visibility": _r(e.visibility, 2),
@@ -117,6 +163,18 @@ def unsafe_json(e: UnsafeMovementEnded) -> dict[str, Any]:
         "end_s": _r(e.end_s, 3),
         "pattern": e.pattern,
         "confidence": _r(e.confidence, 3),
+    }
+
+
+def person_change_json(e: PersonChangeEnded) -> dict[str, Any]:
+    """One ``person_changes`` entry: someone else filled the picture from ``start_s`` to ``end_s``
+    and nothing was counted or judged; ``outcome``: the patient ``returned``, the other person was
+    ``adopted`` as the patient after a long while, or the recording ``ended``."""
+    return {
+        "start_s": _r(e.start_s, 3),
+        "end_s": _r(e.end_s, 3),
+        "paused_s": _r(e.paused_s, 2),
+        "outcome": e.outcome,
     }
 
 
@@ -160,13 +218,20 @@ def segments_json(result: SessionResult) -> list[dict[str, Any]]:
                 "unsafe_pattern": s.spec.kind is Kind.UNSAFE,
                 "rep_count": s.rep_count,
                 "partial_rep_count": sum(1 for r in s.reps if not r.complete),
-                "reps": [_rep_json(result, r) for r in s.reps],
+                "flexion_thresholds": thresholds_json(s.flexion_config or result.thresholds),
+                "reps": [_rep_json(result, r, s.flexion_config) for r in s.reps],
                 "flexion_events": [_flexion_json(e) for e in s.flexion_events],
                 "twist_events": [_twist_json(e) for e in s.twist_events],
                 "holds": [_hold_json(h) for h in s.holds],
             }
         )
     return out
+
+
+def _thresholds_of_main(result: SessionResult) -> FlexionConfig:
+    """The thresholds of the reported exercise's segments (with several, the first one analysed as it)."""
+    own = [s.flexion_config for s in result.segments if s.spec.id == result.spec.id and s.flexion_config]
+    return own[0] if own else result.thresholds
 
 
 def build_report(result: SessionResult, programme: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -181,9 +246,11 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
     exercise with the most time (``segment_count`` > 1 says so); ``flexion_events``,
     ``twist_events``, ``holds``, ``unsafe_movements`` and ``cues`` always cover the whole recording.
     ``unsafe_movements`` lists the episodes of movements to avoid, whatever exercise was chosen
-    (see :func:`unsafe_json`). ``tests`` lists the functional tests scored (``review --test``): one
-    object each with ``id``, ``count``, ``time_s``, ``stage_reached``, ``score``, ``norm`` (the
-    cut-off applied and its source), ``phases`` (``name``, ``start_s``, ``end_s``) and ``notes``.
+    (see :func:`unsafe_json`); ``person_changes`` the times someone else filled the picture and
+    counting was paused (see :func:`person_change_json`). ``tests`` lists the functional tests scored
+    (``review --test``): one object each with ``id``, ``count``, ``time_s``, ``stage_reached``,
+    ``score``, ``norm`` (the cut-off applied and its source), ``phases`` (``name``, ``start_s``,
+    ``end_s``) and ``notes``.
     """
     spec = result.spec
     neutral = result.neutral
@@ -211,12 +278,13 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
         "truncated": result.truncated,
         "rep_count": result.rep_count,
         "partial_rep_count": sum(1 for r in counted if not r.complete),
-        "reps": [_rep_json(result, r) for r in counted],
+        "reps": [_rep_json(result, r, _thresholds_of_main(result)) for r in counted],
         "segments": segments,
         "flexion_events": [_flexion_json(e) for e in result.flexion_events],
         "holds": [_hold_json(h) for h in result.holds],
         "twist_events": [_twist_json(e) for e in result.twist_events],
         "unsafe_movements": [unsafe_json(e) for e in result.unsafe_movements],
+        "person_changes": [person_change_json(e) for e in result.person_changes],
         "cues": [c.to_json() for c in result.cues],
         "views": {"frames_per_view": views, "main_view": result.main_view, **back_judged_json(result)},
         "view_warnings": [
@@ -231,6 +299,7 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
             else "not calibrated: neutral learnt from the first upright second, or a default",
         },
         "flexion_method": FLEXION_METHOD_NOTE,
+        "flexion_thresholds": thresholds_json(_thresholds_of_main(result)),
         "key_frames": [{"t_s": _r(k.t_s, 3), "label": k.label} for k in result.key_frames],
         "tests": [t.to_json() for t in result.tests],
         "notes": result.notes,
@@ -287,6 +356,7 @@ def build_programme_report(
         "holds": merged("holds"),
         "twist_events": merged("twist_events"),
         "unsafe_movements": [unsafe_json(e) for e in unsafe_movements],
+        "person_changes": merged("person_changes"),
         "cues": [c.to_json() for c in cues],
         "views": {"frames_per_view": views, "main_view": max(views, key=views.__getitem__) if views else "unknown"},
         "view_warnings": merged("view_warnings"),

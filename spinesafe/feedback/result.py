@@ -17,13 +17,14 @@ from spinesafe.classifiers.analyser import FrameState
 from spinesafe.classifiers.events import (
     FlexionEnded,
     HoldCompleted,
+    PersonChangeEnded,
     RepCompleted,
     TwistEnded,
     UnsafeMovementEnded,
     ViewUnsuitable,
 )
 from spinesafe.classifiers.exercises import ExerciseSpec
-from spinesafe.classifiers.flexion import SUITABLE_VIEWS, Neutral
+from spinesafe.classifiers.flexion import SUITABLE_VIEWS, FlexionConfig, Neutral
 from spinesafe.classifiers.functional.results import FunctionalResult
 from spinesafe.classifiers.segments import Segment
 from spinesafe.feedback.cues import Cue
@@ -87,10 +88,15 @@ class SegmentResult:
     holds: list[HoldCompleted] = field(default_factory=list)
     twist_events: list[TwistEnded] = field(default_factory=list)
     view_counts: dict[str, int] = field(default_factory=dict)
+    flexion_config: FlexionConfig | None = None  # the thresholds its analysis applied
 
     @property
     def rep_count(self) -> int:
         return sum(1 for r in self.reps if r.complete)
+
+    @property
+    def thresholds(self) -> FlexionConfig:
+        return self.flexion_config or FlexionConfig(caution_deg=self.spec.allowed_flexion_deg)
 
     @property
     def label(self) -> str:
@@ -123,6 +129,8 @@ class SessionResult:
     view_warnings: list[ViewUnsuitable] = field(default_factory=list)
     # Episodes of movements to avoid (toe touch, sit-up, ...), whatever the exercise was.
     unsafe_movements: list[UnsafeMovementEnded] = field(default_factory=list)
+    # Times someone else filled the picture and counting was paused (spinesafe.classifiers.person).
+    person_changes: list[PersonChangeEnded] = field(default_factory=list)
     cues: list[Cue] = field(default_factory=list)
     view_counts: dict[str, int] = field(default_factory=dict)
     # Frames with a person per view, and those on which the back could be judged (a proxy was read
@@ -130,6 +138,9 @@ class SessionResult:
     back_frames: dict[str, int] = field(default_factory=dict)
     back_judged: dict[str, int] = field(default_factory=dict)
     neutral: Neutral | None = None
+    # The back-rounding thresholds applied (the exercise's, or the programme's limits); with several
+    # segments, those of the first (each segment has its own).
+    flexion_config: FlexionConfig | None = None
     notes: list[str] = field(default_factory=list)
     patient: str = "default"
     # Set when the exercise was recognised (``--exercise auto``): (confidence in [0, 1], sure?)
@@ -138,6 +149,8 @@ class SessionResult:
     started_at: datetime = field(default_factory=utc_now)
     series: TimeSeries = field(default_factory=TimeSeries, repr=False)
     key_frames: list[KeyFrame] = field(default_factory=list, repr=False)
+    # No picture of the person was to be written (``--no-video``, ``--no-pictures``): no key frames.
+    pictures_withheld: bool = False
     # ``--exercise auto``: the segments, each analysed with its own exercise; ``reps`` etc. above
     # hold the events of all of them, in time order.
     segments: list[SegmentResult] = field(default_factory=list)
@@ -155,6 +168,11 @@ class SessionResult:
     @property
     def rep_count(self) -> int:
         return sum(1 for r in self.counted_reps if r.complete)
+
+    @property
+    def thresholds(self) -> FlexionConfig:
+        """The flexion thresholds applied (the exercise's defaults when none were recorded)."""
+        return self.flexion_config or FlexionConfig(caution_deg=self.spec.allowed_flexion_deg)
 
     @property
     def main_view(self) -> str:

@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -135,7 +135,9 @@ class Mp4Writer:
         self.close()
 
 
-Draw = Callable[[np.ndarray, PoseFrame, "FrameState | None", OverlayText], np.ndarray]
+# draw(image, pose, state, text, canvas_size) -> the annotated canvas of canvas_size (width, height):
+# the picture scaled into it with the words around it (overlay.draw_overlay).
+Draw = Callable[[np.ndarray, PoseFrame, "FrameState | None", OverlayText, tuple[int, int]], np.ndarray]
 
 KEY_FRAME_EVERY_S = 0.1  # candidate pictures for key frames, 10 a second ...
 KEY_FRAME_WINDOW_S = 30.0  # ... for the last 30 s (an event is asked for when it ends)
@@ -149,6 +151,7 @@ class _Frame:
     pose: PoseFrame
     state: FrameState | None
     text: OverlayText
+    hold: tuple[str, ...] = ()  # keep this annotated picture under these names (see submit)
 
 
 @dataclass(frozen=True)
@@ -162,9 +165,13 @@ class AnnotatedVideo:
     """Overlay + H.264 encoding in a worker thread; keeps key-frame pictures on request.
 
     ``submit`` queues a frame (blocking when the worker is ``queue_size`` frames behind, so memory
-    stays flat); ``request_key_frame(slot, t_s, label)`` asks for the annotated picture nearest
-    ``t_s`` (within the last :data:`KEY_FRAME_WINDOW_S`), replacing an earlier one in the same slot.
-    With ``path=None`` nothing is encoded and only key-frame candidates are drawn.
+    stays flat); ``request_key_frame(slot, t_s, label)`` asks for the annotated picture of ``t_s``,
+    replacing an earlier one in the same slot. The picture is exact when a frame of that time was
+    submitted with a ``hold`` name and is still the latest one held under it (the session marks the
+    frame of each new peak as it happens: the picture then shows that moment with its own overlay);
+    otherwise the nearest of the pictures kept every :data:`KEY_FRAME_EVERY_S` (within the last
+    :data:`KEY_FRAME_WINDOW_S`). With ``path=None`` nothing is encoded and only key-frame candidates
+    are drawn.
     """
 
     def __init__(
@@ -185,6 +192,7 @@ class AnnotatedVideo:
         self._queue: queue.Queue[_Frame | _KeyRequest | None] = queue.Queue(maxsize=queue_size)
         self._writer: Mp4Writer | None = None
         self._recent: deque[tuple[float, bytes]] = deque()
+        self._held: dict[str, tuple[float, np.ndarray]] = {}  # name -> (time, annotated picture)
         self._next_candidate_s = -np.inf
         self.key_frames: dict[str, KeyFrame] = {}
         self.frames = 0
@@ -194,8 +202,16 @@ class AnnotatedVideo:
         self._thread = threading.Thread(target=self._run, name="spinesafe-video", daemon=True)
         self._thread.start()
 
-    def submit(self, image: np.ndarray, pose: PoseFrame, state: FrameState | None, text: OverlayText) -> None:
-        self._put(_Frame(image, pose, state, text))
+    def submit(
+        self,
+        image: np.ndarray,
+        pose: PoseFrame,
+        state: FrameState | None,
+        text: OverlayText,
+        hold: tuple[str, ...] = (),
+    ) -> None:
+        """Queue a frame; ``hold``: names to keep its annotated picture under, each replacing the last."""
+        self._put(_Frame(image, pose, state, text, hold if self._keep_key_frames else ()))
 
     def request_key_frame(self, slot: str, t_s: float, label: str) -> None:
         if self._keep_key_frames:
@@ -263,20 +279,18 @@ class AnnotatedVideo:
         height, width = frame.image.shape[:2]
         out_size = self.settings.output_size((width, height))
         candidate = self._keep_key_frames and pose.t_s >= self._next_candidate_s
-        if self.path is None and not candidate:
+        if self.path is None and not candidate and not frame.hold:
             return
-        image = frame.image
-        if out_size != (width, height):
-            image = cv2.resize(image, out_size, interpolation=cv2.INTER_LINEAR)
-        if pose.image_size != out_size:  # landmarks are normalised: only the pixel scale changes
-            pose = replace(pose, image_size=out_size)
-        drawn = self._draw(image, pose, frame.state, frame.text)
+        # The same layout as the live screen at the video's size: the picture scaled into it once.
+        drawn = self._draw(frame.image, pose, frame.state, frame.text, out_size)
         if self.path is not None:
             if self._writer is None:
                 self.size = out_size
                 self._writer = Mp4Writer(self.path, self.fps, out_size, self.settings)
             self._writer.write(drawn, frame.pose.t_s)
             self.frames += 1
+        for name in frame.hold:
+            self._held[name] = (pose.t_s, drawn if self.path is None else drawn.copy())
         if candidate:
             self._next_candidate_s = pose.t_s + KEY_FRAME_EVERY_S
             self._recent.append((pose.t_s, _jpeg(drawn)))
@@ -284,6 +298,10 @@ class AnnotatedVideo:
                 self._recent.popleft()
 
     def _take_key_frame(self, request: _KeyRequest) -> None:
+        exact = [image for t_s, image in self._held.values() if abs(t_s - request.t_s) < 1e-6]
+        if exact:
+            self.key_frames[request.slot] = KeyFrame(t_s=request.t_s, label=request.label, jpeg=_jpeg(exact[0]))
+            return
         if not self._recent:
             return
         t_s, jpeg = min(self._recent, key=lambda item: abs(item[0] - request.t_s))

@@ -654,6 +654,26 @@ def with_absence(frames: Sequence[PoseFrame], start_s: float, end_s: float) -> l
     return [PoseFrame.absent(f.t_s, f.index, f.image_size) if start_s <= f.t_s < end_s else f for f in frames]
 
 
+def moved(frames: Sequence[PoseFrame], dx: float, dy: float = 0.0) -> list[PoseFrame]:
+    """A copy of ``frames`` with the body moved by ``dx`` image widths right and ``dy`` heights down
+    (another place in the picture; world landmarks, centred on the hips, stay)."""
+    shift = np.array([dx, dy, 0.0])
+    return [replace(f, landmarks=f.landmarks + shift) if f.present else f for f in frames]
+
+
+def passer_by(frames: Sequence[PoseFrame], other: Sequence[PoseFrame], start_s: float, end_s: float) -> list[PoseFrame]:
+    """A copy of ``frames`` in which ``other``'s frame of the same index replaces it for
+    ``start_s <= t_s < end_s``: a pose model that followed a second person for that time."""
+    if end_s < start_s:
+        raise ValueError(f"passer_by: expected start_s <= end_s, got {start_s} > {end_s}")
+    covered = [f.index for f in frames if start_s <= f.t_s < end_s]
+    if covered and max(covered) >= len(other):
+        raise ValueError(f"passer_by: other has {len(other)} frames, expected at least {max(covered) + 1}")
+    return [
+        replace(other[i], t_s=f.t_s, index=f.index) if start_s <= f.t_s < end_s else f for i, f in enumerate(frames)
+    ]
+
+
 # --- ready-made motions (keyframes; render them with `animate`) ----------------------------------
 
 STANDING = BodyPose()

@@ -5,8 +5,10 @@ buffers frames, so reading them in order adds latency that grows without bound. 
 here captures in its own thread into a one-frame slot; :meth:`read` returns the newest frame
 not yet handed over (older ones are dropped and counted in :attr:`dropped`).
 
-- :class:`ThreadedCamera`: a real camera through OpenCV. Unplugged or busy: :attr:`status`
-  becomes LOST with a message, the thread retries every second, the session carries on.
+- :class:`ThreadedCamera`: a real camera through OpenCV. :meth:`ThreadedCamera.open` checks it at
+  the start: one that cannot be opened raises :class:`~spinesafe.errors.CameraError` naming the
+  cameras that can (:func:`list_cameras`). Lost later (unplugged, taken by another program):
+  :attr:`status` becomes LOST with a message, the thread retries every second, the session carries on.
 - :class:`FileCamera`: a video file played as if it were a camera, paced in real time
   (``spinesafe live --camera PATH``), so the whole live path runs without a camera.
 - :class:`ReplayCamera` + :class:`ReplayEstimator`: a landmark recording (or synthetic poses)
@@ -20,14 +22,17 @@ the ``time.monotonic()`` at which the frame became available, for latency measur
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
+import re
+import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import cv2
 import numpy as np
@@ -39,6 +44,11 @@ from spinesafe.pose.sources import VideoFileSource, VideoFrame, usable_fps
 log = logging.getLogger(__name__)
 
 RETRY_S = 1.0  # how often a lost camera is tried again
+PROBE_INDICES = range(10)  # camera indices tried when listing cameras (where the system cannot list them)
+FIRST_PICTURE_TRIES = 5  # reads a just-opened camera gets to deliver its first picture (some drop a few)
+FIRST_PICTURE_S = 5.0  # ... within this time (webcams start in under 2 s; a read may block until its timeout)
+OPENCV_SILENT = 0  # cv2 LOG_LEVEL_SILENT
+VIDEO_DEVICE = re.compile(r"video(\d+)$")  # Linux: /dev/video<index>, the index OpenCV opens
 BACKGROUND_GREY = 32  # the blank image a replay camera draws on
 
 
@@ -172,6 +182,51 @@ class _ThreadedSource:
 Opener = Callable[[int], Any]  # index -> an object with isOpened/read/release/set/get (cv2.VideoCapture)
 
 
+@contextlib.contextmanager
+def _opencv_silent() -> Iterator[None]:
+    """OpenCV's own log lines off (probing absent cameras makes it warn once per index)."""
+    level = cv2.getLogLevel()
+    cv2.setLogLevel(OPENCV_SILENT)
+    try:
+        yield
+    finally:
+        cv2.setLogLevel(level)
+
+
+def video_devices(dev: Path = Path("/dev")) -> list[int] | None:
+    """Linux: the indices of the /dev/videoN device nodes (a camera may have two: pictures and
+    metadata); None elsewhere, where the system gives no list."""
+    if not sys.platform.startswith("linux"):
+        return None
+    found = (VIDEO_DEVICE.match(path.name) for path in dev.glob("video*"))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def list_cameras(opener: Opener | None = None, candidates: Iterable[int] | None = None) -> list[int]:
+    """The camera indices that open, tried quietly: the /dev/videoN nodes on Linux, else 0-9."""
+    opener = opener or cv2.VideoCapture
+    if candidates is None:
+        devices = video_devices()
+        candidates = devices if devices is not None else PROBE_INDICES
+    found = []
+    with _opencv_silent():
+        for index in candidates:
+            capture = opener(index)
+            if capture.isOpened():
+                found.append(index)
+            capture.release()
+    return found
+
+
+def camera_unavailable_message(index: int, why: str, cameras: Sequence[int]) -> str:
+    """One line: which camera failed and why, the cameras there are, and how to choose one."""
+    there = f"cameras found: {', '.join(map(str, cameras))}" if cameras else "no cameras found"
+    return (
+        f"camera {index} {why}; {there}. Choose a camera with --camera N, "
+        "or play a video file or a .npz recording as the camera with --camera PATH"
+    )
+
+
 class ThreadedCamera(_ThreadedSource):
     """A real camera: OpenCV capture in a thread; reconnects when unplugged or busy."""
 
@@ -182,6 +237,7 @@ class ThreadedCamera(_ThreadedSource):
         height: int = 720,
         opener: Opener | None = None,
         retry_s: float = RETRY_S,
+        candidates: Iterable[int] | None = None,
     ) -> None:
         super().__init__()
         self.index = index
@@ -191,6 +247,8 @@ class ThreadedCamera(_ThreadedSource):
         self.retry_s = retry_s
         self.reconnects = 0
         self._t0 = time.monotonic()
+        self._candidates = candidates  # the indices list_cameras tries (None: the system's list)
+        self._capture: Any | None = None  # opened by open(), handed to the capture thread
 
     def _open(self) -> Any | None:
         capture = self._opener(self.index)
@@ -204,11 +262,52 @@ class ThreadedCamera(_ThreadedSource):
         self.fps = usable_fps(fps)
         return capture
 
+    def open(self) -> None:
+        """Open the camera now and read one picture, before a session starts.
+
+        A camera that cannot be opened, or opens but sends no picture (another program holds
+        it), raises :class:`CameraError` with one line naming the cameras there are. Without
+        this call :meth:`start` keeps retrying a camera that is not there (as when one is lost).
+        """
+        if self._capture is not None:
+            return
+        capture = self._open()
+        if capture is None:
+            self._fail("cannot be opened (" + self._why_not_opened() + ")")
+        if not self._first_picture(capture):
+            capture.release()
+            self._fail("opens but sends no picture (is another program, a video call, using it?)")
+        self._capture = capture
+
+    @staticmethod
+    def _first_picture(capture: Any) -> bool:
+        give_up = time.monotonic() + FIRST_PICTURE_S
+        for _ in range(FIRST_PICTURE_TRIES):
+            ok, image = capture.read()
+            if ok and image is not None:
+                return True
+            if time.monotonic() > give_up:
+                break
+        return False
+
+    def _why_not_opened(self) -> str:
+        devices = video_devices()
+        if devices is None:
+            return "no such camera, or another program is using it"
+        if self.index in devices:
+            return f"/dev/video{self.index} is there: another program may be using it, or it is not a camera"
+        return "there is no such camera"
+
+    def _fail(self, why: str) -> NoReturn:
+        others = [i for i in list_cameras(self._opener, self._candidates) if i != self.index]
+        raise CameraError(camera_unavailable_message(self.index, why, others))
+
     def _run(self) -> None:
         self._t0 = time.monotonic()
-        capture: Any | None = None
+        capture: Any | None = self._capture  # opened by open(), or None: opened (and retried) here
+        self._capture = None
         index = 0
-        ever_opened = False
+        ever_opened = capture is not None
         while not self._stop.is_set():
             if capture is None:
                 capture = self._open()
@@ -238,6 +337,12 @@ class ThreadedCamera(_ThreadedSource):
             index += 1
         if capture is not None:
             capture.release()
+
+    def close(self) -> None:
+        super().close()
+        if self._capture is not None:  # opened but never started
+            self._capture.release()
+            self._capture = None
 
 
 class _PacedSource(_ThreadedSource):

@@ -3,7 +3,9 @@
 - :class:`MediaPipePoseEstimator`: the BlazePose *full* model bundled inside the mediapipe
   0.10.21 wheel (works offline, no download), run in tracking (video) mode.
 - :class:`TaskPoseEstimator`: a MediaPipe Tasks ``PoseLandmarker`` from a user's ``.task`` file
-  (e.g. the lite or heavy model), also in video mode.
+  (e.g. the lite or heavy model), also in video mode. It looks for two people and follows the one
+  like the person it followed so far (:func:`spinesafe.pose.people.closest`), so a passer-by
+  beside the patient is not taken for them.
 
 MediaPipe is imported lazily so the classifiers and the replay path never need it.
 """
@@ -20,6 +22,7 @@ import numpy as np
 from spinesafe.errors import ModelLoadError
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import NUM_LANDMARKS
+from spinesafe.pose.people import Follower
 from spinesafe.pose.sources import VideoFrame
 
 log = logging.getLogger(__name__)
@@ -100,10 +103,21 @@ class MediaPipePoseEstimator:
         self._pose.close()
 
 
-class TaskPoseEstimator:
-    """A MediaPipe Tasks ``PoseLandmarker`` from a ``.task`` model file, in video mode."""
+# People a ``.task`` model looks for: the patient and one more (a carer, a child walking through).
+TASK_NUM_POSES = 2
 
-    def __init__(self, model_path: str | Path, num_poses: int = 1) -> None:
+
+class TaskPoseEstimator:
+    """A MediaPipe Tasks ``PoseLandmarker`` from a ``.task`` model file, in video mode.
+
+    With ``num_poses`` >= 2 it returns, of the people found, the one most like (in size and place)
+    the person it returned last: the first person seen is followed, not whoever the model lists
+    first. Whether a body is the patient's at all is judged later (:mod:`spinesafe.classifiers.person`).
+    """
+
+    def __init__(self, model_path: str | Path, num_poses: int = TASK_NUM_POSES) -> None:
+        if num_poses < 1:
+            raise ValueError(f"num_poses: expected at least 1, got {num_poses}")
         path = Path(model_path)
         if not path.is_file():
             raise ModelLoadError(f"{path}: model file not found")
@@ -127,6 +141,7 @@ class TaskPoseEstimator:
             raise ModelLoadError(f"{path}: not a valid MediaPipe pose landmarker .task model ({exc})") from exc
         self.name = f"mediapipe-task:{path.name}"
         self._last_ms = -1
+        self._follower = Follower()
 
     def estimate(self, frame: VideoFrame) -> PoseFrame:
         import mediapipe as mp
@@ -138,9 +153,18 @@ class TaskPoseEstimator:
         result = self._landmarker.detect_for_video(image, t_ms)
         if not result.pose_landmarks:
             return PoseFrame.absent(frame.t_s, frame.index, frame.size)
-        points, visibility = _arrays(result.pose_landmarks[0])
-        world = _arrays(result.pose_world_landmarks[0])[0] if result.pose_world_landmarks else None
-        return PoseFrame(frame.t_s, frame.index, frame.size, points, visibility, world)
+        worlds = result.pose_world_landmarks or []
+        people = [
+            PoseFrame(
+                frame.t_s,
+                frame.index,
+                frame.size,
+                *_arrays(landmarks),
+                _arrays(worlds[i])[0] if i < len(worlds) else None,
+            )
+            for i, landmarks in enumerate(result.pose_landmarks)
+        ]
+        return self._follower.pick(people)
 
     def close(self) -> None:
         self._landmarker.close()

@@ -1,19 +1,23 @@
-"""The live coach: set-up check, calibration and the programme flow, one pose at a time.
+"""The live coach: the programme flow, with the set-up check and calibration alongside, one pose at a time.
 
-:class:`LiveCoach` is the pure heart of ``spinesafe live``: poses and key presses in, cues and
-what to show out. It has no camera, window or sound (:mod:`spinesafe.session.live` joins those),
-so a whole session runs in tests from synthetic poses.
+:class:`LiveCoach` is the pure heart of ``spinesafe live``: poses (and the camera's picture) and
+key presses in, cues and what to show out. It has no camera, window or sound
+(:mod:`spinesafe.session.live` joins those), so a whole session runs in tests from synthetic poses.
 
 Stages (an explicit state machine)::
 
-    SETUP ──right for 1 s──▶ CALIBRATING ──3 s upright and still──▶ EXERCISE ◀──▶ REST ──▶ DONE
-    (whole body, distance,    ("stand tall for three seconds":        (sets of reps, holds or
-     light, view)              the person's neutral posture)           timed entries; rest timer)
+    EXERCISE ◀──▶ REST ──▶ DONE
+    (sets of reps, holds or timed entries; rest timer)
 
-This module runs the exercise stage and the flow between stages; the set-up and calibration are
-:mod:`~spinesafe.session.coach_setup`, a rest :mod:`~spinesafe.session.coach_rest`, the screen and
-the words :mod:`~spinesafe.session.coach_view`, the summary and report
-:mod:`~spinesafe.session.coach_summary`.
+Counting never waits for the ceremony: the first entry begins with the first frame, so reps count
+from the first one. The set-up check (whole body, distance, light, view) and the calibration of
+the neutral posture run alongside (:mod:`~spinesafe.session.coach_setup`): the check advises and
+never blocks; the calibration learns from upright, still moments whenever they come and hands the
+neutral to the flexion monitor already judging the back.
+
+This module runs the exercise stage and the flow between stages; a rest is
+:mod:`~spinesafe.session.coach_rest`, the screen and the words :mod:`~spinesafe.session.coach_view`,
+the summary and report :mod:`~spinesafe.session.coach_summary`.
 
 Each programme entry that runs has its own :class:`~spinesafe.session.recorder.SessionRecorder`
 (and so its own :class:`~spinesafe.feedback.result.SessionResult`), fed only while that entry's
@@ -35,24 +39,28 @@ import math
 from dataclasses import replace
 from typing import Any, Protocol
 
+import numpy as np
+
 from spinesafe.classifiers.analyser import ExerciseAnalyser, FrameState
 from spinesafe.classifiers.events import Event, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import Kind
 from spinesafe.classifiers.features import FrameFeatures, compute_features
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.classifiers.functional import Sex
+from spinesafe.classifiers.person import PersonWatch
 from spinesafe.classifiers.setup import Calibration, SetupReport, view_advice
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
-from spinesafe.feedback.cues import PRIORITY, Cue, CueKind, CuePolicy, CuePolicyConfig
+from spinesafe.feedback.captions import Captions
+from spinesafe.feedback.cues import Cue, CueKind, CuePolicy, CuePolicyConfig
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach_exercise import ExerciseStage
 from spinesafe.session.coach_functional import FunctionalTestStage, functional_test_sentences
 from spinesafe.session.coach_rest import Rest
-from spinesafe.session.coach_setup import SetupStages
+from spinesafe.session.coach_setup import SetupAdvisor
 from spinesafe.session.coach_summary import session_report, summary_text
-from spinesafe.session.coach_view import CHAIR_NEAR, CoachView, coach_view, intro_text, sentences
+from spinesafe.session.coach_view import CHAIR_NEAR, LETS_START, CoachView, coach_view, intro_text, sentences
 from spinesafe.session.programme import Programme, ProgrammeEntry
 from spinesafe.session.recorder import SessionRecorder, file_cues, file_events
 from spinesafe.session.stages import CoachConfig, EntryRun, Stage
@@ -119,21 +127,25 @@ class LiveCoach:
                 self.notes.append(self.unsafe_notice)
         self.unsafe_movements: list[UnsafeMovementEnded] = []  # the whole session's episodes
         self.neutral: Neutral | None = None
-        self.stage = Stage.SETUP
+        # One patient for the whole session: every entry's analyser asks the same watch whether the
+        # body seen is theirs (a passer-by pauses counting).
+        self.person = PersonWatch()
+        self.stage = Stage.EXERCISE
         self.paused = False
         self.ended_by = ""
-        self.setup = SetupStages(self, next((e.spec for e in self.entries if e.spec is not None), None))
+        self.setup = SetupAdvisor(self, next((e.spec for e in self.entries if e.spec is not None), None))
         self.rest: Rest | None = None
         self.clock = 0.0  # session seconds, not counting pauses
         self.last_t = math.nan
         self._stage_clock = 0.0
         self.entry_index = -1
         self.exercise = ExerciseStage(self)
-        self.banner: Cue | None = None  # the cue on screen
+        self.captions = Captions(hold_s=self.config.banner_s)  # the cue on screen
         self._done_s = math.nan
         self.between_state: FrameState | None = None  # the overlay's state outside the exercise stage
         self.age, self.sex = age, sex  # for the functional tests' norms
         self.test: FunctionalTestStage | None = None  # the functional test being done ([[test]] entries)
+        self._features: FrameFeatures | None = None  # the last computed by :meth:`features`
 
     def sentences(self) -> list[str]:
         """Sentences this session will probably say, most urgent first (to render speech ahead of time)."""
@@ -174,18 +186,17 @@ class LiveCoach:
 
     # -- inputs ----------------------------------------------------------------------------------------
     def start(self, t_s: float) -> list[Cue]:
-        """Opening cues: the pain rule (every session, DESIGN.md), a chair within reach, the set-up."""
+        """Opening cues: the pain rule (every session, DESIGN.md), a chair within reach; then the first
+        exercise begins at once (set-up problems are spoken as they are found)."""
         self.last_t = t_s
         cues = [*self.policy.start(t_s), Cue(t_s, CueKind.INFO, CHAIR_NEAR)]
         if len(self.entries) > 1:
             cues.append(Cue(t_s, CueKind.INFO, f"Today: {self.programme.name}."))
         said = [c for cue in cues for c in self.say([cue])]  # one by one: the pain rule comes first
-        if self.config.setup_check:
-            return said  # problems are spoken as they are found; a good set-up needs no words
-        return said + self.setup.after_setup(t_s)
+        return said + self.begin_entry(0 if self.recogniser is None else len(self.entries), t_s) + self.setup.start(t_s)
 
-    def update(self, pose: PoseFrame, brightness: float = math.nan) -> list[Cue]:
-        """One frame. ``brightness``: mean grey level of the picture (0-255), NaN if unknown."""
+    def update(self, pose: PoseFrame, picture: np.ndarray | None = None) -> list[Cue]:
+        """One frame. ``picture``: the camera's BGR image, for the set-up check's light (None: not judged)."""
         t = pose.t_s
         if math.isnan(self.last_t):
             self.last_t = t
@@ -198,16 +209,17 @@ class LiveCoach:
         self.clock += step
         # Movements to avoid are watched for in every stage (automatic recognition: in the exercise stage).
         cues = self._watch(pose) if self.recogniser is None else []
-        if self.stage is Stage.SETUP:
-            return cues + self.setup.update_setup(pose, brightness)
-        if self.stage is Stage.CALIBRATING:
-            return cues + self.setup.update_calibration(pose)
         if self.stage is Stage.REST and self.rest is not None:
-            return cues + self.rest.update(pose)
-        if self.test is not None:
+            cues += self.rest.update(pose)
+        elif self.test is not None:
             cues += self.test.update(pose)
-            return cues + (self._end_test(t) if self.test.finished else [])
-        return cues + self.exercise.update(pose)
+            if self.test.finished:
+                cues += self._end_test(t)
+        else:
+            cues += self.exercise.update(pose)
+        if self.stage is not Stage.DONE:  # the set-up check and calibration, alongside
+            cues += self.setup.update(pose, picture)
+        return cues
 
     def toggle_pause(self, t_s: float) -> list[Cue]:
         if self.stage is Stage.DONE:
@@ -217,10 +229,12 @@ class LiveCoach:
         return self.say([Cue(t_s, CueKind.INFO, text)])
 
     def next_entry(self, t_s: float) -> list[Cue]:
-        """The "n" key: skip the set-up, or end this exercise and start the next one (no rest)."""
-        if self.stage in (Stage.SETUP, Stage.CALIBRATING):
-            self.notes.append(f"The {self.stage.value} step was skipped with the N key at {t_s:.1f} s.")
-            return self.begin_entry(0, t_s)
+        """The "n" key: before anything was done while the set-up check still advises, stop the
+        advice; otherwise end this exercise (a functional test: scored over what it holds) and start
+        the next one (no rest)."""
+        if self.setup.checking and not self.anything_done and self.stage is Stage.EXERCISE and self.test is None:
+            self.setup.skip(t_s)
+            return self.say([Cue(t_s, CueKind.INFO, LETS_START)])
         if self.stage is Stage.DONE:
             return []
         cues = self.close_run(t_s)
@@ -243,6 +257,7 @@ class LiveCoach:
         """End the session now (the programme finished, "q", Ctrl+C, or the camera source ended)."""
         if not self.ended_by:
             self.ended_by = reason
+        self.setup.close()
         cues = self.unsafe_events(self.unsafe.finish(t_s)) if self.unsafe is not None else []
         cues += self.close_run(t_s)
         if self.rest is not None:
@@ -260,9 +275,36 @@ class LiveCoach:
         self.stage = stage
         self._stage_clock = self.clock
 
+    @property
+    def anything_done(self) -> bool:
+        """Whether a rep, a hold or a set has been done in this session."""
+        return any(
+            run.sets_done
+            or (run.result is not None and (run.result.rep_count or any(h.complete for h in run.result.holds)))
+            for run in self.runs
+        )
+
+    def frame_features(self, pose: PoseFrame) -> FrameFeatures:
+        """The features of ``pose``: those the exercise's analyser has just computed when it saw it,
+        else computed here (a rest, or waiting for an exercise to be recognised)."""
+        analyser = self.run.analyser if self.run is not None else None
+        for features in (analyser.features if analyser is not None else None, self._features):
+            if features is not None and features.t_s == pose.t_s:
+                return features
+        return self.features(pose)
+
+    def adopt_neutral(self, neutral: Neutral) -> None:
+        """The calibration has the person's neutral: every flexion monitor judging the back now uses it."""
+        self.neutral = neutral
+        analyser = self.run.analyser if self.run is not None else None
+        if analyser is not None:
+            analyser.flexion.adopt_neutral(neutral)
+        if self.rest is not None and self.rest.monitor is not None:
+            self.rest.monitor.adopt_neutral(neutral)
+
     def features(self, pose: PoseFrame) -> FrameFeatures:
         """Features of a frame outside the exercise stage, and the overlay state they give."""
-        f = compute_features(pose)
+        f = self._features = compute_features(pose)
         self.between_state = FrameState(
             t_s=f.t_s,
             present=f.present,
@@ -285,7 +327,7 @@ class LiveCoach:
         run = EntryRun(index=index, entry=entry, started_s=t_s)
         spec = entry.spec
         if spec is not None:
-            analyser = ExerciseAnalyser(spec, entry.flexion, neutral=self.neutral)
+            analyser = ExerciseAnalyser(spec, entry.flexion, neutral=self.neutral, person=self.person)
             result = SessionResult(source=self.source, mode="live", spec=spec, estimator=self.estimator, fps=self.fps)
             # One policy for the session: cooldowns hold across its entries.
             run.recorder = SessionRecorder(
@@ -303,7 +345,7 @@ class LiveCoach:
         cues = [Cue(t_s, CueKind.INFO, intro_text(entry))]
         advice = view_advice(spec, self.setup_report.view) if self.setup_report is not None else ""
         if advice:
-            cues.append(Cue(t_s, CueKind.SETUP, advice))
+            cues.append(Cue(t_s, CueKind.SETUP, advice, topic="view"))
         return self.say(cues) + self.exercise.begin_set(1, t_s)
 
     def after_rest(self, then: tuple[int, int], t_s: float) -> list[Cue]:
@@ -416,17 +458,12 @@ class LiveCoach:
         return said
 
     def record(self, cues: list[Cue], run: EntryRun | None) -> None:
-        """Cues given, for the report (the session's and the entry's) and the screen's banner."""
+        """Cues given, for the report (the session's and the entry's) and the screen's caption."""
         for cue in cues:
             self.cues.append(cue)
             if run is not None:
                 run.cues.append(cue)
-            if (
-                self.banner is None
-                or cue.t_s - self.banner.t_s > self.config.banner_s
-                or PRIORITY[cue.kind] <= PRIORITY[self.banner.kind]
-            ):
-                self.banner = cue
+        self.captions.add(cues)
 
     # -- outputs ---------------------------------------------------------------------------------------
     def summary(self) -> str:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def summary_text(coach: LiveCoach) -> str:
-    """ "Session complete: 12 reps. Your back stayed straight. Well done." (and what was flagged)."""
+    """ "Session complete: 12 reps. Your back stayed straight. Well done." (and what was flagged).
+    "Well done" only when something was done; with nothing done it says why (:func:`why_nothing_done`)."""
     results = [r.result for r in coach.runs if r.result is not None]
     reps = sum(r.rep_count for r in results)
     holds = sum(1 for r in results for h in r.holds if h.complete)
@@ -27,15 +28,46 @@ def summary_text(coach: LiveCoach) -> str:
         done.append(f"{holds} hold{'s' if holds != 1 else ''}")
     judged = sum(n for r in results for v, n in r.view_counts.items() if v in JUDGED_VIEWS)
     if flexions:
-        back = f"{flexions} back rounding warning{'s' if flexions != 1 else ''}."
-    elif judged:
-        back = "Your back stayed straight."
+        back = f" {flexions} back rounding warning{'s' if flexions != 1 else ''}."
+    elif judged and coach.anything_done:
+        back = " Your back stayed straight."
+    elif coach.anything_done:
+        back = " Your back could not be checked from this view."
     else:
-        back = "Your back could not be checked from this view."
+        back = ""
     unsafe = len(coach.unsafe_movements)
     if unsafe:
         back += f" {unsafe} warning{'s' if unsafe != 1 else ''} about movements to avoid."
-    return f"Session complete: {' and '.join(done)}. {back} Well done."
+    if not coach.anything_done:
+        return f"Session complete. {why_nothing_done(coach)}{back}"
+    return f"Session complete: {' and '.join(done)}.{back} Well done."
+
+
+# Below this share of frames with a person, "I could not see you most of the time".
+SEEN_AT_LEAST = 0.5
+# Set-up problems that hide the person from the camera (the rest, e.g. the view, do not stop counting).
+UNSEEN_PROBLEMS = ("no_person", "dark", "bright", "head_cut", "feet_cut", "body_unseen", "too_far")
+
+
+def why_nothing_done(coach: LiveCoach) -> str:
+    """Why a session counted nothing, in one sentence: not seen, not seen clearly (the set-up problem
+    still there), only part reps, or no movement of the exercise."""
+    results = [r.result for r in coach.runs if r.result is not None]
+    entry = coach.entries[0] if coach.entries else None
+    unit = "holds were" if entry is not None and entry.is_hold else "reps were"
+    frames = sum(r.frames for r in results)
+    seen = sum(r.frames_with_person for r in results)
+    if frames and not seen:
+        return f"No {unit} counted: I could not see you."
+    if frames and seen / frames < SEEN_AT_LEAST:
+        return f"No {unit} counted: I could not see you most of the time."
+    report = coach.setup.report
+    hiding = [p for p in report.problems if p.key in UNSEEN_PROBLEMS] if report is not None else []
+    if hiding:
+        return f"No {unit} counted: I could not see you clearly. {hiding[0].message}"
+    if any(not rep.complete for r in results for rep in r.reps):
+        return f"No full {unit.split()[0]} were counted: the movements I saw were not complete ones."
+    return f"No {unit} counted: the camera saw no movement of this exercise."
 
 
 def session_report(coach: LiveCoach, in_progress: bool = False) -> dict[str, Any]:

@@ -11,7 +11,17 @@ from spinesafe.classifiers.analyser import FrameState
 from spinesafe.classifiers.exercises import UNSAFE_PATTERNS, Kind
 from spinesafe.classifiers.features import View
 from spinesafe.classifiers.setup import SETUP_PROBLEMS, view_advice
-from spinesafe.feedback.cues import CALIBRATED, HINGE, NOT_SEEN, SLOWER, STOP_FLEXION, TWIST, unsafe_text
+from spinesafe.feedback.cues import (
+    CALIBRATED,
+    HINGE,
+    NOT_SEEN,
+    PAIN_RULE,
+    SLOWER,
+    SOMEONE_ELSE,
+    STOP_FLEXION,
+    TWIST,
+    unsafe_text,
+)
 from spinesafe.session.programme import Phase, ProgrammeEntry
 from spinesafe.session.stages import Stage
 
@@ -20,7 +30,8 @@ if TYPE_CHECKING:
 
 CHAIR_NEAR = "Keep a chair or counter within reach."
 CALIBRATE = "Now stand tall and still for three seconds."
-STAND_STILL = "Stand tall and still, please."
+SETUP_RIGHT = "Your set-up looks right."
+LETS_START = "Let's start."
 
 
 @dataclass(frozen=True)
@@ -65,8 +76,18 @@ def clock_text(seconds: float) -> str:
 def sentences(entries: list[ProgrammeEntry]) -> list[str]:
     """Sentences a session of ``entries`` will probably say, most urgent first (to render speech ahead)."""
     counts = [str(n) for n in range(1, max([e.reps or 0 for e in entries] + [12]) + 1)]
-    fixed = [HINGE, STOP_FLEXION, TWIST, SLOWER, NOT_SEEN, STAND_STILL, f"That's right. {CALIBRATE}", CALIBRATE]
-    fixed += [CALIBRATED, CHAIR_NEAR, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
+    fixed = [
+        PAIN_RULE,
+        CHAIR_NEAR,
+        HINGE,
+        STOP_FLEXION,
+        TWIST,
+        SLOWER,
+        NOT_SEEN,
+        f"That's right. {CALIBRATE}",
+        CALIBRATE,
+    ]
+    fixed += [CALIBRATED, SOMEONE_ELSE, SETUP_RIGHT, LETS_START, *(unsafe_text(p) for p in UNSAFE_PATTERNS)]
     fixed += [problem.message for problem in SETUP_PROBLEMS] + [view_advice(None, View.FRONT), "Get ready."]
     intros = [text for e in entries for text in (intro_text(e), *(set_text(e, n) for n in range(1, e.sets + 1)))]
     praise = [f"Great, {n} more." for n in range(1, 12)]
@@ -74,23 +95,15 @@ def sentences(entries: list[ProgrammeEntry]) -> list[str]:
 
 
 def coach_view(coach: LiveCoach, t_s: float) -> CoachView:
-    """The screen at ``t_s``: the stage's words, the latest cue for a few seconds, PAUSED."""
-    banner = coach.banner
-    cue = banner.text if banner and t_s - banner.t_s <= coach.config.banner_s else ""
+    """The screen at ``t_s``: the stage's words, the caption of the moment (a safety cue for as
+    long as it is spoken), PAUSED."""
+    cue = coach.captions.text(t_s)
     common: dict[str, Any] = {"cue": cue, "paused": coach.paused, "state": coach.between_state}
     message = "PAUSED - press SPACE to carry on" if coach.paused else ""
     stage = coach.stage
-    if stage is Stage.SETUP:
-        report = coach.setup.report
-        msg = message or (report.message if report and not report.ok else "Hold still...")
-        return CoachView(stage, "Set-up check", message=msg, **common)
-    if stage is Stage.CALIBRATING:
-        held = coach.setup.calibrator.held_s(t_s)
-        count = max(1, math.ceil(coach.config.calibration_s - held))
-        msg = message or (f"Stand tall and still: {count}" if held > 0 else STAND_STILL)
-        return CoachView(stage, "Calibration", message=msg, **common)
     if stage is Stage.DONE:
         return CoachView(stage, "Session complete", message=message or coach.summary(), cue=cue, paused=coach.paused)
+    message = message or _getting_ready(coach, t_s)
     if coach.entry_index >= len(coach.entries):
         msg = message or "Start your exercise: I will recognise it."
         return CoachView(stage, "Ready when you are", message=msg, **common)
@@ -105,6 +118,21 @@ def coach_view(coach: LiveCoach, t_s: float) -> CoachView:
     return _exercise_view(coach, message, cue)
 
 
+def _getting_ready(coach: LiveCoach, t_s: float) -> str:
+    """While nothing has been done yet: the set-up problem to fix, or the calibration's count
+    ("" when there is nothing to say; counting goes on either way)."""
+    setup = coach.setup
+    if coach.anything_done or coach.person.paused:  # someone else in the picture: that is said instead
+        return ""
+    report = setup.report
+    if setup.checking and report is not None and not report.ok:
+        return report.message
+    held = setup.calibrator.held_s(t_s)
+    if setup.calibrating and held > 0:
+        return f"Stand tall and still: {max(1, math.ceil(coach.config.calibration_s - held))}"
+    return ""
+
+
 def _test_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
     """A functional test: a large clock from "Go", the stands or the stage, then the result."""
     test = coach.test
@@ -112,6 +140,8 @@ def _test_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
     run = coach.run
     state = run.analyser.state if run is not None and run.analyser is not None else None
     counter = clock_text(test.elapsed_s) if test.clock_shown else " "
+    if not message and state is not None and state.paused:
+        message = SOMEONE_ELSE  # as long as the other person fills the picture
     return CoachView(
         coach.stage,
         test.test.title,
@@ -132,6 +162,8 @@ def _exercise_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
     position = f"{entry.phase.label} {_position(coach.entries, entry)}"
     run = coach.run
     state = run.analyser.state if run is not None and run.analyser is not None else None
+    if not message and state is not None and state.paused:
+        message = SOMEONE_ELSE  # as long as the other person fills the picture
     sets = f"Set {coach.exercise.set_number} of {entry.sets}  -  " if entry.sets > 1 else ""
     reps, holds = coach.exercise.set_reps, coach.exercise.set_holds
     if entry.duration_s is not None:

@@ -17,7 +17,6 @@ Every edge can be passed in, so tests run the real loop with fakes (``HeadlessDi
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from array import array
@@ -29,15 +28,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-from spinesafe.classifiers.exercises import EXERCISES, get_exercise
+from spinesafe.classifiers.exercises import EXERCISES, Kind, get_exercise, not_coached
 from spinesafe.classifiers.functional import FunctionalTest, Sex
-from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError
+from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError, UnsafeExerciseError
 from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFilePlayer, default_speech
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
-from spinesafe.feedback.overlay import OverlayText, draw_overlay
+from spinesafe.feedback.overlay import OverlayText, draw_overlay, load_fonts, message_screen
 from spinesafe.feedback.report import write_json
 from spinesafe.feedback.store import SessionInfo, SessionLog, SessionStore, default_db_path
-from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, OpenCVWindow
+from spinesafe.feedback.window import KEY_HINTS, Display, HeadlessDisplay, Key, OpenCVWindow, ScreenArea
 from spinesafe.pose.camera import CameraStatus, CapturedFrame, FileCamera, LiveCamera, ReplayCamera, ReplayEstimator
 from spinesafe.pose.estimators import PoseEstimator
 from spinesafe.pose.frame import PoseFrame
@@ -73,7 +72,8 @@ class LiveOptions:
     calibrate: bool = True
     speed: float = 1.0  # pace of a file or recording used as the camera
     model: Path | None = None
-    fullscreen: bool = False
+    fullscreen: bool = True  # the window fills the screen (False: 3/4 of it)
+    screen: tuple[int, int] | None = None  # the screen's (width, height); None: asked of the display system
     checkpoint_s: float = 1.0
     history: bool = True  # store the session in the SQLite history (DESIGN: every session is stored)
     db: Path | None = None  # None: --db / SPINESAFE_DB / the user's data dir
@@ -104,7 +104,9 @@ class LiveOutcome:
 
 
 def load_live_programme(options: LiveOptions) -> Programme | None:
-    """The programme file, a one-exercise programme for ``--exercise ID``, or None for ``auto``."""
+    """The programme file, a one-exercise programme for ``--exercise ID``, or None for ``auto``.
+
+    A movement to avoid raises :class:`UnsafeExerciseError` saying what to do instead."""
     if options.programme is not None:
         return load_programme(options.programme)
     if options.test is not None:
@@ -115,7 +117,9 @@ def load_live_programme(options: LiveOptions) -> Programme | None:
         )
     if options.exercise == AUTO:
         return None
-    get_exercise(options.exercise)  # unknown ids: an error listing the valid ones
+    spec = get_exercise(options.exercise)  # unknown ids: an error listing the valid ones
+    if spec.kind is Kind.UNSAFE:  # DESIGN: recognised and flagged, never coached (as programmes refuse it)
+        raise UnsafeExerciseError(not_coached(spec))
     return single_exercise(options.exercise)
 
 
@@ -151,8 +155,14 @@ def open_camera(options: LiveOptions) -> tuple[LiveCamera, PoseEstimator]:
     else:
         from spinesafe.pose.camera import ThreadedCamera
 
-        cam = ThreadedCamera(source)
-    return cam, create_estimator(options.model)
+        real = ThreadedCamera(source)
+        real.open()  # a camera that is not there: one clear error now, before MediaPipe loads
+        cam = real
+    try:
+        return cam, create_estimator(options.model)
+    except BaseException:
+        cam.close()
+        raise
 
 
 def mirrored(pose: PoseFrame) -> PoseFrame:
@@ -162,12 +172,6 @@ def mirrored(pose: PoseFrame) -> PoseFrame:
     landmarks = pose.landmarks.copy()
     landmarks[:, 0] = 1.0 - landmarks[:, 0]
     return PoseFrame(pose.t_s, pose.index, pose.image_size, landmarks, pose.visibility, pose.world, pose.present)
-
-
-def brightness(image: np.ndarray) -> float:
-    """Mean grey level 0-255 of a BGR image, on a 1-in-8 subsample (cheap)."""
-    small = image[::8, ::8]
-    return float(small.mean()) if small.size else math.nan
 
 
 class _ReportWriter:
@@ -243,9 +247,14 @@ def run_live(
             _check_writable(path)
     own_display = display is None
     if display is None:  # before the camera: no screen is the likelier failure, and nothing to undo
-        display = HeadlessDisplay() if options.headless else OpenCVWindow(fullscreen=options.fullscreen)
+        display = HeadlessDisplay() if options.headless else _open_window(options)
     if camera is None or estimator is None:
-        camera, estimator = open_camera(options)
+        try:
+            camera, estimator = open_camera(options)
+        except BaseException:
+            if own_display:
+                display.close()
+            raise
     session = _LiveSession(options, programme, camera, estimator, display, speakers, recogniser, clock)
     try:
         session.run()
@@ -272,7 +281,7 @@ class _LiveSession:
         clock: Callable[[], float],
     ) -> None:
         self.options, self.camera, self.estimator, self.display, self.clock = options, camera, estimator, display, clock
-        notices: list[str] = []
+        notices: list[str] = [display.notice] if getattr(display, "notice", "") else []
         self.coach = LiveCoach(
             programme,
             source=camera.name,
@@ -316,6 +325,7 @@ class _LiveSession:
             frames=0,
             notices=notices,
         )
+        load_fonts()
         self.last_t = 0.0
         self.last_image: np.ndarray | None = None
         self.lost_announced = False
@@ -369,7 +379,8 @@ class _LiveSession:
     def _no_frame(self) -> bool:
         """Camera lost or still starting: say so on screen (and once aloud), keep the session. True to quit."""
         camera = self.camera
-        self.display.show(_status_screen(self.last_image, camera.message or "Waiting for the camera..."))
+        message = camera.message or "Waiting for the camera..."
+        self.display.show(_status_screen(self.last_image, message, getattr(self.display, "size", None)))
         if camera.status is CameraStatus.LOST and not self.lost_announced:
             self.lost_announced = True
             text = "I've lost the camera picture. Check the camera; I'll keep trying."
@@ -385,9 +396,11 @@ class _LiveSession:
         t = self.last_t = frame.t_s
         if self.handle_keys(t):
             return True
-        light = brightness(frame.image) if self.camera.real_images else math.nan
-        self.dispatch(self.coach.update(pose, light), t, frame.captured_at)
-        image = _render(frame, pose, self.coach.view(t), mirror=self.mirror, compact=self.compact, muted=self.muted)
+        picture = frame.image if self.camera.real_images else None  # the set-up check judges its light
+        self.dispatch(self.coach.update(pose, picture), t, frame.captured_at)
+        view = self.coach.view(t)
+        size = getattr(self.display, "size", None)
+        image = _render(frame, pose, view, mirror=self.mirror, compact=self.compact, muted=self.muted, size=size)
         self.last_image = image
         self.display.show(image)
         if self.options.virtual_camera:
@@ -495,9 +508,23 @@ def _open_virtual_camera(image: np.ndarray, fps: float, notices: list[str]) -> A
     return vcam
 
 
+def _open_window(options: LiveOptions) -> OpenCVWindow:
+    screen = ScreenArea(*options.screen) if options.screen is not None else None
+    return OpenCVWindow(fullscreen=options.fullscreen, screen=screen)
+
+
 def _render(
-    frame: CapturedFrame, pose: PoseFrame, view: CoachView, *, mirror: bool, compact: bool, muted: bool
+    frame: CapturedFrame,
+    pose: PoseFrame,
+    view: CoachView,
+    *,
+    mirror: bool,
+    compact: bool,
+    muted: bool,
+    size: tuple[int, int] | None = None,
 ) -> np.ndarray:
+    """The screen for one frame: the picture (mirrored for a camera) with the overlay, on a canvas
+    of ``size`` (the window's; None: the picture's own size)."""
     image = cv2.flip(frame.image, 1) if mirror else frame.image
     drawn = mirrored(pose) if mirror else pose
     hints = KEY_HINTS + ("   (sound off)" if muted else "")
@@ -511,16 +538,12 @@ def _render(
         hints=hints,
         compact=compact,
     )
-    return draw_overlay(image, drawn, view.state, text)
+    return draw_overlay(image, drawn, view.state, text, size)
 
 
-def _status_screen(last: np.ndarray | None, message: str) -> np.ndarray:
-    """The last picture darkened (or a blank one) with the camera's status in large type."""
+def _status_screen(last: np.ndarray | None, message: str, size: tuple[int, int] | None = None) -> np.ndarray:
+    """The last screen darkened (or a blank one of ``size``) with the camera's status in large type."""
     if last is None:
-        width, height = LOST_SIZE
-        base = np.full((height, width, 3), 32, dtype=np.uint8)
-    else:
-        base = (last * 0.3).astype(np.uint8)
-    absent = PoseFrame.absent(0.0, 0, (base.shape[1], base.shape[0]))
-    text = OverlayText(exercise="Camera", message=message, hints=KEY_HINTS)
-    return draw_overlay(base, absent, None, text)
+        width, height = size or LOST_SIZE
+        return message_screen(np.full((height, width, 3), 32, dtype=np.uint8), message, KEY_HINTS, dim=1.0)
+    return message_screen(last, message, KEY_HINTS)

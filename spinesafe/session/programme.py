@@ -133,6 +133,12 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
+def _short(value: object, limit: int = 40) -> str:
+    """``repr(value)``, cut for an error line (a 400-digit integer is not worth showing whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def single_exercise(exercise_id: str, flexion: FlexionConfig | None = None) -> Programme:
     """A one-entry, open-ended programme: ``spinesafe live --exercise ID`` without a file."""
     spec = EXERCISES[exercise_id]
@@ -201,18 +207,95 @@ ALLOWED_FLEXION_RANGE_DEG = (8.0, 60.0)  # FlexionConfig needs caution above its
 STOP_FLEXION_RANGE_DEG = (15.0, 90.0)
 
 
+# Checked before parsing. The largest sample is under 2 KB and a long programme (50 entries with
+# notes) about 10 KB, so 256 KB leaves a 25x margin while keeping a stray video or log file passed as
+# a programme from being read into memory and parsed.
+MAX_PROGRAMME_BYTES = 256 * 1024
+# The format nests at most 2 deep (``[[exercise]]``); the TOML parser recurses once per level and
+# hits Python's recursion limit from about 330 nested inline tables (fewer on a deeper stack), so 32
+# is far above any real file and far below the crash.
+MAX_NESTING = 32
+
+
 def load_programme(path: str | Path) -> Programme:
     """Read and validate a programme file; raises :class:`ProgrammeError` naming file and key."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: no such programme file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PROGRAMME_BYTES + 1)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_PROGRAMME_BYTES:
+        raise ProgrammeError(
+            f"{path}: larger than {MAX_PROGRAMME_BYTES // 1024} KB; a programme file is a few KB of TOML "
+            "(is this the right file?)"
+        )
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProgrammeError(f"{path}: not a text file ({exc.reason})") from exc
+    depth = toml_nesting(text)
+    if depth > MAX_NESTING:
+        raise ProgrammeError(f"{path}: nested {depth} levels deep; a programme file nests at most {MAX_NESTING}")
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProgrammeError(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError:  # the nesting count above is a scan, not a parse: keep the documented error
+        raise ProgrammeError(
+            f"{path}: nested too deeply to read; a programme file nests at most {MAX_NESTING}"
+        ) from None
     return parse_programme(data, source=str(path))
+
+
+def toml_nesting(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` in TOML ``text``, not counting brackets in strings or comments.
+
+    A scan, not a parse: invalid TOML gives some number and is then refused by the parser.
+    """
+    depth = deepest = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        elif c == "#":
+            i = _line_end(text, i)
+            continue
+        elif c in "\"'":
+            i = _string_end(text, i)
+            continue
+        i += 1
+    return deepest
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
+
+
+def _string_end(text: str, i: int) -> int:
+    """The index after the TOML string starting at ``i`` (basic, literal, or their multi-line forms)."""
+    quote = text[i]
+    if text.startswith(quote * 3, i):
+        close, i = quote * 3, i + 3
+    else:
+        close, i = quote, i + 1
+    while i < len(text):
+        if quote == '"' and text[i] == "\\":
+            i += 2  # an escape: the next character cannot close the string
+            continue
+        if text.startswith(close, i):
+            return i + len(close)
+        if len(close) == 1 and text[i] == "\n":
+            return i  # a one-line string ends at the line's end (invalid TOML; the parser says so)
+        i += 1
+    return i
 
 
 def parse_programme(data: Mapping[str, Any], source: str = "<programme>") -> Programme:
@@ -335,10 +418,16 @@ class _Parser:
             return None
         value = table[key]
         low, high = bounds
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        # isfinite only on floats: an integer too large for a float (TOML integers may be any size) would
+        # raise OverflowError there, while comparing it with the bounds is exact.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
             self.fail(name, f"expected a number, got {value!r}", f"{_num(low)} to {_num(high)}")
         if not low <= value <= high:
-            self.fail(name, f"{value!r} is out of range", f"{_num(low)} to {_num(high)}")
+            self.fail(name, f"{_short(value)} is out of range", f"{_num(low)} to {_num(high)}")
         return float(value)
 
     def number(
@@ -355,7 +444,7 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(name, f"expected a whole number, got {value!r}", f"{low} to {high}")
         if not low <= value <= high:
-            self.fail(name, f"{value!r} is out of range", f"{low} to {high}")
+            self.fail(name, f"{_short(value)} is out of range", f"{low} to {high}")
         return int(value)
 
     def entry(self, table: Mapping[str, Any], phase: Phase, index: int, defaults: _Defaults) -> ProgrammeEntry:
@@ -378,7 +467,8 @@ class _Parser:
             if spec.kind is Kind.UNSAFE:
                 self.fail(
                     k("id"),
-                    f"{exercise_id!r} is an unsafe movement pattern (recognised and flagged, never prescribed)",
+                    f"{exercise_id!r} is an unsafe movement pattern (recognised and flagged, never prescribed; "
+                    f"instead: {spec.instead})",
                     ", ".join(safe_ids),
                 )
         sets = self.optional_int(table, "sets", k("sets"), SETS_RANGE) or 1

@@ -23,6 +23,7 @@ from spinesafe.classifiers.events import (
     Event,
     FlexionEnded,
     HoldCompleted,
+    PersonChangeEnded,
     RepCompleted,
     TwistEnded,
     UnsafeMovementEnded,
@@ -73,6 +74,10 @@ def file_events(
                 log.unsafe(event)
         elif isinstance(event, ViewUnsuitable):
             _add(event, "view_warnings", result, None)
+        elif isinstance(event, PersonChangeEnded):
+            _add(event, "person_changes", result, None)
+            if log is not None:
+                log.person_change(event)
     cues = policy.update(list(events))
     file_cues(cues, result=result, log=log)
     return cues
@@ -143,6 +148,9 @@ class SessionRecorder:
                 f"segments: the analyser is for {analyser.spec.id}, the first segment is {segments[0].exercise}"
             )
         result.segments = [SegmentResult(s, get_exercise(s.exercise)) for s in segments]
+        result.flexion_config = analyser.flexion.config
+        if result.segments:
+            result.segments[0].flexion_config = analyser.flexion.config
         self._segment = 0
         self._views: Counter[str] = Counter()  # frames per view of the segments before this one
         self._back_frames: Counter[str] = Counter()  # and those where the back could be judged
@@ -171,11 +179,13 @@ class SessionRecorder:
         result.frames += 1
         result.frames_with_person += int(pose.present)
         result.duration_s = max(result.duration_s, pose.t_s)
+        # Someone else's body (a passer-by) is judged by nobody: neither the watcher nor the counters.
+        seen, person = self.analyser.screen(pose)
         # The watcher's events first: a warning given in this frame holds back a flexion cue of it.
         # The flexion monitor's last judgement confirms (or not) a warning about the back.
         flexion = self.analyser.flexion.flexion_deg
-        watched = self.unsafe.update(pose, flexion) if self.unsafe is not None else []
-        cues += self.file([*watched, *self.analyser.update(pose)])
+        watched = self.unsafe.update(seen, flexion) if self.unsafe is not None else []
+        cues += self.file([*person, *watched, *self.analyser.update(seen, screened=True)])
         if self.analyser.state is not None:
             result.series.append(self.analyser.state)
         if self.log is not None:
@@ -201,7 +211,9 @@ class SessionRecorder:
         spec = result.segments[self._segment].spec
         # A neutral learnt (or calibrated) in the last segment is the same person's: keep it.
         learnt = neutral.calibrated or math.isfinite(neutral.torso_length_m)
-        self.analyser = ExerciseAnalyser(spec, neutral=neutral if learnt else None)
+        # The patient watched so far is the same person too.
+        self.analyser = ExerciseAnalyser(spec, neutral=neutral if learnt else None, person=self.analyser.person)
+        result.segments[self._segment].flexion_config = self.analyser.flexion.config
         self.policy.begin_set(None, first_number=1)
         self.policy.exercise_is_avoided = self.unsafe is not None and spec.kind is Kind.UNSAFE
         if self.log is not None:
@@ -234,6 +246,8 @@ class SessionRecorder:
             )
         if self.analyser.flexion.neutral_note:
             result.notes.append(f"Back rounding: {self.analyser.flexion.neutral_note}.")
+        if result.person_changes:
+            result.notes.append(person_changes_note(result.person_changes))
         if result.frames_with_person == 0:
             result.notes.append("No person was found in the video: nothing could be counted.")
         if result.truncated:
@@ -242,6 +256,21 @@ class SessionRecorder:
             self.log.end_set(t_s=result.duration_s, calibration=calibration_json(result), views=result.view_counts)
             self.log.progress(result.duration_s, result.frames, result.frames_with_person)
         return cues
+
+
+def person_changes_note(changes: Sequence[PersonChangeEnded]) -> str:
+    """The report's words for the times someone else filled the picture."""
+    times = ", ".join(f"{c.start_s:.1f}-{c.end_s:.1f} s" for c in changes)
+    adopted = [c for c in changes if c.outcome == "adopted"]
+    then = (
+        f" After {adopted[0].paused_s:.0f} s the person in the picture was taken to be the one exercising."
+        if adopted
+        else ""
+    )
+    return (
+        f"Someone else was in the picture ({times}): counting and the back checks were paused then, so their "
+        f"movements are not in this report.{then}"
+    )
 
 
 def calibration_json(result: SessionResult) -> dict[str, Any] | None:

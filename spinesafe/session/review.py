@@ -25,9 +25,11 @@ from typing import TYPE_CHECKING
 from spinesafe.classifiers.analyser import ExerciseAnalyser
 from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
 from spinesafe.classifiers.flexion import FlexionConfig
+from spinesafe.classifiers.reps import RepCounter
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
 from spinesafe.errors import OutputError, SpinesafeError
-from spinesafe.feedback.cues import Cue, CueKind
+from spinesafe.feedback.captions import Captions
+from spinesafe.feedback.cues import SOMEONE_ELSE
 from spinesafe.feedback.report import build_report, reps_csv, write_json, write_text
 from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog, SessionStore
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BANNER_S = 3.0  # a cue stays on the annotated video this long
+BANNER_S = 3.0  # a cue stays on the annotated video this long (a safety cue: as long as it is spoken)
 MAX_FLEXION_KEY_FRAMES = 4
 
 
@@ -100,7 +102,8 @@ def run_review(
     """Analyse a video file (or a landmark recording) and write the reports and annotated video.
 
     Outputs in ``out_dir`` (when given): ``report.json``, ``reps.csv``, ``report.html`` and
-    ``annotated.mp4`` (H.264 + AAC cue sound; not with ``write_video=False``). ``json_path``
+    ``annotated.mp4`` (H.264 + AAC cue sound). ``write_video=False`` writes no picture of the person
+    at all: no video, and no key frames in the HTML report (its plots are of numbers). ``json_path``
     writes the JSON report there too (or only there). With ``store`` the session is stored in the
     history as it runs. ``estimator`` replaces the MediaPipe model (a fake, in tests); ``speech``
     the espeak-ng voice of the sound track. ``test`` scores a functional test (``--test``) over the same
@@ -124,6 +127,7 @@ def run_review(
     result = opened.result
     result.patient = patient or default_patient()
     _set_recognition(result, segments, exercise)
+    result.pictures_withheld = not write_video
     try:
         session_log = store.begin(session_info(result)) if store is not None else None
     except BaseException:
@@ -131,18 +135,33 @@ def run_review(
         raise
     sound = SoundTrack(out / "annotated.mp4", speech) if out is not None and write_video else None
     _analyse_input(
-        opened, segments, spec, session_log, sound, video_settings, progress, draw_key_frames=out is not None, test=test
+        opened,
+        segments,
+        spec,
+        session_log,
+        sound,
+        video_settings,
+        progress,
+        draw_key_frames=out is not None and write_video,
+        test=test,
     )
-    try:  # the session is over: the history records it even if an output cannot be written
+    status = "failed"  # the analysis is stored either way; an output that cannot be written fails the run
+    try:
         if test is not None:
             _score_test(test, result, store, session_log)
         if sound is not None:
             sound.finish(result)
         report = build_report(result)
         written_json, html_path, csv_path = _write_reports(result, report, out, json_path)
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
     finally:
-        if session_log is not None:
+        if session_log is not None and status == "complete":
             session_log.finish(duration_s=result.duration_s, truncated=result.truncated, notes=result.notes)
+        elif session_log is not None:
+            _finish_quietly(session_log, status, result)
     return ReviewOutputs(
         result=result,
         report=report,
@@ -287,19 +306,35 @@ def _prepare_out_dir(out_dir: Path) -> None:
 
 
 class _KeyFramePicker:
-    """Asks the video worker for the pictures worth showing in the report: the deepest point of the
-    rep with the largest range of motion, and the peak of the first few flexion events."""
+    """Asks the video worker for the pictures worth showing in the report: the turning point of the
+    rep with the largest range of motion (the bottom of a squat, the top of a heel raise), and the
+    peak of the first few flexion events.
+
+    Each picture is the frame its caption names: :meth:`hold` marks, as frames go by, the frame at
+    which the rep under way or the rounding under way reached its extreme so far, and the video
+    worker keeps that annotated frame (with the overlay of that moment) until the next one."""
 
     def __init__(self, video: AnnotatedVideo) -> None:
         self.video = video
         self._best_rom = -math.inf
         self._flexions = 0
 
+    @staticmethod
+    def hold(analyser: ExerciseAnalyser, t_s: float) -> tuple[str, ...]:
+        """Names under which to keep the frame of ``t_s``: "rep" and "flexion" when it is a new extreme."""
+        names = []
+        if isinstance(analyser.reps, RepCounter) and analyser.reps.turn_s == t_s:
+            names.append("rep")
+        if analyser.flexion.open_peak_s == t_s:
+            names.append("flexion")
+        return tuple(names)
+
     def update(self, result: SessionResult, reps_before: int, flexions_before: int) -> None:
         for rep in result.reps[reps_before:]:
             if rep.complete and math.isfinite(rep.range_of_motion_deg) and rep.range_of_motion_deg > self._best_rom:
                 self._best_rom = rep.range_of_motion_deg
-                label = f"Deepest point of rep {rep.number} ({rep.range_of_motion_deg:.0f}° range of motion)"
+                rom = rep.range_of_motion_deg
+                label = f"Turning point of rep {rep.number} ({rom:.0f}° range of motion, the widest)"
                 self.video.request_key_frame("rep", rep.turn_s, label)
         for event in result.flexion_events[flexions_before:]:
             if self._flexions >= MAX_FLEXION_KEY_FRAMES:
@@ -320,15 +355,17 @@ def _analyse_frames(
     progress: Progress | None,
     test: FunctionalTestScorer | None = None,
 ) -> None:
-    """The frame loop: classifiers and cues, the annotated frame to the video worker (with the cue of
-    the last few seconds as its banner), key-frame requests, and speech rendered ahead."""
+    """The frame loop: classifiers and cues, the annotated frame to the video worker (with the
+    caption of the moment, :class:`~spinesafe.feedback.captions.Captions`), key-frame requests, and
+    speech rendered ahead."""
     from spinesafe.feedback.overlay import OverlayText, blank_canvas
 
     result = recorder.result
     picker = _KeyFramePicker(video) if video is not None else None
     if sound is not None:
         sound.add(recorder.cues)
-    banner: Cue | None = None
+    captions = Captions(hold_s=BANNER_S)
+    captions.add(recorder.cues)  # the pain rule, from 0 s
     for done, (image, pose) in enumerate(opened.frames, start=1):
         reps_before, flexions_before = len(result.reps), len(result.flexion_events)
         cues = recorder.step(pose)
@@ -336,15 +373,18 @@ def _analyse_frames(
             features = recorder.analyser.features
             test.update(pose, features if features is not None and features.t_s == pose.t_s else None)
         if cues:
-            banner = min(cues, key=lambda c: c.kind is not CueKind.SAFETY)
+            captions.add(cues)
             if sound is not None:
                 sound.add(cues)
         if video is not None and picker is not None:
-            if banner is not None and pose.t_s - banner.t_s > BANNER_S:
-                banner = None
             canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
-            text = OverlayText(exercise=recorder.analyser.spec.name, cue=banner.text if banner else "")
-            video.submit(canvas, pose, recorder.analyser.state, text)
+            state = recorder.analyser.state
+            text = OverlayText(
+                exercise=recorder.analyser.spec.name,
+                cue=captions.text(pose.t_s),
+                message=SOMEONE_ELSE if state is not None and state.paused else "",
+            )
+            video.submit(canvas, pose, state, text, hold=picker.hold(recorder.analyser, pose.t_s))
             picker.update(result, reps_before, flexions_before)
         if progress is not None:
             progress(done, opened.total)

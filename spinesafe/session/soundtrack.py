@@ -1,4 +1,5 @@
-"""The annotated video's sound track: the tones and words live mode plays, at their cue times.
+"""The annotated video's sound track: the tones and words live mode plays, at their cue times,
+laid by the same scheduler as the speakers and the live WAV (:mod:`spinesafe.feedback.sound_scheduler`).
 
 Speech is rendered in a background thread as the cues appear (espeak-ng runs as a separate
 process, off the GIL), so muxing the sound at the end costs little time.
@@ -121,4 +122,5 @@ def _add_sound_track(
     except AudioUnavailable as exc:
         result.notes.append(f"Speech was not rendered into the video's sound track ({exc}); it has the tones only.")
         samples = render_timeline(list(result.cues), duration_s, SilentSpeech())
-    mux_audio(silent_path, samples, SAMPLE_RATE, out_path)
+    # The track ends with the picture: a sentence still being said at the last frame is cut there.
+    mux_audio(silent_path, samples[: round(duration_s * SAMPLE_RATE)], SAMPLE_RATE, out_path)

@@ -14,8 +14,6 @@ from spinesafe.session.recorder import SessionRecorder
 
 
 class Stage(enum.Enum):
-    SETUP = "setup"
-    CALIBRATING = "calibrating"
     EXERCISE = "exercise"
     REST = "rest"
     DONE = "done"
@@ -23,12 +21,11 @@ class Stage(enum.Enum):
 
 @dataclass(frozen=True)
 class CoachConfig:
-    setup_check: bool = True
-    setup_ok_s: float = 1.0  # the set-up must stay right this long before going on
-    setup_timeout_s: float = 30.0  # then carry on anyway, saying what is still wrong
-    calibrate: bool = True
-    calibration_s: float = 3.0
-    calibration_timeout_s: float = 10.0
+    setup_check: bool = True  # advise on the set-up (alongside the exercise, never blocking it)
+    setup_ok_s: float = 1.0  # the set-up must stay right this long to count as right
+    setup_timeout_s: float = 30.0  # then stop advising (the report notes what was still wrong)
+    calibrate: bool = True  # learn the neutral from still, upright moments whenever they come
+    calibration_s: float = 3.0  # seconds of such moments in all
     get_ready_s: float = 5.0  # "get ready" this long before a rest ends
     banner_s: float = 4.0  # a cue stays on screen this long
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from spinesafe.classifiers.events import FlexionEnded, FlexionStarted, Severity, ViewUnsuitable
+from spinesafe.classifiers.events import FlexionEnded, FlexionEscalated, FlexionStarted, Severity, ViewUnsuitable
 from spinesafe.classifiers.features import FrameFeatures, View
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, Neutral, hip_fold_flexion_deg
 from spinesafe.pose.landmarks import Side
@@ -79,6 +79,35 @@ def test_marked_rounding_is_stop(monitor: FlexionMonitor) -> None:
     events = run(monitor, np.concatenate([hold(15, 1), hold(15 + 45, 1), hold(15, 1)]))
     ended = [e for e in events if isinstance(e, FlexionEnded)]
     assert [e.severity for e in ended] == [Severity.STOP]
+
+
+def test_rounding_that_grows_from_caution_to_stop_is_escalated_once(monitor: FlexionMonitor) -> None:
+    # The demo's pattern: rounding grows gradually (25 -> 46 deg over neutral in 2 s), so the episode
+    # starts at caution and crosses stop (35) on the way; it wobbles across stop again before ending.
+    grow = 15 + np.linspace(25, 46, round(2 * FPS))
+    wobble = 15 + 36 + 3 * np.sin(np.linspace(0, 6 * np.pi, round(1 * FPS)))  # 33-39: across stop
+    events = run(monitor, np.concatenate([hold(15, 1), grow, wobble, hold(15, 1)]))
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEscalated, FlexionEnded]
+    started, escalated, ended = events
+    assert isinstance(started, FlexionStarted) and started.severity is Severity.CAUTION
+    assert isinstance(escalated, FlexionEscalated) and isinstance(ended, FlexionEnded)
+    assert escalated.flexion_deg >= 35.0 and escalated.start_s == ended.start_s
+    # 35 deg is reached 10/21 of the way through the 2 s ramp (plus the median filter's ~0.1 s).
+    assert escalated.t_s == pytest.approx(1.0 + 2.0 * 10 / 21 + 0.1, abs=0.07)
+    assert ended.severity is Severity.STOP and ended.peak_deg == pytest.approx(46.0, abs=1.5)  # median-filtered
+    assert ended.stop_s == escalated.t_s
+
+
+def test_rounding_that_starts_at_stop_is_not_escalated_again(monitor: FlexionMonitor) -> None:
+    events = run(monitor, np.concatenate([hold(15, 1), hold(15 + 45, 1), hold(15, 1)]))
+    assert [type(e) for e in events] == [FlexionStarted, FlexionEnded]
+    assert isinstance(events[0], FlexionStarted) and events[0].severity is Severity.STOP
+    assert isinstance(events[1], FlexionEnded) and events[1].stop_s == events[1].start_s
+
+
+def test_caution_rounding_has_no_stop_time(monitor: FlexionMonitor) -> None:
+    events = run(monitor, np.concatenate([hold(15, 1), hold(15 + 28, 1.0), hold(15, 1)]))
+    assert isinstance(events[-1], FlexionEnded) and events[-1].stop_s is None
 
 
 def test_brief_spike_is_not_an_event(monitor: FlexionMonitor) -> None:

@@ -12,13 +12,16 @@ from spinesafe.classifiers.recogniser import (
     ANGLE_COLUMNS,
     CHEST_DOWN,
     DEFINING_JOINTS,
+    FOOT_RISE,
     FRAME_DIM,
     HANDS_FORWARD,
     HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG,
     IDLE,
     KNN_DIM,
     LUNGE_MAX_STRAIGHTER_KNEE_DEG,
+    ONE_FOOT_DOWN_MAX_FOOT_RISE,
     POSTURE_DIM,
+    STEP_UP_MIN_FOOT_RISE,
     STRAIGHTER_KNEE,
     UNKNOWN,
     UNSURE,
@@ -50,11 +53,13 @@ from spinesafe.lab.synthetic import (
     hip_hinge_reps,
     jumping_jack_reps,
     lunge_reps,
+    marching_reps,
     push_up_reps,
     single_leg_stance,
     sit_up_reps,
     squat_reps,
     standing,
+    step_up_reps,
     toe_touch,
 )
 from spinesafe.pose.frame import PoseFrame
@@ -278,6 +283,23 @@ def test_a_lunge_bends_both_knees_and_standing_on_one_leg_does_not(model: Recogn
         one_leg = _windows(single_leg_stance(8.0), view)
         assert _straighter_knee_deg(one_leg).min() > 150.0
         assert not allowed_classes(model.classes, one_leg)[:, lunge].any()
+
+
+def test_a_step_up_lifts_both_feet_and_marching_keeps_one_down(model: RecogniserModel) -> None:
+    step_up, marching = model.classes.index("step_up"), model.classes.index("marching")
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_LEFT, CameraView.FRONT):
+        steps = _windows(step_up_reps(3, step_m=0.2), view)
+        rise = steps[:, FOOT_RISE]
+        assert np.nanmax(rise) > STEP_UP_MIN_FOOT_RISE  # a 20 cm step is ~0.4 trunk lengths
+        allowed = allowed_classes(model.classes, steps)
+        np.testing.assert_array_equal(allowed[:, step_up], ~(rise < STEP_UP_MIN_FOOT_RISE))
+        marches = _windows(marching_reps(4), view)
+        assert np.nanmax(marches[:, FOOT_RISE]) < STEP_UP_MIN_FOOT_RISE  # the standing foot stays down
+        allowed = allowed_classes(model.classes, marches)
+        assert not allowed[:, step_up].any() and allowed[:, marching].any()
+    jumped = _windows(marching_reps(4), CameraView.FRONT)
+    jumped[:, FOOT_RISE] = ONE_FOOT_DOWN_MAX_FOOT_RISE + 0.1  # both feet far off the floor
+    assert not allowed_classes(model.classes, jumped)[:, marching].any()
 
 
 def test_a_deep_knee_bend_is_a_squat_not_a_hip_hinge(model: RecogniserModel) -> None:

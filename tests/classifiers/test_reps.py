@@ -171,6 +171,22 @@ def test_source_ending_on_the_way_down_does_not_count_the_unfinished_rep(squat: 
     assert [(e.number, e.truncated) for e in events] == [(1, False), (2, False)]
 
 
+def test_source_ending_in_a_pause_just_past_the_turn_threshold_does_not_count_it(squat: RepCounter) -> None:
+    # Two squats to 100 deg, then the third stalls at 138 for 0.5 s as the clip ends: 2 deg past
+    # the turn (140) and far short of this person's depth, so the pause may be the middle of the
+    # movement. Seen in the corpus step-up whose fifth rise is cut by the end.
+    tail = path((0, 175), (0.5, 175), (1.3, 138), (1.8, 138))
+    events = run(squat, np.concatenate([reps_of(2), tail]))
+    assert [(e.number, e.truncated) for e in events] == [(1, False), (2, False)]
+
+
+def test_source_ending_in_a_pause_well_past_the_turn_threshold_counts_it(squat: RepCounter) -> None:
+    # The same stall at 125, 15 deg past the turn: a pause at the bottom of a shallower squat.
+    tail = path((0, 175), (0.5, 175), (1.3, 125), (1.8, 125))
+    events = run(squat, np.concatenate([reps_of(2), tail]))
+    assert [(e.number, e.truncated) for e in events] == [(1, False), (2, False), (3, True)]
+
+
 def test_source_ending_at_the_persons_own_depth_counts_the_rep(squat: RepCounter) -> None:
     # Still moving at the last frame, but already as deep as the earlier reps: the turning point
     # is reached as the clip ends (the corpus' lateral raise that ends at the top).

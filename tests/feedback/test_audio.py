@@ -79,18 +79,21 @@ def test_render_cue_by_kind() -> None:
     assert render_cue(Cue(0, CueKind.PRAISE, "Great"), mute_voice).size == 0
 
 
-def test_timeline_places_ticks_at_cue_times_and_delays_overlaps() -> None:
+def test_timeline_places_cues_at_their_times_and_a_warning_cuts_in() -> None:
     speech = SilentSpeech(seconds_per_word=1.0)
     cues = [
         Cue(1.0, CueKind.COUNT, "1"),  # tick at 1.0, speech until ~2.14
-        Cue(1.5, CueKind.SAFETY, "Chest up"),  # would overlap: delayed to after the count + gap
+        Cue(1.2, CueKind.INFO, "Slow and controlled"),  # waits its turn
+        Cue(1.5, CueKind.SAFETY, "Chest up"),  # more urgent: cuts the count short, starts at once
         Cue(10.0, CueKind.COUNT, "2"),
     ]
     placed = schedule(cues, speech)
-    assert [p.cue.text for p in placed] == ["1", "Chest up", "2"]
+    assert [p.cue.text for p in placed] == ["1", "Chest up", "Slow and controlled", "2"]
     assert placed[0].start_s == 1.0
-    assert placed[1].start_s == pytest.approx(placed[0].end_s + audio.BETWEEN_CUES_S)
-    assert placed[2].start_s == 10.0
+    assert placed[0].end_s == pytest.approx(1.51, abs=1e-3)  # cut at 1.5 with a 10 ms fade
+    assert placed[1].start_s == pytest.approx(1.51, abs=1e-3)  # the warning is not delayed
+    assert placed[2].start_s == pytest.approx(placed[1].end_s + audio.BETWEEN_CUES_S, abs=1e-3)
+    assert placed[3].start_s == 10.0
     track = render_timeline(cues, 12.0, speech)
     assert track.size >= 12 * SAMPLE_RATE
     i = SAMPLE_RATE  # exactly the tick at 1.0 s, nothing before
@@ -234,7 +237,7 @@ def test_sounddevice_player_without_device_warns_once(
     assert sum("no audio output" in r.message for r in caplog.records) == 1
 
 
-def test_urgent_cue_cuts_a_sentence_short_but_counts_wait_their_turn() -> None:
+def test_urgent_cue_cuts_a_sentence_short_and_a_newer_count_cuts_an_older_one() -> None:
     stream = _FakeStream()
     player = SoundDevicePlayer(SilentSpeech(seconds_per_word=0.5), stream=stream)
     info = Cue(0.0, CueKind.INFO, "one two three four five")  # 2.5 seconds of speech
@@ -247,15 +250,17 @@ def test_urgent_cue_cuts_a_sentence_short_but_counts_wait_their_turn() -> None:
     assert player.onsets[1].delay_s < 0.15  # within a chunk or two, not after 2.5 seconds
     assert player.interrupted == [info]
     assert player.drain(5.0)
-    # Two counts: the second waits for the first (tick + one word) rather than cutting it.
-    player.play(Cue(1.0, CueKind.COUNT, "1"), 1.0)
-    time.sleep(0.1)
-    player.play(Cue(1.1, CueKind.COUNT, "2"), 1.1)
+    # Two counts: the second is the number that is right now, so it cuts the first short.
+    time.sleep(0.3)
+    first, second = Cue(1.0, CueKind.COUNT, "1"), Cue(1.2, CueKind.COUNT, "2")
+    player.play(first, 1.0)
+    time.sleep(0.2)  # the first (tick + one word, 0.64 s) is still being said
+    player.play(second, 1.2)
     _wait_for(player, 4)
     player.close()
-    assert [o.cue.text for o in player.onsets[2:]] == ["1", "2"]
-    assert player.onsets[3].started - player.onsets[2].started > 0.5
-    assert player.interrupted == [info]
+    assert [o.cue for o in player.onsets[2:]] == [first, second]
+    assert player.onsets[3].delay_s < 0.15
+    assert player.interrupted == [info, first]
 
 
 def test_late_counts_are_dropped_and_the_pain_rule_is_not_cut_by_a_count() -> None:

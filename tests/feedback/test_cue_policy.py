@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from spinesafe.classifiers.events import (
     CalibrationDone,
     Event,
+    FlexionEscalated,
     FlexionStarted,
     HoldCompleted,
     HoldProgress,
@@ -14,6 +19,8 @@ from spinesafe.classifiers.events import (
     TwistStarted,
     ViewUnsuitable,
 )
+from spinesafe.classifiers.features import FrameFeatures, View
+from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, Neutral
 from spinesafe.feedback.cues import (
     CALIBRATED,
     HINGE,
@@ -26,6 +33,7 @@ from spinesafe.feedback.cues import (
     CuePolicy,
     CuePolicyConfig,
 )
+from spinesafe.pose.landmarks import Side
 
 
 def rep(t: float, number: int, duration_s: float = 3.0, complete: bool = True) -> RepCompleted:
@@ -41,6 +49,15 @@ def rep(t: float, number: int, duration_s: float = 3.0, complete: bool = True) -
         peak_trunk_flexion_deg=5.0,
         complete=complete,
     )
+
+
+def bent_forward(t: float, neck_curl_deg: float) -> FrameFeatures:
+    """Features of a person seen from the side, trunk 40 deg forward, with this neck curl."""
+    return FrameFeatures(
+        t_s=t, present=True, view=View.SIDE, near_side=Side.LEFT, facing_x=1.0, angles={},
+        trunk_inclination_deg=40.0, trunk_lean_deg=40.0, neck_curl_deg=neck_curl_deg, torso_length_m=0.5,
+        body_height_px=500.0, visibility=0.9, neck_visibility=0.9, hand_below_hips=math.nan,
+    )  # fmt: skip
 
 
 def said(policy: CuePolicy, events: list[Event]) -> list[tuple[float, str, str]]:
@@ -118,6 +135,38 @@ def test_safety_first_and_no_praise_right_after_a_warning() -> None:
     # Within one batch the safety cue comes first and praise is held back.
     batch = policy.update([rep(40.0, 5), FlexionStarted(40.0, severity=Severity.STOP, flexion_deg=40, view="side")])
     assert [(c.kind.value, c.text) for c in batch] == [("safety", STOP_FLEXION), ("count", "5")]
+
+
+def test_rounding_that_grows_to_stop_gets_the_stop_sentence_once() -> None:
+    policy = CuePolicy(CuePolicyConfig(praise_every_reps=1))
+    policy.begin_set(None)
+    events: list[Event] = [
+        rep(2.0, 1),  # praised: "Great, 1 done" at 2.0
+        FlexionStarted(4.0, severity=Severity.CAUTION, flexion_deg=22.0, view="side"),
+        FlexionEscalated(4.6, start_s=3.7, flexion_deg=35.5, view="side"),  # 0.6 s into the hinge cue
+        rep(5.0, 2),
+        # A new episode 5 s later is warned again: safety is not spaced out like advice and praise.
+        FlexionStarted(9.0, severity=Severity.CAUTION, flexion_deg=22.0, view="side"),
+        FlexionEscalated(10.0, start_s=8.7, flexion_deg=36.0, view="side"),
+    ]
+    assert said(policy, events) == [
+        (2.0, "count", "1"),
+        (2.0, "praise", "Great, 1 done. Slow and controlled."),
+        (4.0, "safety", HINGE),
+        (4.6, "safety", STOP_FLEXION),
+        (5.0, "count", "2"),
+        (9.0, "safety", HINGE),
+        (10.0, "safety", STOP_FLEXION),
+    ]
+
+
+def test_flexion_monitor_and_policy_say_stop_when_rounding_grows() -> None:
+    # The demo's case end to end through the monitor: rounding grows from 0 to 46 deg over neutral.
+    monitor = FlexionMonitor(FlexionConfig(caution_deg=20.0, stop_deg=35.0), Neutral(15.0, 0.5, calibrated=True))
+    policy = CuePolicy()
+    curls = np.concatenate([np.full(30, 15.0), 15 + np.linspace(0, 46, 90), np.full(30, 15.0)])
+    cues = [c for i, curl in enumerate(curls) for c in policy.update(monitor.update(bent_forward(i / 30, float(curl))))]
+    assert [c.text for c in cues] == [HINGE, STOP_FLEXION]
 
 
 def test_half_rep_tracking_view_twist_and_calibration() -> None:

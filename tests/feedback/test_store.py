@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
-from spinesafe.classifiers.events import FlexionEnded, RepCompleted, Severity, UnsafeMovementEnded
+from spinesafe.classifiers.events import FlexionEnded, PersonChangeEnded, RepCompleted, Severity, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import get_exercise
 from spinesafe.errors import StoreError, StoreLockedError, StoreVersionError
 from spinesafe.feedback import store as store_module
@@ -101,7 +101,7 @@ def test_a_schema_1_database_gains_the_unsafe_movements_table_and_keeps_its_sess
                "'camera 0', '0', 'm')")  # fmt: skip
     db.close()
     with SessionStore(path) as store:
-        assert store.schema_version == SCHEMA_VERSION >= 2
+        assert store.schema_version == SCHEMA_VERSION >= 4
         [old] = store.sessions()
         assert old.patient == "p" and store.session_detail(old.id)["unsafe_movements"] == []
         log = store.begin(_info("p"))
@@ -110,6 +110,25 @@ def test_a_schema_1_database_gains_the_unsafe_movements_table_and_keeps_its_sess
         log.finish(status="complete")
         [row] = store.session_detail(log.session_id)["unsafe_movements"]
     assert (row["pattern"], row["start_s"], row["warned_s"], row["end_s"]) == ("sit_up", 4.0, 6.0, 8.5)
+
+
+def test_a_schema_2_database_gains_the_person_changes_table(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.db"
+    db = _raw(path)
+    for migration in MIGRATIONS[:2]:
+        for statement in migration.split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.close()
+    with SessionStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 3
+        log = store.begin(_info("p"))
+        log.start_set("squat")
+        log.person_change(PersonChangeEnded(13.8, start_s=10.5, end_s=13.8, outcome="returned"))
+        log.finish(status="complete")
+        [row] = store.session_detail(log.session_id)["person_changes"]
+    assert (row["start_s"], row["end_s"], row["outcome"]) == (10.5, 13.8, "returned")
 
 
 def test_database_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -299,3 +318,28 @@ def test_a_running_session_without_recent_commits_reads_as_interrupted(tmp_path:
     stale = replace(fresh, updated_at=fresh.updated_at - timedelta(seconds=store_module.STALE_AFTER_S + 1))
     assert stale.shown_status == "interrupted"
     assert replace(fresh, status="complete").shown_status == "complete"
+
+
+def test_a_read_only_open_writes_nothing_and_an_older_schema_is_upgraded_only_by_a_writable_open(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "missing.db"
+    with pytest.raises(StoreError, match="no session database here"):
+        SessionStore(missing, read_only=True)
+    assert not missing.exists()
+    path = tmp_path / "sessions.db"
+    db = _raw(path)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    with pytest.raises(StoreError, match="needs upgrading"):
+        SessionStore(path, read_only=True)
+    assert _raw(path).execute("PRAGMA user_version").fetchone()[0] == 1
+    with SessionStore.open_for_reading(path) as store:  # upgraded first, as `history` always did
+        assert store.schema_version == SCHEMA_VERSION and store.sessions() == []
+    with SessionStore.open_for_reading(path) as store:
+        assert store.read_only
+        with pytest.raises(StoreError, match="readonly"):
+            store.begin(_info())

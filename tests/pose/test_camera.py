@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from spinesafe.errors import InputFileError
+from spinesafe.errors import CameraError, InputFileError
 from spinesafe.lab.synthetic import animate, standing
 from spinesafe.pose.camera import (
     CameraStatus,
@@ -16,7 +17,9 @@ from spinesafe.pose.camera import (
     ReplayCamera,
     ReplayEstimator,
     ThreadedCamera,
+    list_cameras,
     parse_camera,
+    video_devices,
 )
 
 
@@ -145,3 +148,87 @@ def test_threaded_camera_reconnects_after_unplugging() -> None:
     assert any("cannot be opened" in m for m in messages) or any("stopped sending" in m for m in messages)
     times = [f.t_s for f in frames]
     assert times == sorted(times)  # one clock across the reconnect
+
+
+class FakeCameras:
+    """An opener for cameras ``present`` (each giving ``frames`` pictures); the others do not open."""
+
+    def __init__(self, present: set[int], frames: int = 1000) -> None:
+        self.present, self.frames = present, frames
+        self.opened: list[int] = []
+        self.captures: list[FakeCapture] = []
+
+    def __call__(self, index: int) -> FakeCapture:
+        self.opened.append(index)
+        capture = FakeCapture(opened=index in self.present, frames=self.frames)
+        self.captures.append(capture)
+        return capture
+
+
+def test_a_missing_camera_is_one_error_naming_the_cameras_there_are() -> None:
+    cameras = FakeCameras({0, 2})
+    camera = ThreadedCamera(7, opener=cameras, candidates=range(10))
+    with pytest.raises(CameraError) as caught:
+        camera.open()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("camera 7 cannot be opened")
+    assert "cameras found: 0, 2." in message
+    assert "--camera N" in message and "--camera PATH" in message and ".npz recording" in message
+    assert all(c.released for c in cameras.captures)  # probing leaves no camera held
+
+
+def test_no_camera_at_all_says_so() -> None:
+    camera = ThreadedCamera(0, opener=FakeCameras(set()), candidates=range(10))
+    with pytest.raises(CameraError, match=r"camera 0 cannot be opened .*; no cameras found\. Choose"):
+        camera.open()
+
+
+def test_a_camera_that_opens_but_sends_no_picture_is_an_error_at_the_start() -> None:
+    cameras = FakeCameras({0, 1}, frames=0)  # held by another program: opens, never delivers
+    camera = ThreadedCamera(1, opener=cameras, candidates=range(3))
+    with pytest.raises(CameraError, match=r"camera 1 opens but sends no picture .*cameras found: 0\."):
+        camera.open()
+    assert cameras.captures[0].released
+
+
+def test_a_camera_opened_at_the_start_and_lost_later_is_retried_and_comes_back() -> None:
+    # Open at the start, 5 frames, unplugged; busy once while retrying; then back for good.
+    captures = [FakeCapture(frames=6), FakeCapture(opened=False), FakeCapture(frames=1000)]
+    camera = ThreadedCamera(0, opener=lambda _index: captures.pop(0), retry_s=0.05)
+    camera.open()  # reads one picture of the first capture
+    camera.start()
+    statuses: list[tuple[CameraStatus, str]] = []
+    frames = []
+    deadline = time.monotonic() + 5.0
+    while len(frames) < 20 and time.monotonic() < deadline:
+        frame = camera.read(0.02)
+        statuses.append((camera.status, camera.message))
+        if frame is not None:
+            frames.append(frame)
+    camera.close()
+    assert len(frames) == 20 and not captures
+    assert camera.reconnects == 1
+    lost = {m for s, m in statuses if s is CameraStatus.LOST}
+    assert any("stopped sending" in m for m in lost)
+
+
+def test_closing_a_camera_opened_but_never_started_releases_it() -> None:
+    cameras = FakeCameras({0})
+    camera = ThreadedCamera(0, opener=cameras, candidates=())
+    camera.open()
+    camera.close()
+    assert cameras.captures[0].released
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/dev/videoN device nodes are Linux's")
+def test_video_devices_are_the_dev_video_indices(tmp_path: Path) -> None:
+    for name in ("video0", "video1", "video10", "videofoo", "vbi0"):
+        (tmp_path / name).touch()
+    assert video_devices(tmp_path) == [0, 1, 10]
+
+
+def test_probing_cameras_is_quiet(capfd: pytest.CaptureFixture[str]) -> None:
+    # Index 7 exists nowhere OpenCV is tested (CI has no camera); OpenCV warns for each index tried.
+    assert list_cameras(candidates=[7]) == []
+    assert capfd.readouterr().err == ""

@@ -309,6 +309,91 @@ def test_fuzzed_arrays_raise_only_the_documented_error(fuzz_path: Path, member: 
     check_outcome(fuzz_path)
 
 
+# Byte runs inserted or removed: everything after them shifts, so every offset in the zip's
+# directory points to the wrong place (the overwrites above keep them in place).
+SHIFTS = st.lists(
+    st.tuples(st.integers(0, len(VALID)), st.integers(-40, 40), st.binary(min_size=1, max_size=8)),
+    min_size=1,
+    max_size=3,
+)
+
+
+def shift(shifts: list[tuple[int, int, bytes]]) -> bytes:
+    data = VALID
+    for offset, size, filler in shifts:
+        offset = min(offset, len(data))
+        data = (
+            data[:offset] + (filler * 40)[:size] + data[offset:] if size > 0 else data[:offset] + data[offset - size :]
+        )
+    return data
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(shifts=SHIFTS)
+def test_fuzzed_insertions_and_deletions_raise_only_the_documented_error(
+    fuzz_path: Path, shifts: list[tuple[int, int, bytes]]
+) -> None:
+    fuzz_path.write_bytes(shift(shifts))
+    check_outcome(fuzz_path)
+
+
+# A member whose .npy header says anything at all (written by hand: numpy's writer would refuse
+# most of these), followed by some bytes: the header is what the loader trusts to size its reads.
+_DESCRS = ["<f8", ">f8", "<i8", "|b1", "<U4", "<U99999999", "|O", "|V8", "<c16", "[('a', '<f8')]", "'x'", "<f8,<f8"]
+_DIMS = st.one_of(st.integers(-3, 40), st.sampled_from([NUM_LANDMARKS, 2**31, 2**62, 10**30]))
+
+
+@st.composite
+def hostile_header(draw: st.DrawFn) -> tuple[str, bytes]:
+    name = draw(st.sampled_from(sorted(_arrays())))
+    descr = draw(st.sampled_from(_DESCRS))
+    shape = tuple(draw(st.lists(_DIMS, max_size=3)))
+    fortran = draw(st.sampled_from(["False", "True", "0", "'no'"]))
+    literal = descr if descr.startswith(("[", "'")) else repr(descr)  # a list of fields, or a bare quoted word
+    text = draw(
+        st.sampled_from(
+            [
+                f"{{'descr': {literal}, 'fortran_order': {fortran}, 'shape': {shape!r}, }}",
+                f"{{'descr': {descr!r}, 'shape': {shape!r}}}",  # a key missing
+                "{}",
+                "not a dict",
+                f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': (1,), 'extra': __import__('os')}}",
+            ]
+        )
+    )
+    header = text.encode("latin1")
+    header += b" " * (-(len(header) + 11) % 64) + b"\n"
+    magic = b"\x93NUMPY" + draw(st.sampled_from([b"\x01\x00", b"\x02\x00", b"\x03\x00", b"\x09\x09"]))
+    size = len(header).to_bytes(2 if magic.endswith(b"\x01\x00") else 4, "little")
+    body = draw(st.binary(max_size=64))
+    return name, magic + size + header + body
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(member=hostile_header())
+def test_fuzzed_npy_headers_raise_only_the_documented_error(fuzz_path: Path, member: tuple[str, bytes]) -> None:
+    name, raw = member
+    arrays = _arrays()
+    with zipfile.ZipFile(fuzz_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for other, array in arrays.items():
+            if other != name:
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, array, allow_pickle=False)
+                archive.writestr(f"{other}.npy", buffer.getvalue())
+        archive.writestr(f"{name}.npy", raw)
+    check_outcome(fuzz_path)
+
+
 # --- the CLI ---------------------------------------------------------------------------------------
 
 

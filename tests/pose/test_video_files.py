@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from spinesafe.feedback.overlay import overlay_layout
 from spinesafe.pose.camera import CameraStatus, FileCamera
 from spinesafe.pose.estimators import MediaPipePoseEstimator
 from spinesafe.pose.frame import PoseFrame
@@ -246,7 +247,7 @@ def test_review_of_a_turned_phone_video_writes_an_upright_annotated_video(tmp_pa
     """The annotated video is drawn on the upright pictures and carries no display matrix of its own."""
     width, height = 360, 640  # a phone's portrait shape, small
 
-    def marked(i: int) -> np.ndarray:  # white and green blocks in the top corners, below the overlay's banner
+    def marked(i: int) -> np.ndarray:  # white and green blocks in the top corners
         image = np.full((height, width, 3), 40 + i, dtype=np.uint8)
         image[100:220, :120] = WHITE
         image[100:220, width - 120 :] = GREEN
@@ -258,13 +259,18 @@ def test_review_of_a_turned_phone_video_writes_an_upright_annotated_video(tmp_pa
     assert outputs.video_path is not None
     pictures, _, rotation = stored_frames(outputs.video_path)
     assert rotation == 0 and len(pictures) == 10
+    layout = overlay_layout((width, height), (width, height))  # the picture is scaled into the overlay's
+    pic, scale = layout.picture, layout.picture.w / width
+
+    def block(frame: np.ndarray, x0: int, x1: int) -> np.ndarray:  # rows 140-200 of the upright picture
+        rows = slice(pic.y + round(140 * scale), pic.y + round(200 * scale))
+        return frame[rows, pic.x + round(x0 * scale) : pic.x + round(x1 * scale)].reshape(-1, 3).mean(axis=0)
+
     for picture in pictures:
         assert picture.shape == (height, width, 3)
-        np.testing.assert_allclose(picture[140:200, 20:100].reshape(-1, 3).mean(axis=0), WHITE, atol=12)
-        np.testing.assert_allclose(
-            picture[140:200, width - 100 : width - 20].reshape(-1, 3).mean(axis=0), GREEN, atol=12
-        )
-        assert picture[height - 200 :].mean() < 80
+        np.testing.assert_allclose(block(picture, 20, 100), WHITE, atol=12)
+        np.testing.assert_allclose(block(picture, width - 100, width - 20), GREEN, atol=12)
+        assert picture[:, layout.panel.x :].mean() < 80
 
 
 def test_the_annotated_video_of_a_variable_rate_clip_keeps_each_frames_time(tmp_path: Path) -> None:
