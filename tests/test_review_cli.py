@@ -90,7 +90,7 @@ def test_review_report_has_the_design_contract(direct: tuple[CliRun, Path, Path]
     report = load(out_dir / "report.json")
 
     assert report.keys() >= REPORT_KEYS
-    assert report["schema"] == "spinesafe.report/1"
+    assert report["schema"] == "spinesafe.report/2"
     assert report["source"] == "person.mp4"
     assert report["exercise"] == "squat"
     assert report["mode"] == "review"

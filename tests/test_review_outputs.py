@@ -144,7 +144,7 @@ def test_review_writes_every_output_and_nothing_else(reviewed: Reviewed) -> None
 def test_json_report_counts_reps_flexion_and_names_the_key_frames(reviewed: Reviewed) -> None:
     report = load_json(reviewed.out / "report.json")
     assert report == json.loads(json.dumps(reviewed.outputs.report))
-    assert report["schema"] == "spinesafe.report/1" and report["mode"] == "review"
+    assert report["schema"] == "spinesafe.report/2" and report["mode"] == "review"
     assert report["source"] == "two_squats.mp4" and report["patient"] == "ann"
     assert report["rep_count"] == 2 and [r["number"] for r in report["reps"]] == [1, 2]
     assert [r["flags"] for r in report["reps"]] == [[], []]

@@ -8,7 +8,18 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from spinesafe.commands import evaluate, exercises, history, live, programs, record, report, review, train_recogniser
+from spinesafe.commands import (
+    evaluate,
+    exercises,
+    history,
+    live,
+    patient,
+    programs,
+    record,
+    report,
+    review,
+    train_recogniser,
+)
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -19,6 +30,7 @@ REGISTRARS: list[Registrar] = [
     review.register,
     history.register,
     report.register,
+    patient.register,
     record.register,
     evaluate.register,
     exercises.register,

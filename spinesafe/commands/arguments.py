@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 from spinesafe.classifiers.exercises import EXERCISES
+from spinesafe.classifiers.functional.results import FunctionalTest, Sex, parse_sex, parse_test_id
 from spinesafe.session.inputs import AUTO
 
 EXIT_ERROR = 2  # a usage or input error, as argparse exits with
@@ -90,3 +91,28 @@ def exercise_id(value: str) -> str:
     if value not in EXERCISES:
         raise argparse.ArgumentTypeError(f"unknown exercise {value!r}; valid ids: {', '.join(sorted(EXERCISES))}")
     return value
+
+
+def functional_test_id(value: str) -> FunctionalTest:
+    """A functional test id or its CLI spelling (chair-stand, balance, tug, ...)."""
+    try:
+        return parse_test_id(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def age_years(value: str) -> int:
+    try:
+        age = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"age must be a whole number of years, got {value!r}") from None
+    if not 18 <= age <= 120:
+        raise argparse.ArgumentTypeError(f"age must be 18-120 years, got {age}")
+    return age
+
+
+def sex_letter(value: str) -> Sex:
+    try:
+        return parse_sex(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

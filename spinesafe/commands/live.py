@@ -10,7 +10,15 @@ from pathlib import Path
 from types import FrameType
 
 from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS, exercise_name
-from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED, add_verbose, exercise_id_or_auto
+from spinesafe.commands.arguments import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    add_verbose,
+    age_years,
+    exercise_id_or_auto,
+    functional_test_id,
+    sex_letter,
+)
 from spinesafe.pose.camera import parse_camera
 
 
@@ -37,8 +45,11 @@ def _terminate_as_interrupt(signum: int, frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     from spinesafe.session.live import LiveOptions, run_live
 
-    if args.exercise is None and args.program is None:
-        print("spinesafe live: error: give --exercise ID or --program FILE", file=sys.stderr)
+    if sum(x is not None for x in (args.exercise, args.program, args.test)) != 1:
+        print("spinesafe live: error: give one of --exercise ID, --program FILE or --test ID", file=sys.stderr)
+        return EXIT_ERROR
+    if args.test is None and (args.age is not None or args.sex is not None):
+        print("spinesafe live: error: --age and --sex are for --test", file=sys.stderr)
         return EXIT_ERROR
     if args.no_pictures and args.virtual_camera:
         print(
@@ -68,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
         history=not args.no_history,
         db=args.db,
         patient=args.patient,
+        test=args.test,
+        age=args.age,
+        sex=args.sex,
     )
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
@@ -80,6 +94,20 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"{report['source']}: {report['exercise_name']}, {report['duration_s'] or 0:.1f} s, ended: {outcome.ended_by}"
     )
+    for test in report.get("tests", []):
+        line = f"  {test['name']}: " + ", ".join(
+            part
+            for part in (
+                f"{test['count']} stands" if test["count"] is not None else "",
+                f"stage {test['stage_reached']}" if test["stage_reached"] is not None else "",
+                f"{test['time_s']} s" if test["time_s"] is not None else "",
+                f"score {test['score']}" if test["score"] is not None else "",
+            )
+            if part
+        )
+        print(line)
+        if test["norm"]:
+            print(f"    norm: {test['norm']['cutoff']} -> {test['norm']['verdict']} ({test['norm']['source']})")
     for entry in report.get("exercises", [report]):
         partial = entry["partial_rep_count"]
         line = f"  {entry['exercise_name']}: {entry['rep_count']} reps"
@@ -142,6 +170,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ),
     )
     live.add_argument("--program", type=Path, metavar="FILE", help="programme file (TOML); see `spinesafe programs`")
+    live.add_argument(
+        "--test",
+        type=functional_test_id,
+        metavar="ID",
+        help=(
+            "run a functional test with spoken instructions, 'Ready? Go', a large clock and the result spoken: "
+            "chair-stand, five-times-sit-to-stand, balance, tug or sppb (or their ids)"
+        ),
+    )
+    live.add_argument("--age", type=age_years, metavar="YEARS", help="the patient's age, for --test's norm")
+    live.add_argument("--sex", type=sex_letter, metavar="F|M", help="the patient's sex, for --test's norm")
     live.add_argument(
         "--mirror",
         action=argparse.BooleanOptionalAction,

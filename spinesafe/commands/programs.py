@@ -24,7 +24,7 @@ def _show(programme: Programme, verbose: bool) -> None:
         limits = f"flexion caution {entry.flexion.caution_deg:g} / stop {entry.flexion.stop_deg:g} deg"
         last = i == len(programme.entries) - 1
         rest = f", rest {entry.rest_s:g} s" if entry.rest_s and not (last and entry.sets == 1) else ""
-        ident = entry.exercise or "(timed, not watched)"
+        ident = (f"test {entry.test.value}" if entry.test else entry.exercise) or "(timed, not watched)"
         print(f"  {entry.phase.label:9s} {entry.name:26s} {ident:24s} {sets}{entry.goal_text}{rest}; {limits}")
     for advice in programme.advice:
         print(f"  advice: {advice}")

@@ -13,22 +13,36 @@ from spinesafe.commands.arguments import (
     EXIT_ERROR,
     ProgressBar,
     add_verbose,
+    age_years,
     exercise_id_or_auto,
+    functional_test_id,
+    sex_letter,
     sigterm_as_interrupt,
 )
 
 if TYPE_CHECKING:
+    from spinesafe.classifiers.functional import FunctionalTestScorer
     from spinesafe.feedback.store import SessionStore
     from spinesafe.session.batch import BatchItem
     from spinesafe.session.review import ReviewOutputs
 
 
 def run(args: argparse.Namespace) -> int:
+    """Review one video or a folder; ``--test`` scores a functional test on one video."""
     from spinesafe.feedback.store import SessionStore, default_db_path
     from spinesafe.session.recorder import default_patient
 
     args.patient = args.patient or default_patient()
     folder = Path(args.input).is_dir()
+    if args.test is None and args.exercise is None:
+        print("spinesafe review: error: give --exercise ID (or --test ID to score a functional test)", file=sys.stderr)
+        return EXIT_ERROR
+    if args.test is not None and folder:
+        print("spinesafe review: error: --test scores one recorded test; give one video, not a folder", file=sys.stderr)
+        return EXIT_ERROR
+    if args.test is None and (args.age is not None or args.sex is not None):
+        print("spinesafe review: error: --age and --sex are for --test", file=sys.stderr)
+        return EXIT_ERROR
     if folder and args.json is not None:
         print(
             "spinesafe review: error: --json is for one video; a folder writes DIR/<video>/report.json", file=sys.stderr
@@ -48,13 +62,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
+    from spinesafe.classifiers.functional import TEST_EXERCISES
     from spinesafe.session.review import run_review
 
+    test = _test_scorer(args, store)
+    exercise: str = (args.exercise or TEST_EXERCISES[test.test]) if test is not None else args.exercise
     bar = ProgressBar(f"analysing {Path(args.input).name}", enabled=None if not args.quiet else False)
     try:
         outputs = run_review(
             args.input,
-            args.exercise,
+            exercise,
             out_dir=args.out,
             json_path=args.json,
             model=args.model,
@@ -62,11 +79,49 @@ def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
             progress=bar,
             patient=args.patient,
             store=store,
+            test=test,
         )
     finally:
         bar.close()
     print_summary(outputs, store)
     return 0
+
+
+def _test_scorer(args: argparse.Namespace, store: SessionStore | None) -> FunctionalTestScorer | None:
+    """The ``--test`` scorer with the age and sex from the options, else the patient's record."""
+    from spinesafe.classifiers.functional import FunctionalTestScorer
+
+    if args.test is None:
+        return None
+    age, sex = args.age, args.sex
+    if store is not None and (age is None or sex is None):
+        from spinesafe.feedback.functional_history import get_patient
+
+        record = get_patient(store, args.patient)
+        if record is not None:
+            age = age if age is not None else record.age
+            sex = sex if sex is not None else record.sex
+    return FunctionalTestScorer(args.test, age=age, sex=sex)
+
+
+def print_tests(outputs: ReviewOutputs) -> None:
+    for t in outputs.result.tests:
+        parts = [f"  {t.test.title}:"]
+        if t.count is not None:
+            parts.append(f"{t.count} stands")
+        if t.stage_reached is not None:
+            parts.append(f"stage {t.stage_reached} reached")
+        if t.time_s is not None:
+            parts.append(f"{t.time_s:.1f} s")
+        if t.score is not None and t.score != t.time_s:
+            parts.append(f"score {round(t.score, 2):g}")
+        print(" ".join(parts))
+        if t.norm is not None:
+            print(f"    norm: {t.norm.cutoff} -> {t.norm.verdict} ({t.norm.source})")
+        for phase in t.phases:
+            print(f"    {phase.start_s:6.2f}-{phase.end_s:6.2f} s  {phase.name}")
+        for note in t.notes:
+            print(f"    note: {note}")
 
 
 def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
@@ -107,6 +162,7 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     for note in result.notes:
         if note.startswith("Speech was not rendered"):
             print(f"  note: {note}")
+    print_tests(outputs)
     if result.truncated:
         print("  warning: the video ended early (truncated or damaged); the readable part was analysed")
     if outputs.json_path:
@@ -233,7 +289,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review.add_argument(
         "--exercise",
         "-e",
-        required=True,
         type=exercise_id_or_auto,
         metavar="ID",
         help=(
@@ -241,6 +296,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "(experimental: right on about 4 in 5 clips of people it was not trained on; below 0.5 it says 'not sure', "
             "and a movement outside the library is not named; the report gives the confidence)"
         ),
+    )
+    review.add_argument(
+        "--test",
+        type=functional_test_id,
+        metavar="ID",
+        help=(
+            "score a recorded functional test: chair_stand_30s (chair-stand), five_times_sit_to_stand, "
+            "four_stage_balance (balance), timed_up_and_go (tug) or sppb; --exercise is then optional"
+        ),
+    )
+    review.add_argument(
+        "--age", type=age_years, metavar="YEARS", help="the patient's age, for the test's norm (default: the record)"
+    )
+    review.add_argument(
+        "--sex", type=sex_letter, metavar="F|M", help="the patient's sex, for the test's norm (default: the record)"
     )
     review.add_argument("--out", "-o", type=Path, metavar="DIR", help="output folder (default: spinesafe-output/NAME)")
     review.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report to FILE (one video)")

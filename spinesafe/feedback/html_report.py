@@ -14,7 +14,7 @@ import base64
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spinesafe.classifiers.events import FlexionEnded
 from spinesafe.classifiers.exercises import exercise_name
@@ -22,6 +22,9 @@ from spinesafe.feedback.cues import PAIN_RULE
 from spinesafe.feedback.report import FLEXION_METHOD_NOTE, thresholds_text
 from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.feedback.store import ExerciseTotals, SessionSummary
+
+if TYPE_CHECKING:
+    from spinesafe.feedback.functional_history import StoredTest
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -120,9 +123,41 @@ def patient_notes(flexion_events: int, main_view: str) -> list[str]:
     return notes
 
 
+def _session_tests_section(report: dict[str, Any]) -> list[str]:
+    """The functional tests scored in this session: result, the norm and its source, phases, notes."""
+    parts: list[str] = []
+    for test in report.get("tests", []):
+        norm = test.get("norm") or {}
+        figures = [
+            f"{test['count']} stands" if test.get("count") is not None else "",
+            f"stage {test['stage_reached']} reached" if test.get("stage_reached") is not None else "",
+            f"{test['time_s']:.1f} s" if test.get("time_s") is not None else "",
+            f"score {test['score']:g}"
+            if test.get("score") is not None and test.get("score") != test.get("time_s")
+            else "",
+        ]
+        parts.append(f"<h2>{escape(str(test['name']))}</h2>")
+        parts.append(f"<p><strong>{escape(', '.join(f for f in figures if f) or 'no result')}</strong></p>")
+        if norm:
+            warn = ' class="callout"' if norm.get("flag") else ""
+            parts.append(
+                f"<p{warn}>Norm: {escape(norm['cutoff'])} &rarr; {escape(norm['verdict'])} "
+                f"<br><small>Source: {escape(norm['source'])}</small></p>"
+            )
+        if test.get("phases"):
+            rows = [
+                [escape(p["name"]), _num(p["start_s"], "{:.2f}"), _num(p["end_s"], "{:.2f}")] for p in test["phases"]
+            ]
+            parts.append(_table(["phase", "start (s)", "end (s)"], rows, numeric={1, 2}, flagged=set()))
+        if test.get("notes"):
+            parts.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in test["notes"]) + "</ul>")
+    return parts
+
+
 def session_html(result: SessionResult, report: dict[str, Any]) -> str:
     """The report of one session as a self-contained HTML page."""
     parts = _summary_section(result, report)
+    parts += _session_tests_section(report)
     if report.get("exercise_recognised"):
         parts += _segments_section(report)
     parts.append("<h2>Notes for you</h2>")
@@ -426,14 +461,51 @@ def _segments_section(report: dict[str, Any]) -> list[str]:
     return parts
 
 
+def _tests_section(tests: Sequence[StoredTest]) -> list[str]:
+    """Each functional test's results by date, the cut-off applied and its source, and a plot."""
+    if not tests:
+        return []
+    from spinesafe.feedback.functional_plots import functional_tests_png
+
+    rows = []
+    for t in tests:
+        norm = t.result.get("norm") or {}
+        rows.append(
+            [
+                escape(_local(t.taken_at)),
+                escape(str(t.result.get("name", t.test))),
+                _num(t.result.get("count"), "{:.0f}"),
+                _num(t.result.get("time_s"), "{:.1f}"),
+                _num(t.result.get("stage_reached"), "{:.0f}"),
+                _num(t.result.get("score"), "{:g}"),
+                escape(f"{norm.get('cutoff', '')} ({norm.get('source', '')})" if norm else "none"),
+                escape(str(norm.get("verdict", ""))),
+            ]
+        )
+    flagged = {i for i, t in enumerate(tests) if (t.result.get("norm") or {}).get("flag")}
+    return [
+        "<h2>Functional tests</h2>",
+        f'<img class="plot" alt="Functional test results over time with the norm lines" '
+        f'src="{_data_uri(functional_tests_png(tests), "image/png")}">',
+        _table(
+            ["date", "test", "stands", "time (s)", "stage", "score", "norm (source)", "verdict"],
+            rows,
+            numeric={2, 3, 4, 5},
+            flagged=flagged,
+        ),
+    ]
+
+
 def clinician_html(
     patient: str,
     since: datetime | None,
     until: datetime | None,
     sessions: Sequence[SessionSummary],
     totals: Sequence[ExerciseTotals],
+    tests: Sequence[StoredTest] = (),
 ) -> str:
-    """A patient's sessions over a period: table, progress plots (reps, range of motion, flexion events)."""
+    """A patient's sessions over a period: table, progress plots (reps, range of motion, flexion events),
+    and the functional tests' results over time with their norm lines."""
     from spinesafe.feedback.plots import progress_png
 
     period = (
@@ -483,6 +555,7 @@ def clinician_html(
             numeric={4, 5, 6, 7},
             flagged={i for i, s in enumerate(sessions) if s.flexion_events or s.unsafe_movements},
         ),
+        *_tests_section(tests),
         "<h2>Reading this report</h2>",
         f'<p class="callout">{escape(FLEXION_METHOD_NOTE)} Each session report says which camera view each '
         "judgement came from.</p>",

@@ -1,5 +1,5 @@
 """The report of a session: the JSON view of a :class:`~spinesafe.feedback.result.SessionResult`
-(contract in DESIGN.md, schema ``spinesafe.report/1``), for one exercise or a live programme,
+(contract in DESIGN.md, schema ``spinesafe.report/2``), for one exercise or a live programme,
 and the per-rep CSV table.
 
 The HTML report (:mod:`spinesafe.feedback.html_report`) and the session store
@@ -35,7 +35,8 @@ from spinesafe.errors import OutputError
 from spinesafe.feedback.cues import Cue
 from spinesafe.feedback.result import SegmentResult, SessionResult
 
-SCHEMA = "spinesafe.report/1"
+# 2: ``tests``, the functional tests scored (issue 15); every key of 1 is unchanged.
+SCHEMA = "spinesafe.report/2"
 
 FLEXION_METHOD_NOTE = (
     "BlazePose has no spine landmarks: rounding is inferred from the ear-shoulder-hip alignment "
@@ -234,7 +235,7 @@ def _thresholds_of_main(result: SessionResult) -> FlexionConfig:
 
 
 def build_report(result: SessionResult, programme: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON report (``spinesafe.report/1``; the contract is in DESIGN.md) of one exercise.
+    """The JSON report (``spinesafe.report/2``; the contract is in DESIGN.md) of one exercise.
 
     ``programme``: a live session's programme block (``programme`` key, last), for a live
     session of one exercise; several exercises give :func:`build_programme_report`.
@@ -246,7 +247,10 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
     ``twist_events``, ``holds``, ``unsafe_movements`` and ``cues`` always cover the whole recording.
     ``unsafe_movements`` lists the episodes of movements to avoid, whatever exercise was chosen
     (see :func:`unsafe_json`); ``person_changes`` the times someone else filled the picture and
-    counting was paused (see :func:`person_change_json`).
+    counting was paused (see :func:`person_change_json`). ``tests`` lists the functional tests scored
+    (``review --test``): one object each with ``id``, ``count``, ``time_s``, ``stage_reached``,
+    ``score``, ``norm`` (the cut-off applied and its source), ``phases`` (``name``, ``start_s``,
+    ``end_s``) and ``notes``.
     """
     spec = result.spec
     neutral = result.neutral
@@ -297,6 +301,7 @@ def build_report(result: SessionResult, programme: dict[str, Any] | None = None)
         "flexion_method": FLEXION_METHOD_NOTE,
         "flexion_thresholds": thresholds_json(_thresholds_of_main(result)),
         "key_frames": [{"t_s": _r(k.t_s, 3), "label": k.label} for k in result.key_frames],
+        "tests": [t.to_json() for t in result.tests],
         "notes": result.notes,
         **({"programme": programme} if programme is not None else {}),
     }
@@ -362,6 +367,7 @@ def build_programme_report(
             "note": "calibrated" if neutral and neutral.calibrated else "not calibrated",
         },
         "flexion_method": FLEXION_METHOD_NOTE,
+        "tests": [t for r in reports for t in r["tests"]],
         "notes": notes,
         "programme": programme,
         "exercises": reports,

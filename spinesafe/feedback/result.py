@@ -25,6 +25,7 @@ from spinesafe.classifiers.events import (
 )
 from spinesafe.classifiers.exercises import ExerciseSpec
 from spinesafe.classifiers.flexion import SUITABLE_VIEWS, FlexionConfig, Neutral
+from spinesafe.classifiers.functional.results import FunctionalResult
 from spinesafe.classifiers.segments import Segment
 from spinesafe.feedback.cues import Cue
 
@@ -153,6 +154,8 @@ class SessionResult:
     # ``--exercise auto``: the segments, each analysed with its own exercise; ``reps`` etc. above
     # hold the events of all of them, in time order.
     segments: list[SegmentResult] = field(default_factory=list)
+    # ``--test``: the standard functional tests scored over the recording (report's ``tests``).
+    tests: list[FunctionalResult] = field(default_factory=list)
 
     @property
     def counted_reps(self) -> list[RepCompleted]:

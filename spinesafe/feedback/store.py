@@ -166,6 +166,29 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX person_changes_session ON person_changes (session_id);
     """,
+    # 4: functional tests (issue 15), read and written by feedback/functional_history.py.
+    # The patient's age and sex (the only personal data: the chair-stand norms need them), and each
+    # scored test with the report's JSON object of it. session_id is NULL for a test stored alone.
+    """
+    CREATE TABLE patients (
+        name TEXT PRIMARY KEY,
+        age INTEGER,
+        sex TEXT,                          -- F | M
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE functional_tests (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER REFERENCES sessions (id) ON DELETE CASCADE,
+        patient TEXT NOT NULL,
+        taken_at TEXT NOT NULL,            -- ISO 8601, UTC
+        test TEXT NOT NULL,                -- chair_stand_30s | five_times_sit_to_stand | ... | sppb
+        count INTEGER, time_s REAL, stage_reached INTEGER, score REAL,
+        norm_flag INTEGER,                 -- 1 on the worse side of the cut-off, 0 not, NULL no norm
+        norm_threshold REAL,
+        result TEXT NOT NULL               -- the report's JSON object of the test
+    );
+    CREATE INDEX functional_tests_patient ON functional_tests (patient, test, taken_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -46,6 +46,7 @@ from spinesafe.classifiers.events import Event, UnsafeMovementEnded
 from spinesafe.classifiers.exercises import Kind
 from spinesafe.classifiers.features import FrameFeatures, compute_features
 from spinesafe.classifiers.flexion import Neutral
+from spinesafe.classifiers.functional import Sex
 from spinesafe.classifiers.person import PersonWatch
 from spinesafe.classifiers.setup import Calibration, SetupReport, view_advice
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
@@ -55,6 +56,7 @@ from spinesafe.feedback.result import SessionResult
 from spinesafe.feedback.store import SessionLog
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach_exercise import ExerciseStage
+from spinesafe.session.coach_functional import FunctionalTestStage, functional_test_sentences
 from spinesafe.session.coach_rest import Rest
 from spinesafe.session.coach_setup import SetupAdvisor
 from spinesafe.session.coach_summary import session_report, summary_text
@@ -99,6 +101,8 @@ class LiveCoach:
         recogniser: Recogniser | None = None,
         unsafe_watcher: UnsafePatternWatcher | None = None,
         session_log: SessionLog | None = None,
+        age: int | None = None,
+        sex: Sex | None = None,
     ) -> None:
         if programme is None and recogniser is None:
             raise ValueError("LiveCoach: give a programme, or a recogniser for automatic recognition")
@@ -139,11 +143,14 @@ class LiveCoach:
         self.captions = Captions(hold_s=self.config.banner_s)  # the cue on screen
         self._done_s = math.nan
         self.between_state: FrameState | None = None  # the overlay's state outside the exercise stage
+        self.age, self.sex = age, sex  # for the functional tests' norms
+        self.test: FunctionalTestStage | None = None  # the functional test being done ([[test]] entries)
         self._features: FrameFeatures | None = None  # the last computed by :meth:`features`
 
     def sentences(self) -> list[str]:
         """Sentences this session will probably say, most urgent first (to render speech ahead of time)."""
-        return sentences(self.entries)
+        tests = [e.test for e in self.entries if e.test is not None]
+        return sentences(self.entries) + [text for t in tests for text in functional_test_sentences(t)]
 
     # -- state -----------------------------------------------------------------------------------------
     @property
@@ -204,6 +211,10 @@ class LiveCoach:
         cues = self._watch(pose) if self.recogniser is None else []
         if self.stage is Stage.REST and self.rest is not None:
             cues += self.rest.update(pose)
+        elif self.test is not None:
+            cues += self.test.update(pose)
+            if self.test.finished:
+                cues += self._end_test(t)
         else:
             cues += self.exercise.update(pose)
         if self.stage is not Stage.DONE:  # the set-up check and calibration, alongside
@@ -219,8 +230,9 @@ class LiveCoach:
 
     def next_entry(self, t_s: float) -> list[Cue]:
         """The "n" key: before anything was done while the set-up check still advises, stop the
-        advice; otherwise end this exercise and start the next one (no rest)."""
-        if self.setup.checking and not self.anything_done and self.stage is Stage.EXERCISE:
+        advice; otherwise end this exercise (a functional test: scored over what it holds) and start
+        the next one (no rest)."""
+        if self.setup.checking and not self.anything_done and self.stage is Stage.EXERCISE and self.test is None:
             self.setup.skip(t_s)
             return self.say([Cue(t_s, CueKind.INFO, LETS_START)])
         if self.stage is Stage.DONE:
@@ -323,6 +335,11 @@ class LiveCoach:
             )
             run.result = result
         self.runs.append(run)
+        if entry.test is not None:
+            self.enter(Stage.EXERCISE)
+            self.policy.begin_set(None, first_number=1)
+            self.test = FunctionalTestStage(self, entry.test, age=self.age, sex=self.sex)
+            return self.test.begin(t_s)
         counted = spec is not None and spec.kind is Kind.COUNTED
         self.policy.config = replace(self.policy.config, min_rep_s=entry.min_rep_s if counted else 0.0)
         cues = [Cue(t_s, CueKind.INFO, intro_text(entry))]
@@ -343,11 +360,43 @@ class LiveCoach:
         self.rest = Rest(self, entry, then)  # the back is watched in rests too
         return []
 
+    def _end_test(self, t_s: float) -> list[Cue]:
+        """The test's script is over (its result said): on to the next entry, after its rest."""
+        run = self.run
+        assert run is not None
+        run.finished = True
+        entry = run.entry
+        cues = self.close_run(t_s)
+        following = run.index + 1
+        if following >= len(self.entries):
+            return cues + self.finish_programme(t_s)
+        if entry.rest_s <= 0:
+            return cues + self.begin_entry(following, t_s)
+        text = f"Rest for {entry.rest_s:g} seconds. Next: {self.entries[following].name}."
+        return cues + self.say([Cue(t_s, CueKind.INFO, text)]) + self.begin_rest(entry, (following, 1))
+
+    def _close_test(self, run: EntryRun, t_s: float) -> list[Cue]:
+        """Score the functional test of ``run`` (over what it holds), into its report and the history."""
+        test, self.test = self.test, None
+        if test is None:
+            return []
+        cues = test.finish(t_s)
+        if test.result is not None and run.result is not None:
+            run.result.tests.append(test.result)
+            log = self.session_log
+            if log is not None:
+                from spinesafe.feedback.functional_history import add_test_result
+
+                add_test_result(log.store, log.info.patient, test.result, session_id=log.session_id)
+        if not run.finished:
+            self.notes.append(f"{run.entry.name}: stopped at {t_s:.1f} s, before its end; scored over what it holds.")
+        return cues
+
     def close_run(self, t_s: float) -> list[Cue]:
         run = self.run
         if run is None:
             return []
-        cues: list[Cue] = []
+        cues: list[Cue] = self._close_test(run, t_s)
         if run.recorder is not None:
             cues = run.recorder.finish()
             self.record(cues, run)

@@ -56,7 +56,7 @@ class SetupAdvisor:
 
     def start(self, t_s: float) -> list[Cue]:
         """Without a set-up check, ask for the calibration at once (otherwise once the set-up is right)."""
-        if self.calibrating and not self.checking:
+        if self.calibrating and not self.checking and self.coach.test is None:  # a test's script places them
             return self.coach.say([Cue(t_s, CueKind.SETUP, CALIBRATE, topic="calibrate")])
         return []
 
@@ -101,7 +101,9 @@ class SetupAdvisor:
             if coach.clock - self._ok_since < config.setup_ok_s:
                 return []
             self.checking = False
-            if self.calibrating and not coach.anything_done:  # still time to stand still before starting
+            # Still time to stand still before starting; a functional test's script says where to be
+            # (seated for the chair stands), so there the calibration goes on quietly.
+            if self.calibrating and not coach.anything_done and coach.test is None:
                 return coach.say([Cue(t, CueKind.SETUP, f"That's right. {CALIBRATE}", topic="calibrate")])
             if self.problems_seen:  # what was wrong has been put right: say so, once
                 return coach.say([Cue(t, CueKind.INFO, SETUP_RIGHT)])

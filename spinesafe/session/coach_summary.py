@@ -72,7 +72,7 @@ def why_nothing_done(coach: LiveCoach) -> str:
 
 def session_report(coach: LiveCoach, in_progress: bool = False) -> dict[str, Any]:
     """The session report: for one exercise, exactly the ``review`` format (schema
-    ``spinesafe.report/1``) plus ``programme``; for a programme the same top-level keys over all
+    ``spinesafe.report/2``) plus ``programme``; for a programme the same top-level keys over all
     entries, plus ``programme`` and ``exercises`` (one review-format report per entry).
 
     ``in_progress``: a checkpoint while the session runs (nothing is closed or changed).

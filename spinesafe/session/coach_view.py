@@ -133,7 +133,31 @@ def _getting_ready(coach: LiveCoach, t_s: float) -> str:
     return ""
 
 
+def _test_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
+    """A functional test: a large clock from "Go", the stands or the stage, then the result."""
+    test = coach.test
+    assert test is not None
+    run = coach.run
+    state = run.analyser.state if run is not None and run.analyser is not None else None
+    counter = clock_text(test.elapsed_s) if test.clock_shown else " "
+    if not message and state is not None and state.paused:
+        message = SOMEONE_ELSE  # as long as the other person fills the picture
+    return CoachView(
+        coach.stage,
+        test.test.title,
+        status="Functional test",
+        counter=counter,
+        progress=test.progress_text(),
+        message=message,
+        cue=cue,
+        state=state,
+        paused=coach.paused,
+    )
+
+
 def _exercise_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
+    if coach.test is not None:
+        return _test_view(coach, message, cue)
     entry = coach.entries[coach.entry_index]
     position = f"{entry.phase.label} {_position(coach.entries, entry)}"
     run = coach.run

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from spinesafe.classifiers.exercises import EXERCISES, Kind, get_exercise, not_coached
+from spinesafe.classifiers.functional import FunctionalTest, Sex
 from spinesafe.errors import ModelLoadError, OutputError, UnknownExerciseError, UnsafeExerciseError
 from spinesafe.feedback.audio import CuePlayer, Onset, SoundDevicePlayer, WavFilePlayer, default_speech
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicyConfig
@@ -41,7 +42,7 @@ from spinesafe.pose.estimators import PoseEstimator
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach import CoachConfig, CoachView, LiveCoach, Recogniser
 from spinesafe.session.inputs import AUTO, is_recording
-from spinesafe.session.programme import Programme, load_programme, single_exercise
+from spinesafe.session.programme import Programme, load_programme, single_exercise, single_test
 from spinesafe.session.recorder import default_patient
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class LiveOptions:
     history: bool = True  # store the session in the SQLite history (DESIGN: every session is stored)
     db: Path | None = None  # None: --db / SPINESAFE_DB / the user's data dir
     patient: str | None = None  # None: $SPINESAFE_PATIENT or "default"
+    test: FunctionalTest | None = None  # ``--test``: a functional test instead of an exercise
+    age: int | None = None  # for the test's norm; None: the patient's record in the history
+    sex: Sex | None = None
 
 
 @dataclass
@@ -105,6 +109,8 @@ def load_live_programme(options: LiveOptions) -> Programme | None:
     A movement to avoid raises :class:`UnsafeExerciseError` saying what to do instead."""
     if options.programme is not None:
         return load_programme(options.programme)
+    if options.test is not None:
+        return single_test(options.test)
     if options.exercise is None:
         raise UnknownExerciseError(
             f"give --exercise ID or --program FILE; exercise ids: auto, {', '.join(sorted(EXERCISES))}"
@@ -284,10 +290,23 @@ class _LiveSession:
             config=CoachConfig(setup_check=options.setup_check, calibrate=options.calibrate),
             policy_config=CuePolicyConfig(),
             recogniser=recogniser,
+            age=options.age,
+            sex=options.sex,
         )
         if self.coach.unsafe_notice:  # said once; the session goes on (back rounding is still flagged)
             notices.append(self.coach.unsafe_notice)
         self.store, self.coach.session_log = _open_history(options, programme, camera.name, estimator.name, camera.fps)
+        if (
+            self.store is not None
+            and self.coach.session_log is not None
+            and (options.age is None or options.sex is None)
+        ):
+            from spinesafe.feedback.functional_history import get_patient
+
+            record = get_patient(self.store, self.coach.session_log.info.patient)
+            if record is not None:
+                self.coach.age = options.age if options.age is not None else record.age
+                self.coach.sex = options.sex if options.sex is not None else record.sex
         self.speakers = speakers if speakers is not None else _make_speakers(options, self.coach.sentences(), notices)
         self.files: list[WavFilePlayer] = []
         if options.audio_file is not None:

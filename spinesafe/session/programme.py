@@ -23,6 +23,7 @@ from typing import Any
 
 from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, Kind
 from spinesafe.classifiers.flexion import FlexionConfig
+from spinesafe.classifiers.functional.results import TEST_EXERCISES, FunctionalTest, parse_test_id
 from spinesafe.errors import InputFileError, ProgrammeError
 
 if sys.version_info >= (3, 11):
@@ -79,6 +80,8 @@ class ProgrammeEntry:
     tempo: str = DEFAULT_TEMPO
     min_rep_s: float = DEFAULT_MIN_REP_S
     flexion: FlexionConfig = field(default_factory=FlexionConfig)
+    # A standard functional test ([[test]], ``live --test``): scored by its own script, not by sets.
+    test: FunctionalTest | None = None
 
     @property
     def spec(self) -> ExerciseSpec | None:
@@ -102,6 +105,8 @@ class ProgrammeEntry:
     @property
     def goal_text(self) -> str:
         """What one set asks for, in words: "10 reps", "5 holds of 4 s", "60 s", "as many as you like"."""
+        if self.test is not None:
+            return "the test's own script"
         if self.duration_s is not None:
             return f"{_num(self.duration_s)} s"
         if self.hold_s is not None:
@@ -152,6 +157,24 @@ def single_exercise(exercise_id: str, flexion: FlexionConfig | None = None) -> P
     return Programme(name=spec.name, entries=(entry,), source=f"--exercise {exercise_id}")
 
 
+def test_entry(test: FunctionalTest, rest_s: float = DEFAULT_REST_S) -> ProgrammeEntry:
+    """The programme entry of a functional test: watched as its exercise (``TEST_EXERCISES``)."""
+    return ProgrammeEntry(
+        phase=Phase.MAIN,
+        name=test.title,
+        how_to="",
+        exercise=TEST_EXERCISES[test],
+        rest_s=rest_s,
+        min_rep_s=0.0,
+        test=test,
+    )
+
+
+def single_test(test: FunctionalTest) -> Programme:
+    """A one-entry programme: ``spinesafe live --test ID``."""
+    return Programme(name=test.title, entries=(test_entry(test, rest_s=0.0),), source=f"--test {test.value}")
+
+
 # --- parsing -------------------------------------------------------------------------------------
 
 PROGRAMME_KEYS = ("name", "description", "prescribed_by", "patient", "rest_s", "tempo", "min_rep_s")
@@ -169,7 +192,9 @@ ENTRY_KEYS = (
     "min_rep_s",
     *LIMIT_KEYS,
 )
-TOP_KEYS = ("programme", "limits", *(phase.value for phase in Phase))
+TEST_TABLE = "test"  # [[test]] id = "chair_stand_30s": functional tests, done after the warm-up
+TEST_KEYS = ("id", "rest_s")
+TOP_KEYS = ("programme", "limits", *(phase.value for phase in Phase), TEST_TABLE)
 
 # Ranges: (low, high) inclusive.
 SETS_RANGE = (1, 10)
@@ -299,8 +324,14 @@ def parse_programme(data: Mapping[str, Any], source: str = "<programme>") -> Pro
             p.fail(phase.value, f"expected [[{phase.value}]] tables, got {_type(raw)}", "an array of tables")
         for i, table in enumerate(raw, start=1):
             entries.append(p.entry(table, phase, i, defaults))
+    warmups = sum(e.phase is Phase.WARMUP for e in entries)
+    entries[warmups:warmups] = _tests(p, data, defaults)
     if not entries:
-        p.fail("exercise", "the programme has no entries", "at least one [[warmup]], [[exercise]] or [[cooldown]]")
+        p.fail(
+            "exercise",
+            "the programme has no entries",
+            "at least one [[warmup]], [[exercise]], [[test]] or [[cooldown]]",
+        )
     return Programme(
         name=p.text(head, "name", "programme.name", None),
         description=p.text(head, "description", "programme.description", ""),
@@ -310,6 +341,26 @@ def parse_programme(data: Mapping[str, Any], source: str = "<programme>") -> Pro
         source=source,
         advice=tuple(_advice(entries)),
     )
+
+
+def _tests(p: _Parser, data: Mapping[str, Any], defaults: _Defaults) -> list[ProgrammeEntry]:
+    raw = data.get(TEST_TABLE, [])
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        p.fail(TEST_TABLE, f"expected [[{TEST_TABLE}]] tables, got {_type(raw)}", "an array of tables")
+    out = []
+    for i, table in enumerate(raw, start=1):
+        where = f"[[{TEST_TABLE}]] #{i}"
+        p.only_keys(table, TEST_KEYS, where)
+        valid = ", ".join(t.value for t in FunctionalTest)
+        if "id" not in table:
+            p.fail(f"{where} id", "missing", valid)
+        try:
+            test = parse_test_id(str(table["id"]))
+        except ValueError:
+            p.fail(f"{where} id", f"unknown test {table['id']!r}", valid)
+        rest = p.number(table, "rest_s", f"{where} rest_s", REST_RANGE_S, defaults.rest_s)
+        out.append(test_entry(test, rest_s=rest))
+    return out
 
 
 @dataclass(frozen=True)

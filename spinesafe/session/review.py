@@ -39,6 +39,7 @@ from spinesafe.session.recorder import SessionRecorder, default_patient, session
 from spinesafe.session.soundtrack import SoundTrack
 
 if TYPE_CHECKING:
+    from spinesafe.classifiers.functional import FunctionalTestScorer
     from spinesafe.classifiers.segments import Segment
     from spinesafe.feedback.audio import SpeechEngine
     from spinesafe.feedback.video import AnnotatedVideo, VideoSettings
@@ -96,6 +97,7 @@ def run_review(
     estimator: PoseEstimator | None = None,
     speech: SpeechEngine | None = None,
     video_settings: VideoSettings | None = None,
+    test: FunctionalTestScorer | None = None,
 ) -> ReviewOutputs:
     """Analyse a video file (or a landmark recording) and write the reports and annotated video.
 
@@ -104,7 +106,8 @@ def run_review(
     at all: no video, and no key frames in the HTML report (its plots are of numbers). ``json_path``
     writes the JSON report there too (or only there). With ``store`` the session is stored in the
     history as it runs. ``estimator`` replaces the MediaPipe model (a fake, in tests); ``speech``
-    the espeak-ng voice of the sound track.
+    the espeak-ng voice of the sound track. ``test`` scores a functional test (``--test``) over the same
+    frames: its result is the report's ``tests`` entry and is stored in the history.
     """
     segments: list[Segment] = []
     if exercise == AUTO:
@@ -140,9 +143,12 @@ def run_review(
         video_settings,
         progress,
         draw_key_frames=out is not None and write_video,
+        test=test,
     )
     status = "failed"  # the analysis is stored either way; an output that cannot be written fails the run
     try:
+        if test is not None:
+            _score_test(test, result, store, session_log)
         if sound is not None:
             sound.finish(result)
         report = build_report(result)
@@ -167,6 +173,19 @@ def run_review(
     )
 
 
+def _score_test(
+    test: FunctionalTestScorer, result: SessionResult, store: SessionStore | None, session_log: SessionLog | None
+) -> None:
+    """The functional test's result into the report and the history."""
+    scored = test.result()
+    result.tests.append(scored)
+    if store is not None:
+        from spinesafe.feedback.functional_history import add_test_result
+
+        session_id = session_log.session_id if session_log is not None else None
+        add_test_result(store, result.patient, scored, session_id=session_id, taken_at=result.started_at)
+
+
 def _set_recognition(result: SessionResult, segments: list[Segment], exercise: str) -> None:
     """``--exercise auto``: how sure the recogniser was of the reported exercise (time-weighted)."""
     if not segments:
@@ -189,6 +208,7 @@ def _analyse_input(
     progress: Progress | None,
     *,
     draw_key_frames: bool,
+    test: FunctionalTestScorer | None = None,
 ) -> None:
     """Every frame through the recorder (and the annotated video); closes the input. On a failure or
     Ctrl+C the partial outputs are removed and the stored session is marked so."""
@@ -210,7 +230,7 @@ def _analyse_input(
         recorder = SessionRecorder(
             result, ExerciseAnalyser(first), store=session_log, segments=segments, unsafe=watcher
         )
-        _analyse_frames(opened, recorder, video, sound, progress)
+        _analyse_frames(opened, recorder, video, sound, progress, test)
         if segments:
             result.notes[:0] = _recognition_notes(result)
         if video is not None:
@@ -333,6 +353,7 @@ def _analyse_frames(
     video: AnnotatedVideo | None,
     sound: SoundTrack | None,
     progress: Progress | None,
+    test: FunctionalTestScorer | None = None,
 ) -> None:
     """The frame loop: classifiers and cues, the annotated frame to the video worker (with the
     caption of the moment, :class:`~spinesafe.feedback.captions.Captions`), key-frame requests, and
@@ -348,6 +369,9 @@ def _analyse_frames(
     for done, (image, pose) in enumerate(opened.frames, start=1):
         reps_before, flexions_before = len(result.reps), len(result.flexion_events)
         cues = recorder.step(pose)
+        if test is not None:  # the analyser's features of this frame, not computed again
+            features = recorder.analyser.features
+            test.update(pose, features if features is not None and features.t_s == pose.t_s else None)
         if cues:
             captions.add(cues)
             if sound is not None:

@@ -101,7 +101,7 @@ def test_a_schema_1_database_gains_the_unsafe_movements_table_and_keeps_its_sess
                "'camera 0', '0', 'm')")  # fmt: skip
     db.close()
     with SessionStore(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION >= 4
         [old] = store.sessions()
         assert old.patient == "p" and store.session_detail(old.id)["unsafe_movements"] == []
         log = store.begin(_info("p"))
@@ -122,7 +122,7 @@ def test_a_schema_2_database_gains_the_person_changes_table(tmp_path: Path) -> N
     db.execute("PRAGMA user_version = 2")
     db.close()
     with SessionStore(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION >= 3
         log = store.begin(_info("p"))
         log.start_set("squat")
         log.person_change(PersonChangeEnded(13.8, start_s=10.5, end_s=13.8, outcome="returned"))
