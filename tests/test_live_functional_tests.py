@@ -23,7 +23,7 @@ from spinesafe.session.coach_view import CALIBRATE
 from spinesafe.session.live import LiveOptions, run_live
 from spinesafe.session.programme import parse_programme
 
-SPEED = 4.0  # slow enough that a loaded machine drops no frames of the replay
+SPEED = 0.0  # frame by frame: a loaded machine drops no frames of the replay (at 4x it lost stands at load 4)
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +191,17 @@ def test_live_sppb_goes_on_to_the_walk_when_a_stance_is_lost(tmp_path: Path) -> 
     assert any(t.startswith("Now walk at your usual pace") for t in texts)
     [test] = outcome.report["tests"]
     assert test["parts"]["balance_points"] == 1
+
+
+def test_a_test_stopped_early_with_q_still_speaks_its_result(chairs: Path, tmp_path: Path) -> None:
+    from spinesafe.feedback.window import Key
+
+    speakers = RecordingPlayer()
+    options = LiveOptions(
+        camera=chairs, test=FunctionalTest.CHAIR_STAND_30S, age=78, sex=Sex.FEMALE, headless=True, setup_check=False,
+        calibrate=False, speed=SPEED, history=False, voice=False,
+    )  # fmt: skip
+    outcome = run_live(options, speakers=speakers, display=HeadlessDisplay(keys=[(20.0, Key.QUIT)]))
+    [test] = outcome.report["tests"]
+    assert test["count"] is not None and test["count"] < 11  # stopped 14 s after "Go"
+    assert any(t.startswith(f"{test['count']} stand") for t in speakers.texts), speakers.texts

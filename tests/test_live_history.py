@@ -30,7 +30,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def live(recording: Path, db: Path, history: bool = True) -> None:
     options = LiveOptions(
-        camera=recording, exercise="squat", headless=True, speed=4.0, setup_check=False, calibrate=False,
+        camera=recording, exercise="squat", headless=True, speed=0.0, setup_check=False, calibrate=False,
         db=db, patient="ann", history=history,
     )  # fmt: skip
     run_live(options, speakers=RecordingPlayer(), display=HeadlessDisplay())

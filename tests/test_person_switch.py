@@ -76,7 +76,7 @@ def test_live_shows_the_pause_on_screen_while_the_other_person_is_there(
 
     monkeypatch.setattr(live_module, "_render", spying_render)
     options = LiveOptions(
-        camera=recording, exercise="squat", headless=True, speed=4.0, setup_check=False, calibrate=False,
+        camera=recording, exercise="squat", headless=True, speed=0.0, setup_check=False, calibrate=False,
         history=False, json_path=tmp_path / "live.json",
     )  # fmt: skip
     run_live(options, speakers=RecordingPlayer(), display=HeadlessDisplay())

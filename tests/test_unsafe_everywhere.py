@@ -121,7 +121,7 @@ def test_without_a_model_sessions_go_on_and_say_so_once(tmp_path: Path, monkeypa
     coach.finish(poses[-1].t_s, "end")
     assert "not watched for" in coach.unsafe_notice
     assert coach.report()["notes"].count(coach.unsafe_notice) == 1
-    options = LiveOptions(camera=recording, exercise="squat", headless=True, speed=4.0, history=False)
+    options = LiveOptions(camera=recording, exercise="squat", headless=True, speed=0.0, history=False)
     outcome = run_live(options, speakers=RecordingPlayer(), display=HeadlessDisplay())
     assert outcome.ended_by == "end of the recording"  # the session went on
     assert [n for n in outcome.notices if "not watched for" in n] == [coach.unsafe_notice]
@@ -153,7 +153,7 @@ def test_live_sit_ups_are_stored_in_the_history(tmp_path: Path, squats_with_sit_
         tmp_path / "squats.npz", squats_with_sit_ups, source="squats and sit-ups", estimator="synthetic", fps=FPS
     )
     options = LiveOptions(
-        camera=recording, exercise="squat", headless=True, speed=4.0, setup_check=False, calibrate=False,
+        camera=recording, exercise="squat", headless=True, speed=0.0, setup_check=False, calibrate=False,
         db=tmp_path / "sessions.db", patient="ann",
     )  # fmt: skip
     run_live(options, speakers=RecordingPlayer(), display=HeadlessDisplay())

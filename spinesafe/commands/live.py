@@ -22,10 +22,13 @@ from spinesafe.commands.arguments import (
 from spinesafe.pose.camera import parse_camera
 
 
-def _positive(value: str) -> float:
-    number = float(value)
-    if not 0 < number <= 100:
-        raise argparse.ArgumentTypeError(f"expected a number above 0 (up to 100), got {value}")
+def _speed(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 100, got {value}") from None
+    if not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 100, got {value}")
     return number
 
 
@@ -241,10 +244,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     live.add_argument(
         "--speed",
-        type=_positive,
+        type=_speed,
         default=1.0,
         metavar="X",
-        help="play a video file or recording X times real time (testing)",
+        help="play a video file or recording X times real time; 0: every frame, each as soon as the "
+        "last is analysed (none dropped, whatever the machine's load; testing and evaluation)",
     )
     live.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"

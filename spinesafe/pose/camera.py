@@ -101,8 +101,13 @@ class _LatestFrameSlot:
         self.status = CameraStatus.STARTING
         self.message = "Starting the camera..."
 
-    def put(self, frame: CapturedFrame) -> None:
+    def put(self, frame: CapturedFrame, until_read: threading.Event | None = None) -> None:
+        """Publish ``frame``. With ``until_read`` (a stop event), first wait until the reader has
+        taken the previous frame, so none is dropped (a recording played frame by frame)."""
         with self._cond:
+            if until_read is not None:
+                while self._seq > self._read_seq and not until_read.is_set():
+                    self._cond.wait(timeout=0.1)
             if self._seq > self._read_seq:
                 self.dropped += 1  # the reader never saw the previous one
             self._frame = frame
@@ -124,6 +129,7 @@ class _LatestFrameSlot:
             )
             if self._seq > self._read_seq:
                 self._read_seq = self._seq
+                self._cond.notify_all()  # a frame-by-frame player waits for this
                 return self._frame
             return None
 
@@ -345,15 +351,20 @@ class ThreadedCamera(_ThreadedSource):
             self._capture = None
 
 
+FRAME_BY_FRAME = 0.0  # speed: every frame, each as soon as the previous one was taken (none dropped)
+
+
 class _PacedSource(_ThreadedSource):
-    """Publishes frames at their own timestamps divided by ``speed`` (real time at 1.0)."""
+    """Publishes frames at their own timestamps divided by ``speed`` (real time at 1.0), or, with
+    :data:`FRAME_BY_FRAME`, every frame as fast as the reader takes them: what a camera would give a
+    machine fast enough for every frame, whatever the load (tests, evaluations)."""
 
     is_file = True
 
     def __init__(self, speed: float = 1.0) -> None:
         super().__init__()
-        if speed <= 0:
-            raise ValueError(f"speed: expected > 0, got {speed}")
+        if speed < 0:
+            raise ValueError(f"speed: expected >= 0, got {speed}")
         self.speed = speed
         self.published = 0
 
@@ -365,12 +376,12 @@ class _PacedSource(_ThreadedSource):
                 return
             if start is None:
                 start, t_first = time.monotonic(), frame.t_s
-            due = start + (frame.t_s - t_first) / self.speed
-            delay = due - time.monotonic()
-            if delay > 0 and self._stop.wait(delay):
-                return
-            now = time.monotonic()
-            self._slot.put(CapturedFrame(image=frame.image, t_s=frame.t_s, index=frame.index, captured_at=now))
+            if self.speed != FRAME_BY_FRAME:
+                delay = start + (frame.t_s - t_first) / self.speed - time.monotonic()
+                if delay > 0 and self._stop.wait(delay):
+                    return
+            captured = CapturedFrame(image=frame.image, t_s=frame.t_s, index=frame.index, captured_at=time.monotonic())
+            self._slot.put(captured, until_read=self._stop if self.speed == FRAME_BY_FRAME else None)
             self.published += 1
         self._slot.set_status(CameraStatus.ENDED, f"{self.name}: end of the recording")
 

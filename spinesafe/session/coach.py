@@ -396,10 +396,11 @@ class LiveCoach:
         run = self.run
         if run is None:
             return []
-        cues: list[Cue] = self._close_test(run, t_s)
+        cues: list[Cue] = self._close_test(run, t_s)  # a test stopped early still says its result
         if run.recorder is not None:
-            cues = run.recorder.finish()
-            self.record(cues, run)
+            finished = run.recorder.finish()
+            self.record(finished, run)
+            cues += finished
         run.ended = True
         if not run.finished and not run.entry.open_ended:
             self.notes.append(

@@ -12,6 +12,7 @@ import pytest
 from spinesafe.errors import CameraError, InputFileError
 from spinesafe.lab.synthetic import animate, standing
 from spinesafe.pose.camera import (
+    FRAME_BY_FRAME,
     CameraStatus,
     FileCamera,
     ReplayCamera,
@@ -126,6 +127,22 @@ def test_replay_camera_and_estimator_pair() -> None:
     for frame in frames:
         assert estimator.estimate(frame) is poses[frame.index]
         assert frame.t_s == poses[frame.index].t_s
+
+
+def test_a_recording_played_frame_by_frame_drops_nothing_for_a_slow_reader() -> None:
+    poses = animate(standing(1.0), fps=30, image_size=(320, 180))  # 30 frames
+    paced = ReplayCamera(poses, speed=20.0)  # 1.5 ms a frame against a 10 ms reader: most are replaced
+    paced.start()
+    seen = drain(paced, delay_s=0.01)
+    paced.close()
+    assert paced.dropped > 0 and len(seen) < len(poses)
+    every = ReplayCamera(poses, speed=FRAME_BY_FRAME)
+    every.start()
+    seen = drain(every, delay_s=0.01)
+    every.close()
+    assert every.dropped == 0 and [f.index for f in seen] == list(range(len(poses)))
+    with pytest.raises(ValueError):
+        ReplayCamera(poses, speed=-1.0)
 
 
 def test_threaded_camera_reconnects_after_unplugging() -> None:
