@@ -133,8 +133,9 @@ def test_workers_run_side_by_side_and_report_progress(folder: Path, tmp_path: Pa
     events = Events()
     items = review_folder(plan_folder(folder), "squat", tmp_path, workers=2, observer=events, write_video=False)
     assert [i.rep_count for i in items] == list(REPS.values())
-    assert events.log[:2] == [("started", 1), ("started", 2)]  # the second began before the first ended
-    assert sorted(events.log[2:]) == [("finished", 1), ("finished", 2), ("finished", 3), ("started", 3)]
+    # the longest two first (c_three, b_two), side by side: both began before either ended
+    assert events.log[:2] == [("started", 3), ("started", 2)]
+    assert sorted(events.log[2:]) == [("finished", 1), ("finished", 2), ("finished", 3), ("started", 1)]
     assert set(events.frames) == {1, 2, 3} and all(n > 0 for n in events.frames.values())
 
 
@@ -171,9 +172,8 @@ def test_a_broken_input_fails_alone(folder: Path, tmp_path: Path) -> None:
 def test_ctrl_c_stops_the_workers_and_keeps_what_finished(tmp_path: Path) -> None:
     folder = tmp_path / "videos"
     folder.mkdir()
-    save_squats(folder / "a_short.npz", 1, seed=1)
-    for i, name in enumerate(("b_long.npz", "c_long.npz", "d_long.npz")):
-        save_squats(folder / name, 2, seed=10 + i, still_s=120.0)  # minutes of annotated video to draw
+    for i, (name, still_s) in enumerate({"a": 10.0, "b": 20.0, "c": 40.0, "d": 90.0}.items()):
+        save_squats(folder / f"{name}.npz", 1, seed=i, still_s=still_s)  # seconds of annotated video to draw
     results, db = tmp_path / "results", tmp_path / "db.sqlite"
     command = [sys.executable, "-m", "spinesafe", "review", str(folder), "-e", "squat", "--out", str(results)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -182,19 +182,19 @@ def test_ctrl_c_stops_the_workers_and_keeps_what_finished(tmp_path: Path) -> Non
         env=env, cwd=tmp_path,
     ) as process:  # fmt: skip
         assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("ok      a_short.npz: 1 reps"), first
+        first = process.stdout.readline()  # longest first: d and c start, c ends first, d is about half done
+        assert first.startswith("ok      c.npz: 1 reps"), first
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stdout + stderr
     assert "spinesafe: interrupted" in stderr and "Traceback" not in stderr
     summary = json.loads((results / "batch.json").read_text())
     assert summary["interrupted"] is True
-    assert [(v["file"], v["status"], v["rep_count"]) for v in summary["videos"]] == [("a_short.npz", "ok", 1)]
-    assert summary["not_reviewed"] == ["b_long.npz", "c_long.npz", "d_long.npz"]
-    assert sorted(p.name for p in results.iterdir()) == ["a_short", "batch.json"]  # no half-written outputs
+    assert [(v["file"], v["status"], v["rep_count"]) for v in summary["videos"]] == [("c.npz", "ok", 1)]
+    assert summary["not_reviewed"] == ["a.npz", "b.npz", "d.npz"]
+    assert sorted(p.name for p in results.iterdir()) == ["batch.json", "c"]  # no half-written outputs
     sessions = stored_sessions(db)
-    assert list(sessions) == ["a_short"] and sessions["a_short"]["status"] == "complete"
+    assert list(sessions) == ["c"] and sessions["c"]["status"] == "complete"
     assert_no_children_left(process.pid)
 
 
@@ -248,3 +248,41 @@ def test_an_unreachable_scheduler_is_one_clear_line(folder: Path, tmp_path: Path
     assert code == 2
     assert stderr.startswith("spinesafe: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
     assert len(stderr.strip().splitlines()) == 1
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The review workers (spawned processes) of ``parent``, not multiprocessing's resource tracker."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != parent:
+                continue
+            if b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+                pids.append(int(stat.parent.name))
+    return pids
+
+
+def test_a_worker_that_dies_fails_only_its_video(tmp_path: Path) -> None:
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for i, name in enumerate(("a.npz", "b.npz", "c.npz")):
+        save_squats(folder / name, 2, seed=20 + i, still_s=20.0)
+    results, db = tmp_path / "results", tmp_path / "db.sqlite"
+    command = [sys.executable, "-m", "spinesafe", "review", str(folder), "-e", "squat", "--out", str(results)]
+    with subprocess.Popen(
+        [*command, "--db", str(db), "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path,
+    ) as process:  # fmt: skip
+        assert process.stderr is not None
+        started = {process.stderr.readline().split(":")[0] for _ in range(2)}
+        assert len(started) == 2 and started <= {"[1/3] a.npz", "[2/3] b.npz", "[3/3] c.npz"}
+        workers = worker_pids(process.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+        stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stdout + stderr
+    assert "Traceback" not in stderr
+    summary = json.loads((results / "batch.json").read_text())
+    statuses = sorted((v["status"], v["message"]) for v in summary["videos"])
+    assert statuses == [("failed", "the worker process stopped (killed by signal 9)"), ("ok", ""), ("ok", "")]
+    assert len(stored_sessions(db)) == 2 and {v["file"] for v in summary["videos"]} == {"a.npz", "b.npz", "c.npz"}

@@ -35,6 +35,8 @@ class _Running:
 
     def line(self, width: int) -> str:
         rate = self.done / max(time.monotonic() - self.since, 1e-6)
+        if self.done == 0:
+            return f"{self.label} starting"[: max(width - 1, 10)]
         if self.total > 0:
             frac = min(self.done / self.total, 1.0)
             text = f"{self.label} [{'#' * int(BAR_WIDTH * frac):<{BAR_WIDTH}}] {self.done}/{self.total} frames"

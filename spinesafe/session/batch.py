@@ -149,6 +149,31 @@ def make_tasks(
     ]
 
 
+def longest_first(tasks: list[BatchTask]) -> list[BatchTask]:
+    """The order to hand inputs to parallel workers: videos by duration, longest first, then the
+    recordings (replays take a fraction of a video's time) by size. The longest video started last
+    would keep one worker busy while the others idle (4 corpus clips of 7, 7, 20 and 12 s on 2
+    workers: a 1.68x speed-up in name order, 1.8x longest first)."""
+
+    def work(task: BatchTask) -> tuple[bool, float]:
+        if task.path.suffix.lower() == RECORDING_SUFFIX:
+            return False, float(task.path.stat().st_size)
+        return True, _video_duration_s(task.path)
+
+    return sorted(tasks, key=work, reverse=True)
+
+
+def _video_duration_s(path: Path) -> float:
+    """The container's duration (0 when it cannot be read: the review will say why)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return float(container.duration or 0) / 1e6  # microseconds (av.time_base)
+    except (av.FFmpegError, OSError, ValueError):
+        return 0.0
+
+
 def review_input(
     path: Path, out: Path, exercise: str, *, progress: Progress | None = None, **review_options: Any
 ) -> BatchItem:

@@ -36,6 +36,7 @@ from spinesafe.session.batch import (
     BatchObserver,
     BatchTask,
     TaskResult,
+    longest_first,
     run_task,
     store_result,
 )
@@ -147,8 +148,12 @@ def review_on_cluster(
         topic = f"spinesafe-batch-{uuid.uuid4().hex}"
         events = _Events()
         client.subscribe_topic(topic, events)
+        order = longest_first(tasks)  # Dask runs higher priorities first
         futures = {
-            client.submit(_cluster_task, task, topic, key=f"{topic}-{task.index}", pure=False): task for task in tasks
+            client.submit(
+                _cluster_task, task, topic, key=f"{topic}-{task.index}", pure=False, priority=len(order) - rank
+            ): task
+            for rank, task in enumerate(order)
         }
         try:
             _collect(futures, events, len(tasks), store, observer, finished)

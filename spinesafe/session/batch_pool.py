@@ -37,6 +37,7 @@ from spinesafe.session.batch import (
     BatchObserver,
     BatchTask,
     TaskResult,
+    longest_first,
     run_task,
     store_result,
 )
@@ -145,7 +146,7 @@ class _Batch:
         self, tasks: list[BatchTask], workers: int, store: SessionStore | None, observer: BatchObserver | None
     ) -> None:
         self.tasks = tasks
-        self.pending = deque(tasks)
+        self.pending = deque(longest_first(tasks))
         self.store = store
         self.observer = observer
         self.ctx = multiprocessing.get_context("spawn")
