@@ -169,33 +169,53 @@ def test_a_broken_input_fails_alone(folder: Path, tmp_path: Path) -> None:
     assert set(stored_sessions(tmp_path / "db.sqlite")) == {"a_one", "c_three"}
 
 
-def test_ctrl_c_stops_the_workers_and_keeps_what_finished(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", [("--workers", "2"), ("--cluster", "auto", "--workers", "2")], ids=["pool", "dask"])
+def test_ctrl_c_stops_the_workers_and_keeps_what_finished(engine: tuple[str, ...], tmp_path: Path) -> None:
+    if "--cluster" in engine:
+        pytest.importorskip("distributed", reason="needs the cluster extra: pip install 'spinesafe[cluster]'")
     folder = tmp_path / "videos"
     folder.mkdir()
-    for i, (name, still_s) in enumerate({"a": 10.0, "b": 20.0, "c": 40.0, "d": 90.0}.items()):
+    for i, (name, still_s) in enumerate({"a": 5.0, "b": 10.0, "c": 20.0, "d": 45.0}.items()):
         save_squats(folder / f"{name}.npz", 1, seed=i, still_s=still_s)  # seconds of annotated video to draw
     results, db = tmp_path / "results", tmp_path / "db.sqlite"
     command = [sys.executable, "-m", "spinesafe", "review", str(folder), "-e", "squat", "--out", str(results)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with subprocess.Popen(
-        [*command, "--db", str(db), "--workers", "2", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env, cwd=tmp_path,
-    ) as process:  # fmt: skip
+        [*command, "--db", str(db), *engine, "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, cwd=tmp_path, start_new_session=True,
+    ) as process, killed_on_failure(process):  # fmt: skip
         assert process.stdout is not None
-        first = process.stdout.readline()  # longest first: d and c start, c ends first, d is about half done
-        assert first.startswith("ok      c.npz: 1 reps"), first
-        process.send_signal(signal.SIGINT)
+        first = process.stdout.readline()  # longest first: d and c start; whichever ends first, the other runs on
+        assert first.startswith("ok      ") and ": 1 reps" in first, first
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl+C: to the parent and its workers
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stdout + stderr
-    assert "spinesafe: interrupted" in stderr and "Traceback" not in stderr
+    assert stderr.strip().endswith("spinesafe: interrupted") and "Traceback" not in stderr, stderr
     summary = json.loads((results / "batch.json").read_text())
     assert summary["interrupted"] is True
-    assert [(v["file"], v["status"], v["rep_count"]) for v in summary["videos"]] == [("c.npz", "ok", 1)]
-    assert summary["not_reviewed"] == ["a.npz", "b.npz", "d.npz"]
-    assert sorted(p.name for p in results.iterdir()) == ["batch.json", "c"]  # no half-written outputs
+    # the first to end is kept (and whatever else ended before the workers heard of the stop); the
+    # others are stopped, their half-written outputs removed
+    kept = [v["file"] for v in summary["videos"]]
+    assert first.split()[1].rstrip(":") in kept and summary["not_reviewed"]
+    assert all(v["status"] == "ok" and v["rep_count"] == 1 for v in summary["videos"])
+    assert sorted(kept + summary["not_reviewed"]) == ["a.npz", "b.npz", "c.npz", "d.npz"]
+    stems = sorted(Path(f).stem for f in kept)
+    assert sorted(p.name for p in results.iterdir()) == ["batch.json", *stems]
+    assert not [p for p in results.rglob(".*")]  # nothing half-written
     sessions = stored_sessions(db)
-    assert list(sessions) == ["c"] and sessions["c"]["status"] == "complete"
+    assert sorted(sessions) == stems and all(s["status"] == "complete" for s in sessions.values())
     assert_no_children_left(process.pid)
+
+
+@contextlib.contextmanager
+def killed_on_failure(process: subprocess.Popen[str]) -> Iterator[None]:
+    """A failed assertion inside ``with Popen`` would wait for the process forever: kill its group first."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        raise
 
 
 def assert_no_children_left(pid: int) -> None:
@@ -266,13 +286,13 @@ def test_a_worker_that_dies_fails_only_its_video(tmp_path: Path) -> None:
     folder = tmp_path / "videos"
     folder.mkdir()
     for i, name in enumerate(("a.npz", "b.npz", "c.npz")):
-        save_squats(folder / name, 2, seed=20 + i, still_s=20.0)
+        save_squats(folder / name, 2, seed=20 + i, still_s=12.0)
     results, db = tmp_path / "results", tmp_path / "db.sqlite"
     command = [sys.executable, "-m", "spinesafe", "review", str(folder), "-e", "squat", "--out", str(results)]
     with subprocess.Popen(
         [*command, "--db", str(db), "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path,
-    ) as process:  # fmt: skip
+        env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=tmp_path, start_new_session=True,
+    ) as process, killed_on_failure(process):  # fmt: skip
         assert process.stderr is not None
         started = {process.stderr.readline().split(":")[0] for _ in range(2)}
         assert len(started) == 2 and started <= {"[1/3] a.npz", "[2/3] b.npz", "[3/3] c.npz"}
@@ -286,3 +306,18 @@ def test_a_worker_that_dies_fails_only_its_video(tmp_path: Path) -> None:
     statuses = sorted((v["status"], v["message"]) for v in summary["videos"])
     assert statuses == [("failed", "the worker process stopped (killed by signal 9)"), ("ok", ""), ("ok", "")]
     assert len(stored_sessions(db)) == 2 and {v["file"] for v in summary["videos"]} == {"a.npz", "b.npz", "c.npz"}
+
+
+def test_output_piped_into_head_ends_the_batch(folder: Path, tmp_path: Path) -> None:
+    """`spinesafe review FOLDER | head -1`: the closed pipe ends the batch (it once left the parent
+    waiting for a worker it had forgotten to give the next video)."""
+    command = [sys.executable, "-m", "spinesafe", "review", str(folder), "-e", "squat", "--no-history"]
+    with subprocess.Popen(
+        [*command, "--out", str(tmp_path / "results"), "--workers", "2", "--no-video", "-q"], stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, start_new_session=True,
+    ) as process, killed_on_failure(process):  # fmt: skip
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("ok      ")
+        process.stdout.close()  # as `head -1` exits
+        assert process.wait(timeout=60) != 0
+    assert_no_children_left(process.pid)

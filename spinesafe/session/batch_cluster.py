@@ -13,7 +13,9 @@ wheel with its own object store and daemons for what is here a simple map over f
   batch and stops it after.
 - Each task is :func:`~spinesafe.session.batch.run_task` (an in-memory store on the worker); this
   process (the driver) stores the sessions in the history. Workers report starts and progress as
-  Dask events on a topic of this batch. Ctrl+C cancels what is left and keeps what finished.
+  Dask events on a topic of this batch. Ctrl+C sets a Dask event that every task checks before it
+  starts and with each progress report: a running review stops as a failure would (its partial
+  outputs removed), what finished is kept.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
+import signal
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,7 +44,14 @@ from spinesafe.session.batch import (
     run_task,
     store_result,
 )
-from spinesafe.session.batch_pool import PROGRESS_INTERVAL_S, THREAD_LIMITS, limit_threads
+from spinesafe.session.batch_pool import (
+    PROGRESS_INTERVAL_S,
+    STOP_GRACE_S,
+    THREAD_LIMITS,
+    BatchStopped,
+    limit_threads,
+    sigint_ignored_by_children,
+)
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -53,11 +64,15 @@ CONNECT_TIMEOUT_S = 15.0
 POLL_S = 0.5
 
 
-def _cluster_task(task: BatchTask, topic: str) -> TaskResult:
-    """Runs on a Dask worker: one input, with its start and frame counts sent as events."""
-    from distributed import get_worker
+def _cluster_task(task: BatchTask, topic: str) -> TaskResult | None:
+    """Runs on a Dask worker: one input, its start and frame counts sent as events; None when the
+    batch was stopped (checked before it starts and with each progress report)."""
+    from distributed import Event, get_worker
 
     worker = get_worker()
+    stop = Event(f"{topic}-stop")
+    if stop.is_set():
+        return None
     limit_threads()
     worker.log_event(topic, ["started", task.index])
     last = 0.0
@@ -67,8 +82,11 @@ def _cluster_task(task: BatchTask, topic: str) -> TaskResult:
         if time.monotonic() - last >= PROGRESS_INTERVAL_S:
             last = time.monotonic()
             worker.log_event(topic, ["progress", task.index, done, total])
+            if stop.is_set():
+                raise BatchStopped("the batch was stopped")
 
-    return run_task(task, progress)
+    result = run_task(task, progress)
+    return None if result.item.status != "ok" and stop.is_set() else result
 
 
 @contextmanager
@@ -78,15 +96,22 @@ def connect(address: str, workers: int) -> Iterator[Client]:
         from distributed import Client, LocalCluster
     except ImportError as exc:
         raise ClusterError(f"{INSTALL_HINT} ({exc})") from exc
+    verbose = logging.getLogger().getEffectiveLevel() <= logging.INFO
+    if not verbose:  # Dask's warnings, not its chatter
+        logging.getLogger("distributed").setLevel(logging.WARNING)
     if address == AUTO:
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            env=THREAD_LIMITS,
-        )
+        with sigint_ignored_by_children():  # a terminal's Ctrl+C is the driver's: it stops the tasks
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                env=THREAD_LIMITS,
+                # The workers' own logs (heartbeats failing while the cluster stops ...): a task's error
+                # comes back to this process, which reports it with its video.
+                silence_logs=logging.INFO if verbose else logging.CRITICAL,
+            )
         try:
             with Client(cluster) as client:
                 yield client
@@ -141,70 +166,109 @@ def review_on_cluster(
     observer: BatchObserver | None,
 ) -> list[BatchItem]:
     """Review ``tasks`` on the cluster at ``address`` (or ``auto``); entries in plan order."""
-    finished: dict[int, BatchItem] = {}
     # The workers' current folders are not ours: absolute paths (on a shared folder for a real cluster).
     tasks = [dataclasses.replace(t, path=t.path.absolute(), out_dir=t.out_dir.absolute()) for t in tasks]
-    with connect(address, workers) as client:
-        topic = f"spinesafe-batch-{uuid.uuid4().hex}"
-        events = _Events()
-        client.subscribe_topic(topic, events)
-        order = longest_first(tasks)  # Dask runs higher priorities first
-        futures = {
-            client.submit(
-                _cluster_task, task, topic, key=f"{topic}-{task.index}", pure=False, priority=len(order) - rank
-            ): task
-            for rank, task in enumerate(order)
-        }
+    with connect(address, workers) as client, _ctrl_c_as_flag() as ctrl_c:
+        batch = _ClusterBatch(client, tasks, store, observer)
         try:
-            _collect(futures, events, len(tasks), store, observer, finished)
+            batch.run(ctrl_c)
         except KeyboardInterrupt:
-            client.cancel(list(futures))
-            done = [finished[t.index] for t in tasks if t.index in finished]
-            raise BatchInterrupted(done, [t.file for t in tasks if t.index not in finished]) from None
+            batch.stop()
+            done = [batch.finished[t.index] for t in tasks if t.index in batch.finished]
+            raise BatchInterrupted(done, [t.file for t in tasks if t.index not in batch.finished]) from None
         finally:
-            client.unsubscribe_topic(topic)
-    return [finished[t.index] for t in tasks]
+            client.unsubscribe_topic(batch.topic)
+    return [batch.finished[t.index] for t in tasks]
 
 
-def _collect(
-    futures: dict[Future, BatchTask],
-    events: _Events,
-    total: int,
-    store: SessionStore | None,
-    observer: BatchObserver | None,
-    finished: dict[int, BatchItem],
-) -> None:
-    from distributed import wait
+@contextmanager
+def _ctrl_c_as_flag() -> Iterator[threading.Event]:
+    """Ctrl+C sets a flag that the driver's loop turns into KeyboardInterrupt between two waits: raised
+    inside a Dask client call it would leave the client's event loop logging a traceback."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
-    pending = set(futures)
-    by_index = {t.index: t for t in futures.values()}
-    started: set[int] = set()
-    while pending:
+
+class _ClusterBatch:
+    """The driver's side: tasks submitted longest first, events to the display, results stored."""
+
+    def __init__(
+        self, client: Client, tasks: list[BatchTask], store: SessionStore | None, observer: BatchObserver | None
+    ) -> None:
+        self.client = client
+        self.tasks = {t.index: t for t in tasks}
+        self.store = store
+        self.observer = observer
+        self.topic = f"spinesafe-batch-{uuid.uuid4().hex}"
+        self.events = _Events()
+        self.finished: dict[int, BatchItem] = {}
+        self.started: set[int] = set()
+        client.subscribe_topic(self.topic, self.events)
+        order = longest_first(tasks)  # Dask runs higher priorities first
+        self.futures: dict[Future, BatchTask] = {
+            client.submit(
+                _cluster_task, task, self.topic, key=f"{self.topic}-{task.index}", pure=False, priority=len(order) - r
+            ): task
+            for r, task in enumerate(order)
+        }
+        self.pending = set(self.futures)
+
+    def run(self, ctrl_c: threading.Event) -> None:
+        while self.pending:
+            if ctrl_c.is_set():
+                raise KeyboardInterrupt
+            self._step(POLL_S)
+
+    def stop(self) -> None:
+        """Ctrl+C: every task stops at its next progress report (removing its partial outputs) or
+        before it starts; what finishes meanwhile is kept. Waits up to STOP_GRACE_S."""
+        from distributed import Event
+
+        Event(f"{self.topic}-stop", client=self.client).set()
+        deadline = time.monotonic() + STOP_GRACE_S
+        while self.pending and time.monotonic() < deadline:
+            self._step(min(POLL_S, max(0.0, deadline - time.monotonic())))
+        self.client.cancel(list(self.pending))
+
+    def _step(self, timeout_s: float) -> None:
+        from distributed import wait
+
         try:
-            done, pending = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")
+            done, self.pending = wait(self.pending, timeout=timeout_s, return_when="FIRST_COMPLETED")
         except TimeoutError:
             done = set()
-        for kind, index, *counts in events.drain():
-            if index in finished or observer is None:
-                continue
-            if kind == "started" and index not in started:
-                started.add(index)
-                observer.started(index, total, by_index[index].path)
-            elif kind == "progress":
-                observer.progress(index, *counts)
+        self._show_events()
         for future in done:
-            task = futures[future]
-            item = _item_of(future, task, store)
-            finished[task.index] = item
-            if observer is not None:
-                observer.finished(task.index, item)
+            task = self.futures[future]
+            item = self._item_of(future, task)
+            if item is None:
+                continue  # stopped before it finished
+            self.finished[task.index] = item
+            if self.observer is not None:
+                self.observer.finished(task.index, item)
 
+    def _show_events(self) -> None:
+        for kind, index, *counts in self.events.drain():
+            if index in self.finished or self.observer is None:
+                continue
+            if kind == "started" and index not in self.started:
+                self.started.add(index)
+                self.observer.started(index, len(self.tasks), self.tasks[index].path)
+            elif kind == "progress":
+                self.observer.progress(index, *counts)
 
-def _item_of(future: Future, task: BatchTask, store: SessionStore | None) -> BatchItem:
-    """The finished task's entry, its session stored; a task the cluster lost is a failed entry."""
-    if future.status == "error":
-        exc = future.exception()
-        log.warning("the cluster could not review %s: %r", task.path, exc)
-        return BatchItem(file=task.file, status="failed", message=f"the cluster could not review it ({exc!r})")
-    result: TaskResult = future.result()
-    return store_result(result, store)
+    def _item_of(self, future: Future, task: BatchTask) -> BatchItem | None:
+        """The finished task's entry, its session stored; a task the cluster lost is a failed entry."""
+        if future.status == "error":
+            exc = future.exception()
+            log.warning("the cluster could not review %s: %r", task.path, exc)
+            return BatchItem(file=task.file, status="failed", message=f"the cluster could not review it ({exc!r})")
+        result: TaskResult | None = future.result()
+        return None if result is None else store_result(result, self.store)

@@ -10,8 +10,9 @@
   the session in the history (the only writer) and tells the display.
 - A failed input is a ``failed`` entry; a worker that dies (killed, out of memory, a crash in
   native code) fails the input it held and is replaced. Ctrl+C reaches only this process
-  (workers ignore SIGINT); it stops the workers (SIGTERM: each removes its partial outputs) and
-  raises :class:`~spinesafe.session.batch.BatchInterrupted` with what finished.
+  (workers ignore SIGINT); it asks the workers to stop (SIGTERM sets a flag a review checks every
+  frame: it ends removing its partial outputs; one that finished first is kept) and raises
+  :class:`~spinesafe.session.batch.BatchInterrupted` with what finished.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -89,8 +91,18 @@ def limit_threads() -> None:
 # --- the worker process -----------------------------------------------------------------------
 
 
+class BatchStopped(RuntimeError):
+    """The parent asked this worker to stop (Ctrl+C): the review ends as a failure would, its partial
+    outputs removed, and the worker reports back."""
+
+
+_stop_requested = threading.Event()  # in a worker: set by SIGTERM from the parent
+_reviewing = threading.Event()  # in a worker: from a task received to its result sent
+
+
 class _ProgressSender:
-    """The worker's progress callback: frame counts to the parent, at most every PROGRESS_INTERVAL_S."""
+    """The worker's progress callback: frame counts to the parent, at most every PROGRESS_INTERVAL_S;
+    where a stop is noticed (every frame, between two pose estimates)."""
 
     def __init__(self, conn: Connection, index: int) -> None:
         self.conn = conn
@@ -98,25 +110,34 @@ class _ProgressSender:
         self._last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
+        if _stop_requested.is_set():
+            raise BatchStopped("the batch was stopped")
         now = time.monotonic()
         if now - self._last >= PROGRESS_INTERVAL_S:
             self._last = now
             self.conn.send(("progress", self.index, done, total))
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # SIGTERM from the parent: the review removes its partial outputs
+def _request_stop(signum: int, frame: FrameType | None) -> None:
+    # During a review only a flag: raised at an arbitrary point, an exception could land after a
+    # finished review and before its result is sent, losing it while its outputs stay. Idle (waiting
+    # for a task), the worker simply ends.
+    _stop_requested.set()
+    if not _reviewing.is_set():
+        raise SystemExit(0)
 
 
 def _worker_main(conn: Connection) -> None:
-    """Review the tasks the parent sends until it sends None (or goes away)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
-    signal.signal(signal.SIGTERM, _interrupt)
+    """Review the tasks the parent sends until it sends None (or goes away, or asks to stop)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle (ignored from birth)
+    signal.signal(signal.SIGTERM, _request_stop)
     try:
         limit_threads()
-        while (task := conn.recv()) is not None:
+        while not _stop_requested.is_set() and (task := conn.recv()) is not None:
+            _reviewing.set()
             conn.send(("done", run_task(task, _ProgressSender(conn, task.index))))
-    except (KeyboardInterrupt, EOFError, BrokenPipeError):
+            _reviewing.clear()
+    except (EOFError, BrokenPipeError):
         return
 
 
@@ -133,10 +154,26 @@ class _Worker:
 def _start_worker(ctx: SpawnContext) -> _Worker:
     parent_end, child_end = ctx.Pipe()
     process = ctx.Process(target=_worker_main, args=(child_end,), name="spinesafe-review-worker", daemon=True)
-    with thread_limited_environment():
+    with thread_limited_environment(), sigint_ignored_by_children():
         process.start()
     child_end.close()
     return _Worker(process, parent_end)
+
+
+@contextlib.contextmanager
+def sigint_ignored_by_children() -> Iterator[None]:
+    """A terminal's Ctrl+C goes to the whole process group. An ignored signal stays ignored across
+    exec, and Python installs its KeyboardInterrupt handler only where SIGINT is not ignored, so a
+    worker started meanwhile ignores Ctrl+C from its first instruction (no traceback while it imports).
+    The parent ignores it only for the instant of the start (from its main thread; elsewhere as is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _Batch:
@@ -175,13 +212,19 @@ class _Batch:
         busy = [w for w in self.workers if w.task is not None]
         wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=POLL_S)
         for worker in busy:
-            try:
-                while worker.task is not None and worker.conn.poll():
-                    self._message(worker, worker.conn.recv())
-            except (EOFError, OSError):
-                worker.process.join(timeout=STOP_GRACE_S)
+            while worker.task is not None and (message := self._receive(worker)) is not None:
+                self._message(worker, message)
             if worker.task is not None and not worker.process.is_alive():
                 self._replace(worker)
+
+    def _receive(self, worker: _Worker) -> tuple[Any, ...] | None:
+        """The worker's next message, or None when there is none yet or the worker has gone (only
+        errors of its pipe count as that: an error handling the message is not the worker's)."""
+        try:
+            return worker.conn.recv() if worker.conn.poll() else None
+        except (EOFError, OSError):
+            worker.process.join(timeout=STOP_GRACE_S)
+            return None
 
     def _message(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind, *payload = message
@@ -214,7 +257,8 @@ class _Batch:
             self.observer.finished(index, item)
 
     def stop(self) -> None:
-        """Idle workers exit; busy ones get SIGTERM (they remove their partial outputs), then SIGKILL."""
+        """Idle workers exit; busy ones are asked to stop (SIGTERM: the review stops at its next frame,
+        removing its partial outputs). A review that ended meanwhile is kept; after STOP_GRACE_S, SIGKILL."""
         for worker in self.workers:
             if worker.process.is_alive():
                 if worker.task is None:
@@ -223,12 +267,30 @@ class _Batch:
                 else:
                     worker.process.terminate()
         deadline = time.monotonic() + STOP_GRACE_S
+        while time.monotonic() < deadline and (busy := [w for w in self.workers if w.task is not None]):
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=POLL_S)
+            for worker in busy:
+                self._drain_stopping(worker)
         for worker in self.workers:
             worker.process.join(timeout=max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
             worker.conn.close()
+
+    def _drain_stopping(self, worker: _Worker) -> None:
+        """While stopping: keep a review that finished; one that was stopped is dropped."""
+        while worker.task is not None and (message := self._receive(worker)) is not None:
+            if message[0] == "done":
+                result: TaskResult = message[1]
+                worker.task = None
+                if result.item.status == "ok":
+                    self.finished[result.index] = store_result(result, self.store)
+                    if self.observer is not None:
+                        with contextlib.suppress(OSError):  # stopping anyway (a closed pipe may be why)
+                            self.observer.finished(result.index, self.finished[result.index])
+        if worker.task is not None and not worker.process.is_alive():
+            worker.task = None
 
 
 def review_in_processes(
