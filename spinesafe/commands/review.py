@@ -246,7 +246,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Analyse a video file of a person exercising, a landmark recording made by `spinesafe record`, or every "
             "video in a folder. Writes DIR/report.json, DIR/reps.csv, DIR/report.html and DIR/annotated.mp4 (H.264 "
             "with the cue sound track), prints a summary and stores the session in the history. A folder gives "
-            "DIR/<video name>/... per video, a summary table and DIR/batch.json; one bad file does not stop it."
+            "DIR/<video name>/... per video (several at a time: --workers, --cluster), a summary table and "
+            "DIR/batch.json; one bad file does not stop it."
         ),
     )
     review.add_argument(

@@ -153,7 +153,7 @@ def longest_first(tasks: list[BatchTask]) -> list[BatchTask]:
     """The order to hand inputs to parallel workers: videos by duration, longest first, then the
     recordings (replays take a fraction of a video's time) by size. The longest video started last
     would keep one worker busy while the others idle (4 corpus clips of 7, 7, 20 and 12 s on 2
-    workers: a 1.68x speed-up in name order, 1.8x longest first)."""
+    workers: at best a 1.68x speed-up in name order, 1.8x longest first)."""
 
     def work(task: BatchTask) -> tuple[bool, float]:
         if task.path.suffix.lower() == RECORDING_SUFFIX:
