@@ -43,6 +43,10 @@ class CameraError(SpinesafeError, OSError):
     """A camera cannot be opened or stopped delivering frames."""
 
 
+class ClusterError(SpinesafeError, ConnectionError):
+    """``review --cluster``: the cluster extra is not installed, or the scheduler cannot be reached."""
+
+
 class AudioUnavailable(SpinesafeError, RuntimeError):
     """No sound device, PortAudio library or speech engine: cues fall back to the screen."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,15 @@ def run(args: argparse.Namespace) -> int:
     if folder and args.json is not None:
         print(
             "spinesafe review: error: --json is for one video; a folder writes DIR/<video>/report.json", file=sys.stderr
+        )
+        return EXIT_ERROR
+    if not folder and args.cluster is not None:
+        print("spinesafe review: error: --cluster is for a folder of videos", file=sys.stderr)
+        return EXIT_ERROR
+    if args.cluster not in (None, "auto") and args.workers is not None:
+        print(
+            "spinesafe review: error: --workers sets the size of --cluster auto; a cluster has its own workers",
+            file=sys.stderr,
         )
         return EXIT_ERROR
     if args.out is None and args.json is None:
@@ -178,9 +188,10 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
 
 
 def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
+    from spinesafe.commands.batch_display import BatchDisplay
     from spinesafe.errors import OutputError
-    from spinesafe.feedback.report import write_text
-    from spinesafe.session.batch import plan_folder, review_folder
+    from spinesafe.session.batch import BatchInterrupted, plan_folder, review_folder
+    from spinesafe.session.batch_pool import default_workers
 
     plan = plan_folder(args.input)
     for item in plan.skipped:
@@ -193,63 +204,71 @@ def review_folder(args: argparse.Namespace, store: SessionStore | None) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the output folder ({exc.strerror or exc})") from exc
-    bars: list[ProgressBar] = []
-
-    def on_start(i: int, n: int, path: Path) -> ProgressBar:
-        bar = ProgressBar(f"[{i}/{n}] {path.name}", enabled=None if not args.quiet else False)
-        bars.append(bar)
-        return bar
-
-    def on_done(item: BatchItem) -> None:
-        bars[-1].close()
-        if item.status == "ok":
-            print(
-                f"ok      {item.file}: {item.rep_count} reps, {item.flexion_events} flexion events"
-                + (f", {item.unsafe_movements} movements to avoid" if item.unsafe_movements else "")
-                + (" (truncated)" if item.truncated else "")
-            )
-        else:
-            print(f"FAILED  {item.file}: {item.message}")
-
-    items = review_folder(
-        plan,
-        args.exercise,
-        out,
-        on_start=on_start,
-        on_done=on_done,
-        model=args.model,
-        write_video=not (args.no_video or args.no_pictures),
-        patient=args.patient,
-        store=store,
-    )
+    display = BatchDisplay(quiet=args.quiet)
+    try:
+        items = review_folder(
+            plan,
+            args.exercise,
+            out,
+            workers=args.workers or default_workers(),
+            cluster=args.cluster,
+            observer=display,
+            model=args.model,
+            write_video=not (args.no_video or args.no_pictures),
+            patient=args.patient,
+            store=store,
+        )
+    except BatchInterrupted as stop:
+        display.close()
+        path = write_batch_summary(args, out, stop.items, plan.skipped, stop.unfinished)
+        print(f"{len(stop.items)} of {len(plan.inputs)} videos finished before the interruption; summary: {path}")
+        raise
+    finally:
+        display.close()
     everything = items + plan.skipped
     print()
     print(format_batch_table(everything))
     failed = sum(1 for i in items if i.status != "ok")
-    summary = {
-        "schema": "spinesafe.batch/1",
-        "folder": str(args.input),
-        "exercise": args.exercise,
-        "patient": args.patient,
-        "videos": [i.to_json() for i in items],
-        "skipped": [i.to_json() for i in plan.skipped],
-        "totals": {
-            "videos": len(items),
-            "ok": len(items) - failed,
-            "failed": failed,
-            "skipped": len(plan.skipped),
-            "reps": sum(i.rep_count or 0 for i in items),
-            "flexion_events": sum(i.flexion_events or 0 for i in items),
-            "unsafe_movements": sum(i.unsafe_movements or 0 for i in items),
-        },
-    }
-    path = write_text(json.dumps(summary, indent=2) + "\n", out / "batch.json", "the batch summary")
+    path = write_batch_summary(args, out, items, plan.skipped)
     print(f"{len(items) - failed} of {len(items)} videos analysed, {len(plan.skipped)} entries skipped")
     print(f"batch summary: {path}")
     if failed:
         print(f"spinesafe: error: {failed} of {len(items)} videos could not be analysed (see above)", file=sys.stderr)
         return EXIT_ERROR
     return 0
+
+
+def write_batch_summary(
+    args: argparse.Namespace,
+    out: Path,
+    items: list[BatchItem],
+    skipped: list[BatchItem],
+    unfinished: Sequence[str] = (),
+) -> Path:
+    """``out/batch.json``; after Ctrl+C, with ``interrupted`` and the files not (fully) reviewed."""
+    from spinesafe.feedback.report import write_text
+
+    failed = sum(1 for i in items if i.status != "ok")
+    summary = {
+        "schema": "spinesafe.batch/1",
+        "folder": str(args.input),
+        "exercise": args.exercise,
+        "patient": args.patient,
+        "interrupted": bool(unfinished),
+        "videos": [i.to_json() for i in items],
+        "not_reviewed": list(unfinished),
+        "skipped": [i.to_json() for i in skipped],
+        "totals": {
+            "videos": len(items),
+            "ok": len(items) - failed,
+            "failed": failed,
+            "skipped": len(skipped),
+            "reps": sum(i.rep_count or 0 for i in items),
+            "flexion_events": sum(i.flexion_events or 0 for i in items),
+            "unsafe_movements": sum(i.unsafe_movements or 0 for i in items),
+        },
+    }
+    return write_text(json.dumps(summary, indent=2) + "\n", out / "batch.json", "the batch summary")
 
 
 def format_batch_table(items: list[BatchItem]) -> str:
@@ -272,6 +291,16 @@ def format_batch_table(items: list[BatchItem]) -> str:
     return "\n".join(lines)
 
 
+def worker_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers, 1 or more; got {value!r}")
+    return count
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     review = sub.add_parser(
         "review",
@@ -280,7 +309,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Analyse a video file of a person exercising, a landmark recording made by `spinesafe record`, or every "
             "video in a folder. Writes DIR/report.json, DIR/reps.csv, DIR/report.html and DIR/annotated.mp4 (H.264 "
             "with the cue sound track), prints a summary and stores the session in the history. A folder gives "
-            "DIR/<video name>/... per video, a summary table and DIR/batch.json; one bad file does not stop it."
+            "DIR/<video name>/... per video (several at a time: --workers, --cluster), a summary table and "
+            "DIR/batch.json; one bad file does not stop it."
         ),
     )
     review.add_argument(
@@ -338,5 +368,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     review.add_argument("--no-history", action="store_true", help="do not store the session in the history")
     review.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    review.add_argument(
+        "--workers",
+        "-j",
+        type=worker_count,
+        metavar="N",
+        help=(
+            "a folder: review N videos at a time, each in its own process with one pose model "
+            "(default: the number of cores this process may use; 1 reviews them one by one in this process)"
+        ),
+    )
+    review.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help=(
+            "a folder: run the batch on the Dask scheduler at ADDRESS (tcp://host:8786; workers must see the folder "
+            "and --out at the same paths), or 'auto' for a local Dask cluster of --workers processes; needs "
+            "pip install 'spinesafe[cluster]'. This machine stores the history"
+        ),
+    )
     add_verbose(review)
     review.set_defaults(func=run)
