@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         "--speed",
         type=float,
         default=1.0,
-        help="pace of the clip (1: real time, as a camera; below 1 leaves MediaPipe time on a loaded machine)",
+        help="pace of the clip (1: real time, as a camera; below 1 leaves MediaPipe time on a loaded machine; "
+        "0: frame by frame, none dropped)",
     )
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
