@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from spinesafe import __version__
 from spinesafe.commands import REGISTRARS
-from spinesafe.commands.arguments import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from spinesafe.commands.arguments import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 from spinesafe.errors import SpinesafeError
 from spinesafe.native_logs import quiet_native_logs
 
@@ -66,3 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("spinesafe: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (`spinesafe history | head`): nothing to tell it. Point
+        # stdout at /dev/null so that the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -17,6 +17,7 @@ from spinesafe.session.inputs import AUTO
 EXIT_ERROR = 2  # a usage or input error, as argparse exits with
 EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT), as shells report it
 EXIT_TERMINATED = 128 + signal.SIGTERM  # 143: stopped by SIGTERM (kill, systemd, a container stop)
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141: the reader of the output went away (`| head`), as shells report it
 
 
 class Terminated(KeyboardInterrupt):
