@@ -12,7 +12,17 @@ import pytest
 
 from spinesafe.classifiers.events import Event
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
-from spinesafe.lab.synthetic import CameraView, animate, chain, hip_hinge_reps, squat_reps, standing, toe_touch
+from spinesafe.lab.synthetic import (
+    CameraView,
+    animate,
+    chain,
+    hip_hinge_reps,
+    moved,
+    passer_by,
+    squat_reps,
+    standing,
+    toe_touch,
+)
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach import CoachConfig, LiveCoach, Stage
 from spinesafe.session.programme import Programme, parse_programme, single_exercise
@@ -149,6 +159,30 @@ def test_flexion_in_a_rest_is_flagged_and_reported() -> None:
     assert any(kind == "safety" for _, kind, _ in cues)
     report = coach.report()
     assert report["rep_count"] == 1 and len(report["flexion_events"]) == 1  # watched in the rest
+
+
+def test_a_passer_by_rounding_in_a_rest_is_not_the_patients_back() -> None:
+    # The patient squats once and stands resting; a smaller person aside bends with a rounded back
+    # (a 45 deg curl) while the pose model follows them: the rest's back check is the patient's.
+    patient = animate(chain(standing(2.0), squat_reps(1), standing(9.0)), fps=30, jitter_px=1.0, seed=3)
+    other = moved(
+        animate(chain(standing(6.0), hip_hinge_reps(1, rounded=True, rounded_curl_deg=45), standing(3.0)), fps=30,
+                body_fraction=0.45),
+        0.25,
+    )  # fmt: skip
+    frames = passer_by(patient, other, 6.0, 11.0)
+    coach = LiveCoach(
+        programme({"id": "squat", "sets": 2, "reps": 1}, rest_s=60),
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+    )
+    cues = run(coach, frames)
+    report = coach.report()
+    assert report["rep_count"] == 1 and coach.stage is not Stage.EXERCISE  # in the rest from ~5 s
+    assert report["flexion_events"] == [] and not any(kind == "safety" for _, kind, _ in cues)
+    assert [c["outcome"] for c in report["person_changes"]] == ["returned"]
 
 
 def test_setup_timeout_stops_advising_and_notes_why() -> None:

@@ -63,7 +63,9 @@ class PersonState(enum.Enum):
 
 
 class PersonWatch:
-    """Is the body in the picture the patient's? ``update(frame)`` once per frame.
+    """Is the body in the picture the patient's? ``update(frame)`` once per frame (a second call
+    with the same frame changes nothing: the live coach screens a frame for its rest and watcher,
+    and an entry's recorder screens it again for its counters).
 
     After each update, :attr:`held` says whether the frame must be kept from the classifiers (a
     body unlike the patient's) and :attr:`paused` whether someone else has been announced.
@@ -82,6 +84,7 @@ class PersonWatch:
         self._like_since = math.nan  # first of the current run of the patient's frames, while OTHER
         self._other_since = math.nan  # start of the announced episode
         self._last_t = 0.0
+        self._last_frame: tuple[float, int] | None = None
         self.held = False
 
     @property
@@ -99,6 +102,9 @@ class PersonWatch:
 
     def update(self, frame: PoseFrame) -> list[Event]:
         t = frame.t_s
+        if self._last_frame == (t, frame.index):
+            return []  # this frame was judged already: held and paused stand
+        self._last_frame = (t, frame.index)
         self._last_t = t
         body = body_of(frame)
         if body is None:  # nobody, or too little of a body to compare: the analyser's tracking decides

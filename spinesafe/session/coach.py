@@ -207,10 +207,14 @@ class LiveCoach:
                 self.clock += step
             return []
         self.clock += step
+        # Someone else's body (a carer bending over, a grandchild) is judged by nobody: the person
+        # watch screens every frame (an entry's recorder screens it again for its counters).
+        cues = self.file(self.person.update(pose))
+        seen = PoseFrame.absent(pose.t_s, pose.index, pose.image_size) if self.person.held else pose
         # Movements to avoid are watched for in every stage (automatic recognition: in the exercise stage).
-        cues = self._watch(pose) if self.recogniser is None else []
+        cues += self._watch(seen) if self.recogniser is None else []
         if self.stage is Stage.REST and self.rest is not None:
-            cues += self.rest.update(pose)
+            cues += self.rest.update(seen)
         elif self.test is not None:
             cues += self.test.update(pose)
             if self.test.finished:

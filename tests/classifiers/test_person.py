@@ -72,6 +72,18 @@ def test_a_passer_by_doing_squats_is_not_counted(fraction: float, dx: float) -> 
     assert not any(isinstance(e, (FlexionStarted, TrackingLost)) for e in events)
 
 
+def test_judging_a_frame_twice_is_judging_it_once() -> None:
+    # The live coach screens each frame, and the entry's recorder screens it again.
+    motion = chain(standing(10.0), squat_reps(2, period_s=1.5), standing(10.0))
+    frames = passer_by(patient_squats(), moved(animate(motion, body_fraction=0.45), 0.25), OTHER_FROM_S, OTHER_TO_S)
+    once, twice = PersonWatch(), PersonWatch()
+    for frame in frames:
+        events = once.update(frame)
+        assert twice.update(frame) == events and twice.update(frame) == []
+        assert (twice.held, twice.paused) == (once.held, once.paused)
+    assert once.finish() == twice.finish()
+
+
 def test_switching_to_a_standing_person_at_the_bottom_of_a_squat_is_not_a_rep() -> None:
     # A is at the bottom of a squat (t = 1.5 s) when the model jumps to B standing: without the watch
     # the knee "straightens" at once and a rep is counted; B then stays, A never returns.
