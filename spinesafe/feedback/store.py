@@ -189,6 +189,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX functional_tests_patient ON functional_tests (patient, test, taken_at);
     """,
+    # 5: when a flexion episode that began at caution reached the stop threshold (NULL: it began at
+    # stop, or never reached it), and the least visibility of the landmarks it was judged from.
+    """
+    ALTER TABLE flexion_events ADD COLUMN stop_s REAL;
+    ALTER TABLE flexion_events ADD COLUMN visibility REAL
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -679,8 +685,9 @@ class SessionLog:
 
     def flexion(self, event: FlexionEnded) -> None:
         self._add(
-            "INSERT INTO flexion_events (session_id, set_id, start_s, end_s, peak_s, peak_deg, severity, view, proxies)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO flexion_events"
+            " (session_id, set_id, start_s, end_s, peak_s, peak_deg, severity, view, proxies, stop_s, visibility)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 self.session_id,
                 self._set(),
@@ -691,6 +698,8 @@ class SessionLog:
                 event.severity.value,
                 event.view,
                 json.dumps(list(event.proxies)),
+                None if event.stop_s is None else _num(event.stop_s),
+                _num(event.visibility),
             ),
         )
 

@@ -131,6 +131,33 @@ def test_a_schema_2_database_gains_the_person_changes_table(tmp_path: Path) -> N
     assert (row["start_s"], row["end_s"], row["outcome"]) == (10.5, 13.8, "returned")
 
 
+def test_a_schema_4_database_keeps_when_rounding_reached_stop(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.db"
+    db = _raw(path)
+    for migration in MIGRATIONS[:4]:
+        for statement in migration.split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute("PRAGMA user_version = 4")
+    db.close()
+    with SessionStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 5
+        log = store.begin(_info("p"))
+        log.start_set("squat")
+        grew = FlexionEnded(
+            22.6, start_s=20.4, end_s=22.6, peak_deg=46.0, peak_s=21.5, severity=Severity.STOP, view="side",
+            proxies=("neck_curl",), visibility=0.8, stop_s=20.9,
+        )  # fmt: skip
+        log.flexion(grew)
+        log.flexion(replace(grew, start_s=30.0, end_s=31.0, severity=Severity.CAUTION, stop_s=None))
+        log.finish(status="complete")
+        rows = store.session_detail(log.session_id)["flexion_events"]
+    assert [(r["severity"], r["stop_s"], r["visibility"]) for r in rows] == [
+        ("stop", 20.9, 0.8),
+        ("caution", None, 0.8),
+    ]
+
+
 def test_database_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
     db = _raw(path)
