@@ -218,7 +218,7 @@ class LiveCoach:
         elif self.test is not None:
             cues += self.test.update(pose)
             if self.test.finished:
-                cues += self._end_test(t)
+                cues += self.test.end(t)
         else:
             cues += self.exercise.update(pose)
         if self.stage is not Stage.DONE:  # the set-up check and calibration, alongside
@@ -364,43 +364,12 @@ class LiveCoach:
         self.rest = Rest(self, entry, then)  # the back is watched in rests too
         return []
 
-    def _end_test(self, t_s: float) -> list[Cue]:
-        """The test's script is over (its result said): on to the next entry, after its rest."""
-        run = self.run
-        assert run is not None
-        run.finished = True
-        entry = run.entry
-        cues = self.close_run(t_s)
-        following = run.index + 1
-        if following >= len(self.entries):
-            return cues + self.finish_programme(t_s)
-        if entry.rest_s <= 0:
-            return cues + self.begin_entry(following, t_s)
-        text = f"Rest for {entry.rest_s:g} seconds. Next: {self.entries[following].name}."
-        return cues + self.say([Cue(t_s, CueKind.INFO, text)]) + self.begin_rest(entry, (following, 1))
-
-    def _close_test(self, run: EntryRun, t_s: float) -> list[Cue]:
-        """Score the functional test of ``run`` (over what it holds), into its report and the history."""
-        test, self.test = self.test, None
-        if test is None:
-            return []
-        cues = test.finish(t_s)
-        if test.result is not None and run.result is not None:
-            run.result.tests.append(test.result)
-            log = self.session_log
-            if log is not None:
-                from spinesafe.feedback.functional_history import add_test_result
-
-                add_test_result(log.store, log.info.patient, test.result, session_id=log.session_id)
-        if not run.finished:
-            self.notes.append(f"{run.entry.name}: stopped at {t_s:.1f} s, before its end; scored over what it holds.")
-        return cues
-
     def close_run(self, t_s: float) -> list[Cue]:
         run = self.run
         if run is None:
             return []
-        cues: list[Cue] = self._close_test(run, t_s)  # a test stopped early still says its result
+        test, self.test = self.test, None
+        cues: list[Cue] = test.close(run, t_s) if test is not None else []  # stopped early: still its result
         if run.recorder is not None:
             finished = run.recorder.finish()
             self.record(finished, run)

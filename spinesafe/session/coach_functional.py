@@ -261,6 +261,36 @@ class FunctionalTestStage:
         self.result = scorer.result()
         return self.coach.say([Cue(t_s, CueKind.INFO, result_text(self.result))])
 
+    def close(self, run: EntryRun, t_s: float) -> list[Cue]:
+        """Score the test (over what it holds, if stopped early) into the entry's report and the history."""
+        coach = self.coach
+        cues = self.finish(t_s)
+        if self.result is not None and run.result is not None:
+            run.result.tests.append(self.result)
+            log = coach.session_log
+            if log is not None:
+                from spinesafe.feedback.functional_history import add_test_result
+
+                add_test_result(log.store, log.info.patient, self.result, session_id=log.session_id)
+        if not run.finished:
+            coach.notes.append(f"{run.entry.name}: stopped at {t_s:.1f} s, before its end; scored over what it holds.")
+        return cues
+
+    def end(self, t_s: float) -> list[Cue]:
+        """The script is over (its result said): on to the next entry, after this one's rest."""
+        coach, run = self.coach, self.coach.run
+        assert run is not None
+        run.finished = True
+        entry = run.entry
+        cues = coach.close_run(t_s)
+        following = run.index + 1
+        if following >= len(coach.entries):
+            return cues + coach.finish_programme(t_s)
+        if entry.rest_s <= 0:
+            return cues + coach.begin_entry(following, t_s)
+        text = f"Rest for {entry.rest_s:g} seconds. Next: {coach.entries[following].name}."
+        return cues + coach.say([Cue(t_s, CueKind.INFO, text)]) + coach.begin_rest(entry, (following, 1))
+
     @property
     def clock_shown(self) -> bool:
         return self.index >= 0 and self.steps[self.index].clock and self.result is None
