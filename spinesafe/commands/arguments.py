@@ -13,6 +13,7 @@ from types import FrameType
 from spinesafe.classifiers.exercises import EXERCISES
 from spinesafe.classifiers.functional.results import FunctionalTest, Sex, parse_sex, parse_test_id
 from spinesafe.session.inputs import AUTO
+from spinesafe.session.stopping import Terminated, request_stop
 
 EXIT_ERROR = 2  # a usage or input error, as argparse exits with
 EXIT_INTERRUPTED = 130  # Ctrl+C (128 + SIGINT), as shells report it
@@ -20,25 +21,25 @@ EXIT_TERMINATED = 128 + signal.SIGTERM  # 143: stopped by SIGTERM (kill, systemd
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # 141: the reader of the output went away (`| head`), as shells report it
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where Ctrl+C would be, so that the same clean-up runs (partial outputs removed,
-    the stored session marked interrupted); the CLI exits with :data:`EXIT_TERMINATED`."""
-
-
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` in the main thread. A second SIGTERM is
-    ignored so it cannot cut the clean-up short (SIGKILL still ends the process at once)."""
+    """Within the block, SIGTERM raises :class:`Terminated` and Ctrl+C KeyboardInterrupt in the main
+    thread, at the frame loop's next safe point while a review runs (:mod:`spinesafe.session.stopping`).
+    A second SIGTERM is ignored so it cannot cut the clean-up short (SIGKILL still ends the process)."""
 
     def terminate(signum: int, frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
+        request_stop(Terminated)
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        request_stop(KeyboardInterrupt)
+
+    previous = signal.signal(signal.SIGTERM, terminate), signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
 
 
 class ProgressBar:

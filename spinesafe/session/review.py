@@ -37,6 +37,7 @@ from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.inputs import AUTO, OpenedInput, Progress, open_input, recognise_input
 from spinesafe.session.recorder import SessionRecorder, default_patient, session_info
 from spinesafe.session.soundtrack import SoundTrack
+from spinesafe.session.stopping import safe_point, safe_points
 
 if TYPE_CHECKING:
     from spinesafe.classifiers.functional import FunctionalTestScorer
@@ -366,28 +367,30 @@ def _analyse_frames(
         sound.add(recorder.cues)
     captions = Captions(hold_s=BANNER_S)
     captions.add(recorder.cues)  # the pain rule, from 0 s
-    for done, (image, pose) in enumerate(opened.frames, start=1):
-        reps_before, flexions_before = len(result.reps), len(result.flexion_events)
-        cues = recorder.step(pose)
-        if test is not None:  # the analyser's features of this frame, not computed again
-            features = recorder.analyser.features
-            test.update(pose, features if features is not None and features.t_s == pose.t_s else None)
-        if cues:
-            captions.add(cues)
-            if sound is not None:
-                sound.add(cues)
-        if video is not None and picker is not None:
-            canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
-            state = recorder.analyser.state
-            text = OverlayText(
-                exercise=recorder.analyser.spec.name,
-                cue=captions.text(pose.t_s),
-                message=SOMEONE_ELSE if state is not None and state.paused else "",
-            )
-            video.submit(canvas, pose, state, text, hold=picker.hold(recorder.analyser, pose.t_s))
-            picker.update(result, reps_before, flexions_before)
-        if progress is not None:
-            progress(done, opened.total)
+    with safe_points():  # signals wait for the loop's next frame (see spinesafe.session.stopping)
+        for done, (image, pose) in enumerate(opened.frames, start=1):
+            safe_point()  # SIGTERM or Ctrl+C stop the review here, where no lock is held
+            reps_before, flexions_before = len(result.reps), len(result.flexion_events)
+            cues = recorder.step(pose)
+            if test is not None:  # the analyser's features of this frame, not computed again
+                features = recorder.analyser.features
+                test.update(pose, features if features is not None and features.t_s == pose.t_s else None)
+            if cues:
+                captions.add(cues)
+                if sound is not None:
+                    sound.add(cues)
+            if video is not None and picker is not None:
+                canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
+                state = recorder.analyser.state
+                text = OverlayText(
+                    exercise=recorder.analyser.spec.name,
+                    cue=captions.text(pose.t_s),
+                    message=SOMEONE_ELSE if state is not None and state.paused else "",
+                )
+                video.submit(canvas, pose, state, text, hold=picker.hold(recorder.analyser, pose.t_s))
+                picker.update(result, reps_before, flexions_before)
+            if progress is not None:
+                progress(done, opened.total)
     result.truncated = opened.truncated()
     reps_before, flexions_before = len(result.reps), len(result.flexion_events)
     cues = recorder.finish()
