@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from spinesafe.lab.machine import load_average, wait_until_idle
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 TARGET_SPEEDUP = 1.7
@@ -57,33 +59,6 @@ def cpu_seconds() -> float:
     """CPU time of this process and of its finished child processes."""
     usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     return sum(u.ru_utime + u.ru_stime for u in usage)
-
-
-def idle_fraction(window_s: float = 2.0) -> float:
-    """Share of the machine's CPU time that was idle over ``window_s`` (Linux /proc/stat)."""
-
-    def sample() -> tuple[int, int]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
-
-    idle0, total0 = sample()
-    time.sleep(window_s)
-    idle1, total1 = sample()
-    return (idle1 - idle0) / max(1, total1 - total0)
-
-
-def wait_until_idle(min_idle: float, timeout_s: float) -> float:
-    """Wait (up to ``timeout_s``) until other programs leave the CPU at least ``min_idle`` idle."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        idle = idle_fraction()
-        if idle >= min_idle or time.monotonic() > deadline:
-            return idle
-        print(f"  waiting for a quiet machine: {100 * idle:.0f}% idle", flush=True)
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def review_batch(

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from spinesafe.lab.machine import wait_until_idle
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VIDEO = ROOT.parent / "shared" / "corpus" / "videos" / "squat_bodyweight_front_12.mp4"
 
@@ -52,29 +54,6 @@ def review(video: Path, exercise: str, write_video: bool) -> tuple[float, int]:
         with SessionStore(Path(tmp) / "sessions.db") as store:
             outputs = run_review(video, exercise, out_dir=Path(tmp) / "out", write_video=write_video, store=store)
         return time.perf_counter() - start, outputs.result.frames
-
-
-def idle_fraction(window_s: float = 2.0) -> float:
-    """Share of the machine's CPU time that was idle over ``window_s`` (Linux /proc/stat)."""
-
-    def sample() -> tuple[int, int]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        return fields[3] + fields[4], sum(fields)  # idle + iowait, total
-
-    idle0, total0 = sample()
-    time.sleep(window_s)
-    idle1, total1 = sample()
-    return (idle1 - idle0) / max(1, total1 - total0)
-
-
-def wait_until_idle(min_idle: float, timeout_s: float = 600.0) -> float:
-    """Wait (up to ``timeout_s``) until other programs leave the CPU at least ``min_idle`` idle."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        idle = idle_fraction()
-        if idle >= min_idle or time.monotonic() > deadline:
-            return idle
-        print(f"  waiting for a quiet machine: {100 * idle:.0f}% idle", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

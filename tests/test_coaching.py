@@ -137,6 +137,17 @@ def test_pause_stops_the_rest_timer_and_next_skips() -> None:
     assert any("stopped after 1 of 2 sets" in note for note in report["notes"])
 
 
+def two_sets_with_a_long_rest() -> LiveCoach:
+    """One squat a set, two sets, a 60 s rest between: a session that stays in its rest."""
+    return LiveCoach(
+        programme({"id": "squat", "sets": 2, "reps": 1}, rest_s=60),
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+    )
+
+
 def test_flexion_in_a_rest_is_flagged_and_reported() -> None:
     frames = animate(
         chain(
@@ -148,13 +159,7 @@ def test_flexion_in_a_rest_is_flagged_and_reported() -> None:
         ),
         fps=30,
     )
-    coach = LiveCoach(
-        programme({"id": "squat", "sets": 2, "reps": 1}, rest_s=60),
-        source="s",
-        estimator="r",
-        fps=30,
-        config=CoachConfig(setup_check=False, calibrate=False),
-    )
+    coach = two_sets_with_a_long_rest()
     cues = run(coach, frames)
     assert any(kind == "safety" for _, kind, _ in cues)
     report = coach.report()
@@ -171,13 +176,7 @@ def test_a_passer_by_rounding_in_a_rest_is_not_the_patients_back() -> None:
         0.25,
     )  # fmt: skip
     frames = passer_by(patient, other, 6.0, 11.0)
-    coach = LiveCoach(
-        programme({"id": "squat", "sets": 2, "reps": 1}, rest_s=60),
-        source="s",
-        estimator="r",
-        fps=30,
-        config=CoachConfig(setup_check=False, calibrate=False),
-    )
+    coach = two_sets_with_a_long_rest()
     cues = run(coach, frames)
     report = coach.report()
     assert report["rep_count"] == 1 and coach.stage is not Stage.EXERCISE  # in the rest from ~5 s

@@ -49,7 +49,7 @@ import numpy as np
 
 from spinesafe.classifiers.events import Event
 from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS
-from spinesafe.classifiers.features import ANGLES, FOOT_MIN_VISIBILITY, MIN_VISIBILITY
+from spinesafe.classifiers.features import ANGLES, MIN_VISIBILITY, lower_foot_y_px
 from spinesafe.classifiers.geometry import inclination_from_vertical_deg, joint_angle_deg, segment_angle_between_deg
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
@@ -167,34 +167,22 @@ def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
     px = np.stack([frames[i].pixels() for i in present])
     world = np.stack([w if (w := frames[i].world) is not None else frames[i].pixels() for i in present])
     with np.errstate(invalid="ignore", divide="ignore"):  # degenerate frames are marked invalid below
-        rows, ok = _embed(px, world)
+        rows, ok, trunk_px = _embed(px, world)
     vectors[present, :POSTURE_DIM] = np.nan_to_num(rows, nan=0.0)
     visibility = np.stack([frames[i].visibility for i in present])
     seen = np.maximum(visibility[:, _SIDES[Side.LEFT]], visibility[:, _SIDES[Side.RIGHT]]) >= MIN_VISIBILITY
     vectors[present, SEEN_COLUMNS] = seen
     valid[present] = ok
+    vectors[present, LOWER_FOOT_Y] = lower_foot_y_px(px, visibility)
+    vectors[present, TRUNK_PX] = trunk_px
     vectors[~valid] = 0.0
-    vectors[:, LOWER_FOOT_Y] = np.nan
-    vectors[present, LOWER_FOOT_Y] = _lower_foot_y(px, visibility)
-    vectors[present, TRUNK_PX] = np.linalg.norm(
-        _mid(px[:, :, :2], Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
-        - _mid(px[:, :, :2], Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-        axis=1,
-    )
     vectors[~valid, LOWER_FOOT_Y] = np.nan
     return vectors, valid
 
 
-def _lower_foot_y(px: np.ndarray, visibility: np.ndarray) -> np.ndarray:
-    """(n,) image y of the lower foot (ankle, heel or toe), NaN unless both feet are seen."""
-    feet = [np.array([sided(j, side) for j in (Joint.ANKLE, Joint.HEEL, Joint.FOOT_INDEX)]) for side in Side]
-    seen = np.all([visibility[:, f].min(axis=1) >= FOOT_MIN_VISIBILITY for f in feet], axis=0)
-    lowest = np.max([px[:, f, 1].max(axis=1) for f in feet], axis=0)
-    return np.where(seen, lowest, np.nan)
-
-
-def _embed(px: np.ndarray, world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(n, POSTURE_DIM) rows and (n,) trunk-not-degenerate of (n, 33, 3) pixel and world points."""
+def _embed(px: np.ndarray, world: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n, POSTURE_DIM) rows, (n,) trunk-not-degenerate and (n,) trunk length in pixels of (n, 33, 3)
+    pixel and world points."""
     flat = px[:, :, :2]
     hip = _mid(flat, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
     shoulder = _mid(flat, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -217,7 +205,7 @@ def _embed(px: np.ndarray, world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = np.concatenate(
         [body.reshape(len(px), -1), angles / 180.0, inclination[:, None] / 180.0, _world_posture(world)], axis=1
     )
-    return rows, ok
+    return rows, ok, trunk
 
 
 def frame_vector(frame: PoseFrame) -> np.ndarray | None:

@@ -56,6 +56,17 @@ def _raw(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
 
+def _at_schema(path: Path, version: int) -> sqlite3.Connection:
+    """A database as an older spinesafe left it: the first ``version`` migrations applied."""
+    db = _raw(path)
+    for migration in MIGRATIONS[:version]:
+        for statement in migration.split(";"):
+            if statement.strip():
+                db.execute(statement)
+    db.execute(f"PRAGMA user_version = {version}")
+    return db
+
+
 def test_default_path_follows_the_environment(tmp_path: Path) -> None:
     assert default_db_path({"SPINESAFE_DB": str(tmp_path / "x.db")}) == tmp_path / "x.db"
     assert default_db_path({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "spinesafe" / "sessions.db"
@@ -91,11 +102,7 @@ def test_an_empty_file_is_migrated_from_version_0(tmp_path: Path) -> None:
 
 def test_a_schema_1_database_gains_the_unsafe_movements_table_and_keeps_its_sessions(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
-    db = _raw(path)
-    for statement in MIGRATIONS[0].split(";"):
-        if statement.strip():
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 1")
+    db = _at_schema(path, 1)
     db.execute("INSERT INTO sessions (started_at, updated_at, status, patient, mode, source, app_version, model) "
                "VALUES ('2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 'complete', 'p', 'live', "
                "'camera 0', '0', 'm')")  # fmt: skip
@@ -114,12 +121,7 @@ def test_a_schema_1_database_gains_the_unsafe_movements_table_and_keeps_its_sess
 
 def test_a_schema_2_database_gains_the_person_changes_table(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
-    db = _raw(path)
-    for migration in MIGRATIONS[:2]:
-        for statement in migration.split(";"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("PRAGMA user_version = 2")
+    db = _at_schema(path, 2)
     db.close()
     with SessionStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION >= 3
@@ -133,12 +135,7 @@ def test_a_schema_2_database_gains_the_person_changes_table(tmp_path: Path) -> N
 
 def test_a_schema_4_database_keeps_when_rounding_reached_stop(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
-    db = _raw(path)
-    for migration in MIGRATIONS[:4]:
-        for statement in migration.split(";"):
-            if statement.strip():
-                db.execute(statement)
-    db.execute("PRAGMA user_version = 4")
+    db = _at_schema(path, 4)
     db.close()
     with SessionStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION >= 5
@@ -355,11 +352,7 @@ def test_a_read_only_open_writes_nothing_and_an_older_schema_is_upgraded_only_by
         SessionStore(missing, read_only=True)
     assert not missing.exists()
     path = tmp_path / "sessions.db"
-    db = _raw(path)
-    for statement in MIGRATIONS[0].split(";"):
-        if statement.strip():
-            db.execute(statement)
-    db.execute("PRAGMA user_version = 1")
+    db = _at_schema(path, 1)
     db.close()
     with pytest.raises(StoreError, match="needs upgrading"):
         SessionStore(path, read_only=True)
