@@ -104,6 +104,25 @@ def test_recogniser_leave_one_clip_out_does_not_drop_below_golden() -> None:
     assert len(alarmed) <= GOLDEN["recogniser_max_safe_taken_for_unsafe"], alarmed
 
 
+def test_recogniser_on_new_people_does_not_drop_below_golden() -> None:
+    # Each clip judged by a model that has seen nobody from its source: how the packaged model
+    # meets a person the team has never seen.
+    from spinesafe.lab.recogniser_training import leave_one_clip_out
+
+    cv = leave_one_clip_out(CORPUS, whole_source=True)
+    wrong = [(clip, truth, predicted) for clip, truth, predicted, _ in cv.per_clip if truth != predicted]
+    assert cv.right >= GOLDEN["recogniser_min_clips_right_new_source"], wrong
+    assert cv.of_part("validation").right >= GOLDEN["recogniser_min_validation_clips_right_new_source"], wrong
+
+
+def test_movements_outside_the_library_are_not_named() -> None:
+    from spinesafe.classifiers.recogniser import UNKNOWN
+    from spinesafe.lab.recogniser_training import out_of_library
+
+    named = [(clip, label) for clip, _, label, _ in out_of_library(CORPUS) if label != UNKNOWN]
+    assert len(named) <= GOLDEN["recogniser_max_out_of_library_named"], named
+
+
 def test_unsafe_watcher_leave_one_clip_out_does_not_drop_below_golden(summary: EvalSummary) -> None:
     # ``summary`` has filled the landmark cache that the watcher evaluation reads (~1 minute more).
     from spinesafe.classifiers.unsafe import UnsafeWatchConfig

@@ -300,6 +300,17 @@ CURL_UP_MEMORY_S = 10.0  # three to four reps
 # the ball crunch come to 59 deg or less, the synthetic crunch to 64; the bridge stays at 94 or
 # more, lying flat at 90. Without it the corpus bridge was a crunch, and warned as one.
 CURL_UP_MAX_TRUNK_DEG = 75.0
+# A curl-up moves the trunk: within a 2 s window (at least half a rep) the trunk's inclination
+# changes by 15 deg or more, half the smallest crunch's 30 deg lift (the basis of
+# CURL_UP_MAX_TRUNK_DEG). Corpus windows with movement: the ball crunch changes by 23 deg or more
+# in 90% of them (median 29), the sit-ups 54 or more; a seated Russian twist holds the trunk still
+# while it rotates (median 10 deg, from the world model's noise), and was a sit-up (0.58-0.64).
+CURL_UP_MIN_TRUNK_RANGE_DEG = 15.0
+# A bridge lifts the hips from lying on the back with the knees bent and the feet flat on the
+# floor (single-leg bridges keep the standing knee bent): the more bent knee stays at 130 deg or
+# less throughout. Corpus windows: the bridge's more bent knee reaches 84 deg at most in 90% of
+# them; a supine straight-leg raise keeps both knees at 165 or straighter, and was a bridge (1.00).
+BRIDGE_MAX_BENT_KNEE_DEG = 130.0
 # A lunge lowers the body on both legs: the back knee bends as far as the front one, so at least
 # once in a 2 s window the straighter knee bends below 120 deg. Standing on one leg keeps the
 # standing knee straight. (Corpus windows, world knee angles: the front-view lunge's straighter
@@ -320,6 +331,14 @@ _CURL_UP = ("sit_up", "crunch")
 # lying on the back stays below -0.3. Without it a straight-leg raise lying on the back was a
 # push-up (the k-NN compares shapes, and a body lying flat is one shape either way up).
 _FACE_DOWN = ("push_up", "prone_back_extension", "back_extension_hold")
+# The library's exercises done lying on the back are the bridge and the curl-ups: every other one is
+# done upright, bent forward or face down, so a window lying back throughout (the chest facing up
+# in every frame beyond -0.5, reclined more than 30 deg from vertical) can be only one of those.
+# Corpus windows of the others reach -0.10 or more at least once (the synthetic standing back
+# extension -0.15); the bridge, crunch and sit-ups stay at -0.49 to -0.87. A synthetic supine leg
+# raise was otherwise a row (its arms lie still, the row's are not compared).
+LYING_BACK_MAX_CHEST_DOWN = -0.5
+_FACE_UP = ("bridge", "sit_up", "crunch")
 # A toe touch, a hip hinge and a rounded-back lift fold forward over the legs: at least once in a
 # window the chest turns toward the floor (chest-down column > 0). Corpus windows of toe touches
 # and deadlifts reach 0.54 or more; lying on the back (bridge, crunch, a supine leg raise) stays
@@ -392,6 +411,10 @@ def _window_min(features: np.ndarray, column: int) -> np.ndarray:
     return np.asarray(np.atleast_2d(features)[:, 2 * POSTURE_DIM + column])
 
 
+def _window_max(features: np.ndarray, column: int) -> np.ndarray:
+    return np.asarray(np.atleast_2d(features)[:, 3 * POSTURE_DIM + column])
+
+
 def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     """(n, n_classes) bool: which classes each of (n, WINDOW_DIM) windows can be by definition."""
     allowed = np.ones((len(np.atleast_2d(features)), len(classes)), dtype=bool)
@@ -405,16 +428,24 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
         deep = _window_min(features, STRAIGHTER_KNEE) * 180.0 < HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG
         allowed[:, classes.index("hip_hinge")] = ~deep
     face_down = _window_min(features, CHEST_DOWN) > 0.0
-    folds = np.atleast_2d(features)[:, 3 * POSTURE_DIM + CHEST_DOWN] > 0.0  # the window's maximum
+    lying_back = _window_max(features, CHEST_DOWN) < LYING_BACK_MAX_CHEST_DOWN
+    for i, name in enumerate(classes):
+        if name not in _FACE_UP and name not in (IDLE, UNKNOWN):
+            allowed[:, i] &= ~lying_back
+    folds = _window_max(features, CHEST_DOWN) > 0.0
     for names, ok in ((_FACE_DOWN, face_down), (_FOLDS_FORWARD, folds)):
         for name in names:
             if name in classes:
                 allowed[:, classes.index(name)] &= ok
     propped = _window_min(features, HANDS_FORWARD) < CURL_UP_MIN_HANDS_FORWARD
     lifted = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= CURL_UP_MAX_TRUNK_DEG
+    trunk_moves = (_window_max(features, TRUNK_FROM_VERTICAL) - _window_min(features, TRUNK_FROM_VERTICAL)) * 180.0
     for name in _CURL_UP:
         if name in classes:
-            allowed[:, classes.index(name)] &= lifted & ~propped
+            allowed[:, classes.index(name)] &= lifted & ~propped & (trunk_moves >= CURL_UP_MIN_TRUNK_RANGE_DEG)
+    if "bridge" in classes:
+        knees_bent = _window_max(features, BENT_KNEE) * 180.0 <= BRIDGE_MAX_BENT_KNEE_DEG
+        allowed[:, classes.index("bridge")] &= knees_bent
     rise = np.atleast_2d(features)[:, FOOT_RISE]
     rises = [("step_up", ~(rise < STEP_UP_MIN_FOOT_RISE))]
     rises += [(name, ~(rise > ONE_FOOT_DOWN_MAX_FOOT_RISE)) for name in _ONE_FOOT_DOWN]
@@ -529,8 +560,15 @@ class RecogniserModel:
         stored, stored_sq = self._stored
         d2 = stored_sq[None, :] - 2.0 * (x @ stored.T)  # + |x|^2, the same along a row
         votes = self._vote(d2, allowed)
+        moving = ~still(feats)
+        if allowed is not None and UNKNOWN in self.classes:
+            # A window with movement that fits no exercise's definition is not one the model
+            # knows: its votes would otherwise go to the nearest idle windows.
+            exercises = np.array([c not in (IDLE, UNKNOWN) for c in self.classes])
+            fits_none = moving & ~np.asarray(allowed)[:, exercises].any(axis=1)
+            votes[fits_none] = 0.0
+            votes[fits_none, self.classes.index(UNKNOWN)] = 1.0
         if self.reach is not None and UNKNOWN in self.classes:
-            moving = ~still(feats)
             x_sq = np.einsum("ij,ij->i", x, x)
             for c in np.flatnonzero((votes[moving] > 0).any(axis=0)):  # only the classes voted for
                 members = self._members[c]

@@ -41,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
         holdout = validation_holdout(corpus, args.cache)
         print(part_summary(cv, holdout))
         print(f"clip accuracy (leave-one-clip-out): {cv.right}/{n} = {cv.accuracy:.3f}, {cv.seconds:.0f} s")
+        bar = ProgressBar("leave-one-source-out")
+        new_people = leave_one_clip_out(corpus, args.cache, progress=bar, whole_source=True)
+        bar.close()
+        print(source_summary(new_people))
         others = out_of_library(corpus, args.cache)
         for clip, where, label, confidence in others:
             print(f"out of the library: {Path(clip).stem[:40]:40s} {where:10s} -> {label} {confidence:4.2f}")
@@ -52,6 +56,11 @@ def run(args: argparse.Namespace) -> int:
             "seconds": cv.seconds,
             "accuracy_by_part": {name: cv.of_part(name).accuracy for name in (TUNING, VALIDATION)},
             "validation_holdout": {"accuracy": holdout.accuracy, "per_clip": holdout.per_clip},
+            "leave_one_source_out": {
+                "accuracy": new_people.accuracy,
+                "per_clip": new_people.per_clip,
+                "accuracy_by_part": {name: new_people.of_part(name).accuracy for name in (TUNING, VALIDATION)},
+            },
             "out_of_library": others,
         }
         if args.seeds > 1:
@@ -70,6 +79,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"model written to {args.out} ({size / 1024:.0f} KiB) in {seconds:.0f} s")
     print(f"training hash {model.training_hash}")
     return 0
+
+
+def source_summary(cv: CrossValidation) -> str:
+    """Leave-one-source-out accuracy, whole and by part: each clip judged by a model that has seen
+    nobody from its source, as the packaged model meets a new person."""
+    wrong = [f"{Path(c).stem} ({p})" for c, t, p, _ in cv.per_clip if t != p]
+    parts = ", ".join(
+        f"{name} {sub.right}/{len(sub.per_clip)}" for name in ("tuning", "validation") if (sub := cv.of_part(name))
+    )
+    note = f"; wrong: {', '.join(wrong)}" if wrong else ""
+    return f"clip accuracy (leave-one-source-out): {cv.right}/{len(cv.per_clip)} = {cv.accuracy:.3f} ({parts}){note}"
 
 
 def part_summary(cv: CrossValidation, holdout: CrossValidation) -> str:

@@ -11,7 +11,8 @@ MediaPipe-style pose classifier), with an open-set reach (:func:`open_set_distan
 window is ``unknown``.
 
 Evaluation is by clips, never frames: each corpus clip is held out in turn (leave-one-clip-out),
-the model is trained on everything else, and the clip's label is the class with the highest mean
+or with it every clip of its source (leave-one-source-out, the figure for a new person), the model
+is trained on everything else, and the clip's label is the class with the highest mean
 probability over its non-idle windows. Figures are given for the tuning and the validation part of
 the corpus separately (:mod:`spinesafe.lab.corpus_split`), and for the validation clips also by a
 model that has seen no validation clip at all (:func:`validation_holdout`).
@@ -336,10 +337,15 @@ class CrossValidation:
         return sum(1 for _, truth, predicted, _ in self.per_clip if truth == predicted)
 
 
-def fit_without(synth: Dataset, corpus: Dataset, clip: str) -> RecogniserModel:
-    """A model trained on the synthetic windows and every corpus clip but ``clip``."""
+def fit_without(synth: Dataset, corpus: Dataset, clip: str, whole_source: bool = False) -> RecogniserModel:
+    """A model trained on the synthetic windows and every corpus clip but ``clip`` (``whole_source``:
+    but every clip of ``clip``'s source, the same person or channel)."""
     groups = np.asarray(corpus.group)
-    keep = groups != clip
+    if whole_source:
+        sources = np.array([corpus.source.get(g, g) for g in corpus.group])
+        keep = sources != corpus.source.get(clip, clip)
+    else:
+        keep = groups != clip
     x = np.concatenate([np.asarray(synth.x), np.asarray(corpus.x)[keep]])
     y = list(synth.y) + list(np.asarray(corpus.y)[keep])
     return fit(x, y, list(synth.group) + list(groups[keep]), corpus.source)
@@ -350,9 +356,11 @@ def leave_one_clip_out(
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     seed: int = SEED,
+    whole_source: bool = False,
 ) -> CrossValidation:
     """Each corpus clip judged by a model trained on the synthetic motions (drawn with ``seed``)
-    and every other clip. The accuracy moves by a clip or two with the synthetic seed."""
+    and every other clip (``whole_source``: every clip of another source, which is how a new
+    person meets the packaged model). The accuracy moves by a clip or two with the synthetic seed."""
     start = time.monotonic()
     synth = synthetic_dataset(seed)
     corpus, labels = corpus_dataset(corpus_dir, cache_dir)
@@ -360,7 +368,7 @@ def leave_one_clip_out(
     cx = np.asarray(corpus.x)
     per_clip = []
     for i, (clip, truth) in enumerate(sorted(labels.items())):
-        recognised = recognise_windows(fit_without(synth, corpus, clip), list(cx[groups == clip]))
+        recognised = recognise_windows(fit_without(synth, corpus, clip, whole_source), list(cx[groups == clip]))
         per_clip.append((clip, truth, recognised.label, recognised.confidence))
         if progress:
             progress(i + 1, len(labels))

@@ -774,6 +774,20 @@ def hip_hinge_reps(n: int, period_s: float = 4.0, rounded: bool = False, rounded
     return _reps(n, period_s, [(0.0, STANDING), (0.5, bottom), (1.0, STANDING)])
 
 
+def deadlift_reps(n: int, period_s: float = 4.0, knee_angle_deg: float = 85.0, lean_deg: float = 60.0) -> Keyframes:
+    """``n`` deadlifts from the floor with a neutral back: a hip hinge whose knees bend enough for the
+    hands to reach a bar on the floor (measured knee angle ``knee_angle_deg``, the shank 25 deg
+    forward), the trunk leaning ``lean_deg`` and the arms hanging plumb, bottom at mid-period.
+
+    The common loaded form of the hinge; :func:`hip_hinge_reps` is its soft-knee (Romanian) form.
+    """
+    knee = 180.0 - knee_angle_deg
+    bottom = BodyPose.symmetric(
+        trunk_lean_deg=lean_deg, hip_flexion_deg=knee - 25.0, knee_flexion_deg=knee, shoulder_flexion_deg=lean_deg
+    )
+    return _reps(n, period_s, [(0.0, STANDING), (0.5, bottom), (1.0, STANDING)])
+
+
 def toe_touch(n: int = 1, period_s: float = 5.0, spine_curl_deg: float = 60.0) -> Keyframes:
     """``n`` standing toe touches: straight knees, trunk lean 75 deg and a rounded back.
 
@@ -1299,6 +1313,9 @@ VARIANT_MOTIONS: dict[str, tuple[Callable[[int], Keyframes], ...]] = {
         lambda n: bent_over_row_reps(n, lean_deg=30.0, hip_flexion_deg=40.0, knee_flexion_deg=60.0, reach_deg=80.0),
     ),
     "toe_touch": (seated_toe_touch,),
+    # The library's squat is a mini squat (knees to 140 deg or less); people also squat deep.
+    "squat": (lambda n: squat_reps(n, depth_knee_deg=130.0), lambda n: squat_reps(n, depth_knee_deg=60.0)),
+    "hip_hinge": (deadlift_reps,),
     "single_leg_stance": (knee_up_stance, tree_stance),
 }
 """Exercise id -> further common forms of it (as :data:`MOTIONS`, a function of the rep count)."""

@@ -10,7 +10,10 @@ import pytest
 from spinesafe.classifiers.exercises import EXERCISES, UNSAFE_PATTERNS
 from spinesafe.classifiers.recogniser import (
     ANGLE_COLUMNS,
+    BENT_KNEE,
+    BRIDGE_MAX_BENT_KNEE_DEG,
     CHEST_DOWN,
+    CURL_UP_MIN_TRUNK_RANGE_DEG,
     DEFINING_JOINTS,
     FOOT_RISE,
     FRAME_DIM,
@@ -23,6 +26,7 @@ from spinesafe.classifiers.recogniser import (
     POSTURE_DIM,
     STEP_UP_MIN_FOOT_RISE,
     STRAIGHTER_KNEE,
+    TRUNK_FROM_VERTICAL,
     UNKNOWN,
     UNSURE,
     WINDOW_DIM,
@@ -43,6 +47,7 @@ from spinesafe.classifiers.recogniser import (
 from spinesafe.classifiers.segments import segment_recording
 from spinesafe.lab.recogniser_training import training_hash, vote_weights
 from spinesafe.lab.synthetic import (
+    LYING_KNEES_BENT,
     BodyPose,
     CameraView,
     animate,
@@ -50,6 +55,7 @@ from spinesafe.lab.synthetic import (
     bridge_reps,
     chain,
     crunch_reps,
+    deadlift_reps,
     hip_hinge_reps,
     jumping_jack_reps,
     lunge_reps,
@@ -485,3 +491,61 @@ def test_a_straight_back_hinge_filmed_head_on_is_never_an_unsafe_pattern(model: 
         recogniser = ExerciseRecogniser(model)
         labels = {e.label for f in frames for e in recogniser.update(f) if isinstance(e, Recognition)}
         assert not labels & set(UNSAFE_PATTERNS), labels
+
+
+def _russian_twist(n: int = 5, period_s: float = 2.0) -> list[tuple[float, BodyPose]]:
+    """Sitting on the floor leaning back 45 deg, knees bent, hands together in front, the shoulders
+    turning 35 deg to either side: a loaded twist outside the library."""
+    seated = dataclasses.replace(
+        LYING_KNEES_BENT.with_side(Side.LEFT, shoulder_flexion_deg=60.0, elbow_flexion_deg=90.0).with_side(
+            Side.RIGHT, shoulder_flexion_deg=60.0, elbow_flexion_deg=90.0
+        ),
+        trunk_lean_deg=45.0,
+    )
+    left, right = (dataclasses.replace(seated, trunk_twist_deg=d) for d in (35.0, -35.0))
+    return [(i * period_s / 2, left if i % 2 == 0 else right) for i in range(2 * n + 1)]
+
+
+def test_a_curl_up_moves_the_trunk_and_a_seated_twist_does_not(model: RecogniserModel) -> None:
+    curl_ups = [model.classes.index(c) for c in ("sit_up", "crunch")]
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT):
+        twists = _windows(_russian_twist(), view)
+        moved = (
+            twists[:, 3 * POSTURE_DIM + TRUNK_FROM_VERTICAL] - twists[:, 2 * POSTURE_DIM + TRUNK_FROM_VERTICAL]
+        ) * 180
+        assert (moved < CURL_UP_MIN_TRUNK_RANGE_DEG).all()
+        assert not allowed_classes(model.classes, twists)[:, curl_ups].any()
+        label = recognise_clip(model, animate(_russian_twist(), 15.0, view=view, seed=4)).label
+        assert label not in {"sit_up", "crunch"}
+        for motion in (crunch_reps(4), sit_up_reps(4)):
+            assert allowed_classes(model.classes, _windows(motion, view))[:, curl_ups].all()
+
+
+def test_a_bridge_keeps_the_knees_bent_and_a_straight_leg_raise_is_not_one(model: RecogniserModel) -> None:
+    bridge = model.classes.index("bridge")
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT, CameraView.FRONT):
+        raises = _windows(_supine_leg_raise(), view)
+        assert (raises[:, 3 * POSTURE_DIM + BENT_KNEE] * 180 > BRIDGE_MAX_BENT_KNEE_DEG).all()
+        assert not allowed_classes(model.classes, raises)[:, bridge].any()
+        assert allowed_classes(model.classes, _windows(bridge_reps(4), view))[:, bridge].all()
+    # Nothing in the library lies on the back with straight legs and moves a leg: not one it knows.
+    frames = animate(_supine_leg_raise(), 15.0, view=CameraView.SIDE_FACING_LEFT, jitter_px=1.0, seed=5)
+    assert recognise_clip(model, frames).label == UNKNOWN
+
+
+def test_a_moving_window_that_fits_no_definition_is_unknown() -> None:
+    model = dataclasses.replace(
+        _tiny_model(np.zeros((2, KNN_DIM)), [0, 1], [1.0, 1.0], k=1), classes=("a", IDLE, UNKNOWN)
+    )
+    query = np.zeros((2, WINDOW_DIM))
+    query[0, POSTURE_DIM + ANGLE_COLUMNS.start] = 0.1  # moving
+    none_allowed = np.array([[False, True, True], [False, True, True]])
+    # Moving: unknown, not the nearest idle window; still: idle as before.
+    np.testing.assert_allclose(model.probabilities(query, none_allowed), [[0, 0, 1], [0, 1, 0]])
+
+
+def test_a_deadlift_from_the_floor_is_a_hip_hinge(model: RecogniserModel) -> None:
+    # Knees bent to 85 deg with the trunk leaning 60: the loaded hinge, not a squat.
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT):
+        frames = animate(deadlift_reps(4), 15.0, view=view, jitter_px=1.5, seed=11)
+        assert recognise_clip(model, frames).label == "hip_hinge"
