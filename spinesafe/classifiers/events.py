@@ -35,6 +35,7 @@ class RepCompleted(Event):
     peak_trunk_flexion_deg: float
     complete: bool
     truncated: bool = False  # cut by the start or end of the source
+    seen_share: float = 1.0  # of its frames with the primary signal measured (reps.MIN_REP_SEEN_SHARE)
 
     @property
     def duration_s(self) -> float:

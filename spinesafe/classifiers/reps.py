@@ -34,6 +34,13 @@ PAUSED_TURN_MARGIN = 0.5  # of min_range: how far past the turn a pause must be 
 # the turn by half a min_range ends the rep there. A wobble at the turn is landmark jitter (2-3 deg)
 # or a bounce well under min_range (8-30 deg by exercise).
 VALLEY_RETURN_SHARE = 0.4
+# A rep is counted only when it was seen: its primary signal measured in at least half of its
+# frames. Gaps shorter than MAX_GAP_S are bridged, but a "rep" pieced together from a few
+# detections among many missing frames is not an observed movement (a camera picked up and panned
+# across a gym: 8 detections of passers-by in 26 frames, 31%, made a squat). Every rep counted in
+# the corpus has its signal in 100% of its frames.
+MIN_REP_SEEN_SHARE = 0.5
+SEEN_HISTORY_S = 60.0  # longer than any rep
 
 
 class Phase(enum.Enum):
@@ -59,12 +66,14 @@ class RepCounter:
         self._sign = 1.0 if spec.turn > spec.rest else -1.0
         self._filter = MedianFilter(SMOOTHING_WINDOW_S)
         self._rest_history: deque[tuple[float, float]] = deque()
+        self._seen: deque[tuple[float, bool]] = deque()  # (t, primary signal measured) per frame
         self._step_height = StepHeight()
         self.reset()
 
     def reset(self) -> None:
         self._filter.reset()
         self._rest_history.clear()
+        self._seen.clear()
         self._step_height.reset()
         self._unknown_min_x = math.inf
         self._unknown_max_x = -math.inf
@@ -94,6 +103,9 @@ class RepCounter:
         t = features.t_s
         self._last_t = t
         raw = self._primary(features)
+        self._seen.append((t, math.isfinite(raw)))
+        while self._seen[0][0] < t - SEEN_HISTORY_S:
+            self._seen.popleft()
         if not math.isfinite(raw):
             if t - self._last_valid_s > MAX_GAP_S and self.phase is not Phase.UNKNOWN:
                 self._to_unknown()  # person gone: drop the rep in progress
@@ -278,10 +290,18 @@ class RepCounter:
             self._count_turn(t, events)
 
     def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
-        """A completed turn: one rep."""
+        """A completed turn: one rep, when it was seen (:data:`MIN_REP_SEEN_SHARE`)."""
+        if self._seen_share(t) < MIN_REP_SEEN_SHARE:
+            events.append(self._rep(t, complete=False, truncated=truncated))
+            return
         self._own_turn_x = min(self._own_turn_x, self._extreme_x)
         self.count += 1
         events.append(self._rep(t, complete=True, truncated=truncated))
+
+    def _seen_share(self, t: float) -> float:
+        """The share of the frames from the rep's start to ``t`` in which the primary signal was measured."""
+        frames = [seen for s, seen in self._seen if self._start_s <= s <= t]
+        return sum(frames) / len(frames) if frames else 1.0
 
     def _track(self, x: float, t: float) -> None:
         if x > self._extreme_x:
@@ -310,4 +330,5 @@ class RepCounter:
             peak_trunk_flexion_deg=float(self._peak_flexion),
             complete=complete,
             truncated=truncated or self._start_truncated,
+            seen_share=self._seen_share(t),
         )

@@ -30,6 +30,7 @@ from spinesafe.classifiers.events import (
 )
 from spinesafe.classifiers.exercises import Kind
 from spinesafe.classifiers.flexion import FlexionConfig, Neutral
+from spinesafe.classifiers.reps import MIN_REP_SEEN_SHARE
 from spinesafe.classifiers.segments import Segment
 from spinesafe.errors import OutputError
 from spinesafe.feedback.cues import Cue
@@ -56,7 +57,9 @@ def rep_flags(result: SessionResult, rep: RepCompleted, thresholds: FlexionConfi
     """
     config = thresholds or result.thresholds
     flags: list[str] = []
-    if not rep.complete:
+    if not rep.complete and rep.seen_share < MIN_REP_SEEN_SHARE:
+        flags.append(f"not seen: the person was found in {rep.seen_share:.0%} of it (not counted)")
+    elif not rep.complete:
         flags.append("partial (not counted)")
     if rep.truncated:
         flags.append("cut by the start or end of the recording")
@@ -107,6 +110,7 @@ def _rep_json(result: SessionResult, r: RepCompleted, thresholds: FlexionConfig 
         "number": r.number,
         "complete": r.complete,
         "truncated": r.truncated,
+        "seen_share": _r(r.seen_share, 3),
         "start_s": _r(r.start_s, 3),
         "turn_s": _r(r.turn_s, 3),
         "end_s": _r(r.end_s, 3),

@@ -243,3 +243,20 @@ def test_a_walking_step_is_not_a_heel_raise() -> None:
     heel = RepCounter(get_exercise("heel_raise"))
     signal = path((0, 5), (1, 5), (1.7, 30), (2.3, 30), (3.1, 5), (4, 5), (4.45, 30), (4.9, 5), (6, 5))
     assert [(e.number, e.complete) for e in run(heel, signal, signal)] == [(1, True)]
+
+
+def test_a_rep_pieced_together_from_a_few_detections_is_not_counted(squat: RepCounter) -> None:
+    # Every gap is bridged (< MAX_GAP_S), but the person is found in only a third of the rep's
+    # frames (a camera panned across a room, catching passers-by): not a seen rep.
+    signal = reps_of(2)
+    sparse = signal.copy()
+    rep_2 = (np.arange(len(signal)) / FPS >= 4.0) & (np.arange(len(signal)) / FPS <= 6.5)
+    sparse[rep_2 & (np.arange(len(signal)) % 3 != 0)] = np.nan
+    events = run(squat, sparse)
+    assert [e.complete for e in events] == [True, False]
+    assert events[1].seen_share == pytest.approx(1 / 3, abs=0.05)
+    # Half of the frames, every other one dropped: still counted (bridged dropouts).
+    squat.reset()
+    halved = signal.copy()
+    halved[rep_2 & (np.arange(len(signal)) % 2 == 0)] = np.nan
+    assert [e.complete for e in run(squat, halved)] == [True, True]

@@ -76,3 +76,15 @@ def test_every_rep_of_a_rounded_hinge_session_agrees_with_its_flags(limits: Flex
             severity, shown = re.match(r"back rounded \((\w+), peak (\d+) deg", flag).groups()  # type: ignore[union-attr]
             assert severity == ("stop" if peak >= applied["stop_deg"] else "caution")
             assert int(shown) == round(peak)
+
+
+def test_a_rep_that_was_not_seen_says_so_and_is_not_counted() -> None:
+    result = SessionResult(source="t", mode="replay", spec=get_exercise("squat"), estimator="e", fps=30.0)
+    unseen = RepCompleted(3.0, "squat", 0, 2.0, 2.5, 3.0, 40.0, 110.0, 0.0, complete=False, seen_share=0.31)
+    partial = RepCompleted(6.0, "squat", 0, 5.0, 5.5, 6.0, 20.0, 150.0, 0.0, complete=False)
+    result.reps = [unseen, partial]
+    report = build_report(result)
+    assert report["rep_count"] == 0
+    assert report["reps"][0]["seen_share"] == 0.31
+    assert report["reps"][0]["flags"] == ["not seen: the person was found in 31% of it (not counted)"]
+    assert report["reps"][1]["flags"] == ["partial (not counted)"]
