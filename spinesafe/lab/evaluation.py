@@ -260,9 +260,11 @@ def evaluate(
     exercises: set[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     baseline: bool = False,
+    transform: Callable[[Recording], Recording] | None = None,
 ) -> EvalSummary:
     """Score every clip of the corpus (or those of ``exercises``): library exercises with their
-    labelled exercise, ``other`` clips for flexion and twisting only."""
+    labelled exercise, ``other`` clips for flexion and twisting only. ``transform`` changes each
+    recording first (:mod:`spinesafe.lab.perturb`)."""
     corpus = Path(corpus_dir)
     cache = cache_dir or default_cache_dir()
     scores: list[ClipScore] = []
@@ -276,6 +278,8 @@ def evaluate(
         if progress is not None:
             on_frame = functools.partial(progress, name)
         recording = landmarks_for(corpus / name, cache, on_frame)
+        if transform is not None:
+            recording = transform(recording)
         slideshow = clip.get("quality") == "keyframe_slideshow"
         score = ClipScore(
             file=name,

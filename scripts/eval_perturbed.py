@@ -1,0 +1,76 @@
+"""The corpus seen by other cameras and people: how much the figures move under each perturbation.
+
+Runs ``spinesafe eval``'s scoring on the cached landmarks of every clip as recorded, then as a
+mirror image, with the camera rolled by +-10 deg, at half the frame rate and with landmark jitter
+(:mod:`spinesafe.lab.perturb`), and prints exact rep counts and flexion recall and precision per
+part of the corpus for each, and the clips whose count or flexion events changed. Nothing here is
+tuned on: a judgement that moves under these is fragile for people and cameras not yet seen.
+
+    PYTHONPATH=. python scripts/eval_perturbed.py ../shared/corpus [--only mirrored]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from spinesafe.lab.evaluation import EvalSummary, default_cache_dir, evaluate
+from spinesafe.lab.perturb import PERTURBATIONS
+
+
+def row(name: str, summary: EvalSummary) -> str:
+    cells = []
+    for label, part in (("tuning", summary.parts.get("tuning")), ("validation", summary.parts.get("validation"))):
+        if part is None:
+            continue
+        cells.append(
+            f"{label} exact {part.exact}/{part.rep_clips}, recall {part.flexion_recall:.2f}, "
+            f"precision {part.flexion_precision:.2f}"
+        )
+    whole = summary.whole
+    cells.append(f"whole exact {whole.exact}/{whole.rep_clips} (>1 off: {whole.worse})")
+    return f"{name:16s} " + "; ".join(cells)
+
+
+def changes(base: EvalSummary, other: EvalSummary) -> list[str]:
+    """Clips whose count or number of flexion hits and false alarms differ from ``base``."""
+    before = {c.file: c for c in base.clips}
+    out = []
+    for clip in other.clips:
+        ref = before[clip.file]
+        if (clip.counted_reps, clip.flexion_hits, clip.false_flexion) != (
+            ref.counted_reps,
+            ref.flexion_hits,
+            ref.false_flexion,
+        ):
+            out.append(
+                f"    {Path(clip.file).stem[:44]:44s} reps {ref.counted_reps} -> {clip.counted_reps} "
+                f"(true {clip.true_reps}), flexion hits {ref.flexion_hits} -> {clip.flexion_hits}, "
+                f"false {ref.false_flexion} -> {clip.false_flexion}"
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path, help="corpus folder with manifest.json")
+    parser.add_argument("--cache", type=Path, default=None, help="landmark cache (default: spinesafe eval's)")
+    parser.add_argument("--only", choices=sorted(PERTURBATIONS), action="append", help="run only these")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "manifest.json").is_file():
+        print(f"eval_perturbed: error: no manifest.json in {args.corpus}", file=sys.stderr)
+        return 2
+    cache = args.cache or default_cache_dir()
+    base = evaluate(args.corpus, cache_dir=cache)
+    print(row("as recorded", base), flush=True)
+    for name in args.only or list(PERTURBATIONS):
+        summary = evaluate(args.corpus, cache_dir=cache, transform=PERTURBATIONS[name])
+        print(row(name, summary), flush=True)
+        for line in changes(base, summary):
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
