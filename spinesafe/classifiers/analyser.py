@@ -18,7 +18,7 @@ from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.pose.frame import PoseFrame
 
 # Rep signals measured against gravity once the camera's tilt is known (features.py).
-TRUNK_SIGNALS = ("trunk_inclination", "trunk_lean")
+TRUNK_SIGNALS = ("trunk_inclination", "trunk_lean", "trunk_over_legs")
 # Gaps shorter than this are missed detections, not the person leaving.
 TRACKING_LOST_AFTER_S = 0.5
 

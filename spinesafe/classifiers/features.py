@@ -340,6 +340,37 @@ def _joint_angles(frame: PoseFrame, px: np.ndarray, view: View, near: Side) -> d
     return angles
 
 
+# Lying face down, the legs rest on the floor: their line is the level, whatever the camera's
+# roll. The prone exercises (back extension, its hold) lift the chest 5-15 deg off the floor, so
+# the trunk's inclination measured against the image or a guessed vertical is thrown by a camera
+# rolled a few degrees: on the corpus rolled by 10 deg (lab/perturb.py) a prone back extension
+# counted 0 of 3. The legs are taken as lying when their line is beyond this from the vertical
+# (image, or gravity when known); standing or kneeling they are within ~30.
+LEGS_LYING_MIN_INCLINATION_DEG = 60.0
+
+
+def _trunk_over_legs(frame: PoseFrame, px: np.ndarray, inclination: float) -> float:
+    """The trunk's inclination from vertical with the legs' line as the floor: 90 minus the angle
+    between the hip->shoulder line and the ankle->hip line (3-D when there are world landmarks),
+    when the legs lie and an ankle is seen; otherwise ``inclination`` (the trunk against up)."""
+    ankles = [Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]
+    if max(frame.visibility[a] for a in ankles) < MIN_VISIBILITY or not math.isfinite(inclination):
+        return inclination
+    flat = px[:, :2]
+    hip_px, ankle_px = (
+        midpoint(flat[Landmark.LEFT_HIP], flat[Landmark.RIGHT_HIP]),
+        midpoint(flat[ankles[0]], flat[ankles[1]]),
+    )
+    if float(inclination_from_vertical_deg(ankle_px, hip_px)) < LEGS_LYING_MIN_INCLINATION_DEG:
+        return inclination
+    pts = frame.world if frame.world is not None else px
+    hip = midpoint(pts[Landmark.LEFT_HIP], pts[Landmark.RIGHT_HIP])
+    shoulder = midpoint(pts[Landmark.LEFT_SHOULDER], pts[Landmark.RIGHT_SHOULDER])
+    ankle = midpoint(pts[ankles[0]], pts[ankles[1]])
+    lift = float(segment_angle_between_deg(hip, shoulder, ankle, hip))
+    return 90.0 - lift if math.isfinite(lift) else inclination
+
+
 def _torso_length_m(frame: PoseFrame) -> float:
     """Shoulder-mid to hip-mid in world metres (NaN without world landmarks)."""
     if frame.world is None:
@@ -417,6 +448,7 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
         seen = [v for v in (angles[f"elbow_{side.value}"], chord) if np.isfinite(v)]
         angles[f"push_elbow_{side.value}"] = min(seen) if seen else float("nan")
     angles["trunk_inclination"] = inclination
+    angles["trunk_over_legs"] = _trunk_over_legs(frame, px, inclination)
     angles["trunk_lean"] = lean
     angles.update(_lower_body_signals(frame, px))
     ys = px[:, 1]

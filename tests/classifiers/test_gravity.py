@@ -33,6 +33,7 @@ from spinesafe.lab.synthetic import (
     crunch_reps,
     hip_hinge_reps,
     incline_push_up_reps,
+    prone_back_extension_reps,
     push_up_reps,
     sit_up_reps,
     squat_reps,
@@ -210,3 +211,18 @@ def test_standing_and_lying_flat_give_evidence_in_every_view() -> None:
         # A level camera: up is -y, whichever evidence it came from.
         np.testing.assert_allclose(up_standing, [0.0, -1.0, 0.0], atol=1e-3)
         np.testing.assert_allclose(up_lying, [0.0, -1.0, 0.0], atol=1e-3)
+
+
+@pytest.mark.parametrize("roll_deg", [-10.0, -5.0, 5.0, 10.0])
+@pytest.mark.parametrize("view", [SIDE, OBLIQUE])
+def test_prone_extensions_count_the_same_under_a_rolled_camera_with_no_gravity_known(
+    view: CameraView, roll_deg: float
+) -> None:
+    # Lying face down from the first frame: no standing or supine moment tells up. The chest lift
+    # (10 deg, a gentle one) is measured against the legs lying on the floor, not the picture's
+    # horizontal.
+    keyframes = prone_back_extension_reps(REPS, lift_deg=10.0)
+    frames = animate(keyframes, view=view, roll_deg=roll_deg, jitter_px=1.0, seed=1)
+    count, _, analyser = analyse("prone_back_extension", frames)
+    assert not analyser.gravity.estimate.known
+    assert count == REPS
