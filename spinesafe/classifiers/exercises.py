@@ -254,7 +254,7 @@ _SPECS = (
         id="prone_back_extension", name="Prone back extension", kind=Kind.COUNTED, signal="trunk_over_legs",
         # Lying face down the hip->shoulder line is ~85-95 deg from vertical; lifting the chest
         # 5-15 deg off the floor brings it to ~75-85. Measured with the legs' line as the floor
-        # (features.LEGS_LYING_MIN_INCLINATION_DEG), so that a rolled camera does not shift it.
+        # (features.LYING_MIN_INCLINATION_DEG), so that a rolled camera does not shift it.
         rest=86.0, turn=80.0, min_range=4.0, sides=SideRule.NONE, views=(View.SIDE, View.OBLIQUE),
         how_to="Lie face down, lift your chest and head a little, look at the floor, lower slowly.",
         guideline="TTF: back-extensor exercise; Sinaki 1984.",

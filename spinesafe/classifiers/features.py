@@ -344,31 +344,39 @@ def _joint_angles(frame: PoseFrame, px: np.ndarray, view: View, near: Side) -> d
 # roll. The prone exercises (back extension, its hold) lift the chest 5-15 deg off the floor, so
 # the trunk's inclination measured against the image or a guessed vertical is thrown by a camera
 # rolled a few degrees: on the corpus rolled by 10 deg (lab/perturb.py) a prone back extension
-# counted 0 of 3. The legs are taken as lying when their line is beyond this from the vertical
-# (image, or gravity when known); standing or kneeling they are within ~30.
-LEGS_LYING_MIN_INCLINATION_DEG = 60.0
+# counted 0 of 3. The body is taken as lying along its legs when the trunk is beyond
+# LYING_MIN_INCLINATION_DEG from vertical (standing or sitting tall it is within ~30, a 10 deg
+# camera roll included) and bends from the legs' line by at most LYING_MAX_TRUNK_TO_LEGS_DEG (a
+# strong chest lift is ~30 deg, the world model adding ~10; kneeling on all fours bends 60-90).
+LYING_MIN_INCLINATION_DEG = 45.0
+LYING_MAX_TRUNK_TO_LEGS_DEG = 45.0
 
 
 def _trunk_over_legs(frame: PoseFrame, px: np.ndarray, inclination: float) -> float:
     """The trunk's inclination from vertical with the legs' line as the floor: 90 minus the angle
     between the hip->shoulder line and the ankle->hip line (3-D when there are world landmarks),
-    when the legs lie and an ankle is seen; otherwise ``inclination`` (the trunk against up)."""
-    ankles = [Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]
-    if max(frame.visibility[a] for a in ankles) < MIN_VISIBILITY or not math.isfinite(inclination):
+    when the body lies along its legs and an ankle is seen; otherwise ``inclination``."""
+    if not inclination >= LYING_MIN_INCLINATION_DEG:  # upright (or NaN): not lying
         return inclination
-    flat = px[:, :2]
-    hip_px, ankle_px = (
-        midpoint(flat[Landmark.LEFT_HIP], flat[Landmark.RIGHT_HIP]),
-        midpoint(flat[ankles[0]], flat[ankles[1]]),
-    )
-    if float(inclination_from_vertical_deg(ankle_px, hip_px)) < LEGS_LYING_MIN_INCLINATION_DEG:
+    vis = frame.visibility
+    if max(vis[Landmark.LEFT_ANKLE], vis[Landmark.RIGHT_ANKLE]) < MIN_VISIBILITY:
         return inclination
+    # Plain floats: for a few points numpy's per-call overhead is most of the cost.
     pts = frame.world if frame.world is not None else px
-    hip = midpoint(pts[Landmark.LEFT_HIP], pts[Landmark.RIGHT_HIP])
-    shoulder = midpoint(pts[Landmark.LEFT_SHOULDER], pts[Landmark.RIGHT_SHOULDER])
-    ankle = midpoint(pts[ankles[0]], pts[ankles[1]])
-    lift = float(segment_angle_between_deg(hip, shoulder, ankle, hip))
-    return 90.0 - lift if math.isfinite(lift) else inclination
+    (lsx, lsy, lsz), (rsx, rsy, rsz) = pts[_SHOULDERS].tolist()
+    (lhx, lhy, lhz), (rhx, rhy, rhz), (lax, lay, laz), (rax, ray, raz) = pts[_LEG_ENDS].tolist()
+    trunk = (lsx + rsx - lhx - rhx, lsy + rsy - lhy - rhy, lsz + rsz - lhz - rhz)
+    legs = (lhx + rhx - lax - rax, lhy + rhy - lay - ray, lhz + rhz - laz - raz)
+    norms = math.sqrt(sum(c * c for c in trunk) * sum(c * c for c in legs))
+    if not norms > 0.0:
+        return inclination
+    cos = sum(a * b for a, b in zip(trunk, legs, strict=True)) / norms
+    bend = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+    return 90.0 - bend if bend <= LYING_MAX_TRUNK_TO_LEGS_DEG else inclination
+
+
+_LEG_ENDS = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP, Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]
+_SHOULDERS = [Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]
 
 
 def _torso_length_m(frame: PoseFrame) -> float:
