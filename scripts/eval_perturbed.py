@@ -29,7 +29,11 @@ def row(name: str, summary: EvalSummary) -> str:
             f"precision {part.flexion_precision:.2f}"
         )
     whole = summary.whole
-    cells.append(f"whole exact {whole.exact}/{whole.rep_clips} (>1 off: {whole.worse})")
+    cells.append(
+        f"whole exact {whole.exact}/{whole.rep_clips} (>1 off: {whole.worse}), flexion recall "
+        f"{whole.flexion_recall:.2f} ({whole.flexion_hits}/{whole.flexion_hits + whole.flexion_missed}), "
+        f"{whole.false_flexion} false alarms"
+    )
     return f"{name:16s} " + "; ".join(cells)
 
 
