@@ -94,6 +94,13 @@ PLANK_MIN_HIP_DEG = 150.0
 # floor. Corpus: a crab reach props a hand 0.15-0.9 trunk lengths below the hips in 3/4 of its
 # frames; in no frame of the sit-ups, crunches or the Russian twist is a straight arm below the hips.
 PROPPED_MIN_HAND_BELOW_HIPS = 0.1
+# A posture ruled out stays ruled out while it lasts: a hand lifted from the floor for a reach or a
+# shift of grip leaves the trunk where the arms held it, and the head where it was. After a propped
+# frame, the neck curl is not read while the trunk stays face up and the curl stays within this of
+# its propped value; a new rounding (half the 20 deg caution line or more) is read at once. Corpus:
+# a crab reach lifting one hand read 75-78 deg against 72-76 propped (two false "stop" alarms of
+# 0.5-0.6 s); the curl-ups start lying back, never propped.
+PROPPED_SAME_CURL_DEG = 10.0
 # Hip-fold proxy (see the module docstring): the trunk-thigh angle the hips alone can reach with
 # straight knees, and the knee angle counted as "nearly straight" (MediaPipe reads a straight
 # knee as 145-180 deg in a deep fold; at 40 deg of knee flexion the hamstrings still limit the
@@ -221,6 +228,7 @@ class FlexionMonitor:
         self.state = FlexionState.NEUTRAL
         self.flexion_deg = 0.0
         self.gate = CurlGate.UPRIGHT
+        self._propped_curl = math.nan  # the neck curl of the last propped frame, while that posture lasts
         self._start_s = 0.0
         self._peak_deg = 0.0
         self._peak_s = 0.0
@@ -275,7 +283,7 @@ class FlexionMonitor:
         self._learn(features)
         # The neck curl says something only in some postures (neck_curl_gate); the hip fold holds
         # at any inclination (a toe touch puts the head below the hips).
-        self.gate = gate = neck_curl_gate(features)
+        self.gate = gate = self._still_propped(features, neck_curl_gate(features))
         curl = self._curl.update(t, features.neck_curl_deg) if gate is CurlGate.READ else math.nan
         by_curl = curl - self.neutral.neck_curl_deg if math.isfinite(curl) else math.nan
         by_fold = self._fold.update(t, hip_fold_flexion_deg(features))
@@ -324,6 +332,18 @@ class FlexionMonitor:
                 self._stop_said = True
                 events.append(FlexionEscalated(t, start_s=self._start_s, flexion_deg=flexion, view=self._view.value))
         return events
+
+    def _still_propped(self, features: FrameFeatures, gate: CurlGate) -> CurlGate:
+        """``gate``, or PROPPED while the posture of the last propped frame lasts (:data:`PROPPED_SAME_CURL_DEG`)."""
+        curl = features.neck_curl_deg
+        if gate is CurlGate.PROPPED:
+            self._propped_curl = curl
+            return gate
+        same = abs(curl - self._propped_curl) <= PROPPED_SAME_CURL_DEG  # False for NaN
+        if gate is CurlGate.READ and same and features.trunk_lean_deg < 0:
+            return CurlGate.PROPPED
+        self._propped_curl = math.nan
+        return gate
 
     @property
     def open_peak_s(self) -> float:

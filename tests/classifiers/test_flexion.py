@@ -225,6 +225,33 @@ def test_propped_on_the_hands_is_not_a_curl_up(monitor: FlexionMonitor) -> None:
     assert held(monitor, 3, 15.0 + 45.0, inclination=50.0, face_up=True, hip=120.0, hand_below_hips=0.3) == []
 
 
+def test_a_hand_lifted_from_the_floor_leaves_the_propped_posture_ruled_out(monitor: FlexionMonitor) -> None:
+    # Sitting back on the hands, head forward (60 over the neutral 15), one hand leaves the floor
+    # for a reach (1 s) and comes back: the trunk and head stay where the arms held them.
+    posture = {"inclination": 50.0, "face_up": True, "hip": 120.0}
+    events: list[object] = []
+    curls = [15.0 + 60.0] * 90 + [15.0 + 63.0] * 30 + [15.0 + 60.0] * 30
+    hands = [0.3] * 60 + [math.nan] * 30 + [0.3] * 60
+    for i, (curl, hand) in enumerate(zip(curls, hands, strict=True)):
+        events += monitor.update(features(i / FPS, curl, hand_below_hips=hand, **posture))  # type: ignore[arg-type]
+    assert events + monitor.finish() == []
+    # A new rounding from the propped posture (the head curling 15 deg further) is read at once.
+    monitor.reset()
+    events = []
+    curls = [15.0 + 30.0] * 60 + [15.0 + 45.0] * 30
+    hands = [0.3] * 60 + [math.nan] * 30
+    for i, (curl, hand) in enumerate(zip(curls, hands, strict=True)):
+        events += monitor.update(features(i / FPS, curl, hand_below_hips=hand, **posture))  # type: ignore[arg-type]
+    assert [type(e) for e in events + monitor.finish()] == [FlexionStarted, FlexionEnded]
+    # Turning to face forward (a seated forward bend) ends the propped posture too.
+    monitor.reset()
+    events = held(monitor, 2, 15.0 + 30.0, inclination=50.0, face_up=True, hip=120.0, hand_below_hips=0.3)
+    events += [
+        e for i in range(60) for e in monitor.update(features(2 + i / FPS, 15.0 + 31.0, inclination=50.0, hip=90.0))
+    ]
+    assert [type(e) for e in events + monitor.finish()] == [FlexionStarted, FlexionEnded]
+
+
 def test_leaning_forward_a_little_with_the_head_bowed_is_not_judged(monitor: FlexionMonitor) -> None:
     # Stepping up onto a bench looking at it: trunk 25 deg forward, head bowed 45 deg.
     assert held(monitor, 3, 15.0 + 45.0, inclination=25.0, hip=140.0) == []
