@@ -7,7 +7,7 @@ import pytest
 
 from spinesafe.classifiers.features import compute_features
 from spinesafe.classifiers.gravity import GravityEstimator
-from spinesafe.lab.perturb import every_other_frame, jittered, mirrored, rolled
+from spinesafe.lab.perturb import every_other_frame, jittered, mirrored, pitched, rolled
 from spinesafe.lab.synthetic import CameraView, animate, squat_reps, standing
 from spinesafe.pose.landmarks import Landmark
 from spinesafe.pose.recording import Recording
@@ -49,3 +49,21 @@ def test_half_rate_and_jitter(recording: Recording) -> None:
     noisy = jittered(recording)
     moved = np.abs(noisy.frames[10].landmarks[:, :2] - recording.frames[10].landmarks[:, :2])
     assert 0.0 < float(np.median(moved)) < 0.01
+
+
+def test_pitching_turns_the_world_about_the_camera_axis_and_redraws_the_picture(recording: Recording) -> None:
+    level, down = pitched(recording, 0.0).frames[20], pitched(recording, 20.0).frames[20]
+    assert level.world is not None and down.world is not None
+    np.testing.assert_allclose(level.world, recording.frames[20].world)  # level: the world as it was
+    # 20 deg down: every world vector turns by 20 deg about x, lengths kept.
+    a = level.world[Landmark.LEFT_SHOULDER] - level.world[Landmark.LEFT_ANKLE]
+    b = down.world[Landmark.LEFT_SHOULDER] - down.world[Landmark.LEFT_ANKLE]
+    cos = float(a[1:] @ b[1:]) / float(np.linalg.norm(a[1:]) * np.linalg.norm(b[1:]))
+    assert np.degrees(np.arccos(cos)) == pytest.approx(20.0, abs=0.5)
+    assert a[0] == pytest.approx(b[0]) and np.linalg.norm(a) == pytest.approx(np.linalg.norm(b))
+    # The generator draws its picture orthographically from its world, so redrawing it level gives
+    # it back; pitched, the picture changes (points ahead of the hips rise).
+    size = recording.frames[20].image_size
+    moved = np.abs(level.landmarks[:, :2] - recording.frames[20].landmarks[:, :2]) * size
+    assert float(moved.max()) < 0.5
+    assert float(np.abs(down.landmarks[:, 1] - level.landmarks[:, 1]).max()) * size[1] > 5.0

@@ -2,8 +2,10 @@
 
 The corpus is a sample of people and cameras. What a new user changes can partly be simulated on
 the cached landmarks of the corpus itself, without tuning on anything new: the person facing the
-other way (a mirror image), a camera that rolls (a phone propped at a slant), a slower camera or a
-loaded machine (every other frame), and a noisier pose model (landmark jitter). A judgement that
+other way (a mirror image), a camera that rolls (a phone propped at a slant) or pitches (a laptop
+on a desk looking down, a phone on the floor looking up; redrawn from the world landmarks, so
+approximate), a slower camera or a loaded machine (every other frame), and a noisier pose model
+(landmark jitter). A judgement that
 changes under these is fragile for people the team has not seen; ``scripts/eval_perturbed.py``
 scores the corpus under each (:data:`PERTURBATIONS`).
 """
@@ -78,6 +80,36 @@ def rolled(recording: Recording, degrees: float) -> Recording:
     return _frames(recording, roll)
 
 
+def pitched(recording: Recording, degrees: float) -> Recording:
+    """The recording of a camera pitched ``degrees`` further down (negative: up), approximately:
+    the world landmarks turn about the camera's x axis, and the picture is redrawn from them by an
+    orthographic projection about the hips, at the frame's own scale (fitted between its picture
+    and its world landmarks). The redrawing itself changes the picture a little (MediaPipe's
+    picture and world landmarks do not agree exactly), so compare against ``pitched(r, 0)``, not
+    against the recording as it was. Frames without world landmarks are left as they were."""
+    c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+
+    def pitch(frame: PoseFrame) -> PoseFrame:
+        if frame.world is None:
+            return frame
+        size = np.array(frame.image_size, dtype=np.float64)
+        px = frame.landmarks[:, :2] * size
+        hips = [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]
+        centre_px = px[hips].mean(axis=0)
+        flat = frame.world[:, :2] - frame.world[hips, :2].mean(axis=0)
+        scale = float(np.sum((px - centre_px) * flat) / max(float(np.sum(flat * flat)), 1e-9))
+        # Looking further down, points in front of the camera's axis rise in the picture: y' = c y - s z.
+        world = frame.world.copy()
+        y, z = frame.world[:, 1], frame.world[:, 2]
+        world[:, 1], world[:, 2] = c * y - s * z, s * y + c * z
+        turned = world[:, :2] - world[hips, :2].mean(axis=0)
+        landmarks = frame.landmarks.copy()
+        landmarks[:, :2] = (centre_px + scale * turned) / size
+        return replace(frame, landmarks=landmarks, world=world)
+
+    return _frames(recording, pitch)
+
+
 def every_other_frame(recording: Recording) -> Recording:
     """Half the frame rate (a 15 fps camera, or a live loop that drops every other frame)."""
     return replace(recording, frames=recording.frames[::2], fps=recording.fps / 2.0)
@@ -101,7 +133,17 @@ PERTURBATIONS: dict[str, Callable[[Recording], Recording]] = {
     "mirrored": mirrored,
     "rolled 10 deg": lambda r: rolled(r, 10.0),
     "rolled -10 deg": lambda r: rolled(r, -10.0),
+    "redrawn, level": lambda r: pitched(r, 0.0),
+    "redrawn, pitched 20 deg down": lambda r: pitched(r, 20.0),
+    "redrawn, pitched 15 deg up": lambda r: pitched(r, -15.0),
     "half frame rate": every_other_frame,
     "jitter": jittered,
 }
 """Name -> the change it makes to a recording (see the module docstring)."""
+
+COMPARED_WITH: dict[str, str] = {
+    "redrawn, pitched 20 deg down": "redrawn, level",
+    "redrawn, pitched 15 deg up": "redrawn, level",
+}
+"""Perturbations judged against another one rather than the recording as it was (the redrawn
+picture differs a little from MediaPipe's own even when level)."""
