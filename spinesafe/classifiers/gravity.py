@@ -64,11 +64,12 @@ MIN_VISIBILITY = 0.5
 # (corpus frames with the trunk within 8 deg of vertical and the hip at 165 or more: the more bent
 # knee 160 median, 148 at the 10th percentile; 160 here left 6 clips with standing moments without
 # an estimate) and the trunk-thigh angle at 165-180; a mini squat bends the knee to 140 or less
-# (exercises.py), a hip hinge starts to fold the hip below 160. Arms down (hip-shoulder-elbow): a wall push-up leans the straight body
-# ~20 deg with the arms ~90 deg forward of the trunk; hanging arms are within ~15 deg, a bar on
-# the back or dumbbells at the shoulders keep the elbows within ~50. (The wrists cannot be used:
-# they are at the shoulders under a bar. MediaPipe tucked the elbows of incline push-ups to
-# 60 deg on the corpus; those bodies lean 35 deg and more, beyond MAX_ROLL_DEG.)
+# (exercises.py), a hip hinge starts to fold the hip below 160. Arms down (hip-shoulder-elbow): a
+# wall push-up leans the straight body ~20 deg with the arms ~90 deg forward of the trunk; hanging
+# arms are within ~15 deg, a bar on the back or dumbbells at the shoulders keep the elbows within
+# ~50. (The wrists cannot be used: they are at the shoulders under a bar. MediaPipe tucked the
+# elbows of incline push-ups to 60 deg on the corpus; those bodies lean 35 deg and more, beyond
+# MAX_ROLL_DEG.)
 STANDING_MIN_KNEE_DEG = 150.0
 STANDING_MIN_HIP_DEG = 160.0
 STANDING_MAX_ELBOW_DEG = 60.0
