@@ -30,8 +30,11 @@ A window's features are the mean, spread, minimum and maximum of each over ``WIN
 
 The vote is held to what some exercises are by definition (:func:`allowed_classes`,
 :func:`split_curl_up`): a toe touch reaches toward the feet, the standing exercises are done with
-the trunk near upright, a lunge bends both knees, a hip hinge does not bend them deeply, and a
-curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch.
+the trunk near upright, a lunge bends both knees, a hip hinge does not bend them deeply, only the
+bridge and the curl-ups are done lying back, a bridge keeps a knee bent, a curl-up moves the trunk,
+and a curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch. A window with
+movement that fits no exercise's definition is :data:`UNKNOWN`: the definitions close the set as
+well as the distances do.
 """
 
 from __future__ import annotations
@@ -551,9 +554,10 @@ class RecogniserModel:
         """(n, n_classes) class probabilities for (n, WINDOW_DIM) window features.
 
         ``allowed`` (n, n_classes) bool: the classes each window may be (see :func:`allowed_classes`);
-        the k-NN vote is then among the nearest stored windows of those classes. In a window with
-        movement (not :func:`still`), the votes for a class from whose every stored window it
-        lies further than the class's ``reach`` go to :data:`UNKNOWN`.
+        the k-NN vote is then among the nearest stored windows of those classes. A window with
+        movement (not :func:`still`) that may be no exercise at all is :data:`UNKNOWN`; in one that
+        may, the votes for a class from whose every stored window it lies further than the class's
+        ``reach`` go to :data:`UNKNOWN`.
         """
         feats = np.atleast_2d(features)
         x = self.standardised(feats).astype(np.float32)
