@@ -834,8 +834,9 @@ def recognise_windows(
     """The class with the highest mean probability over the windows not judged idle.
 
     :data:`UNKNOWN` (the open-set answer, "not one I know") when it holds the largest share of that
-    probability, a plurality: requiring a majority named two more corpus clips right for a new
-    person but named the crab reach a bridge at 0.58, the very mistake the open set is for.
+    probability, a plurality: requiring a majority named one more corpus clip right for a new
+    person (a side-view dumbbell press) but named the crab reach a bridge at 0.58, the very mistake
+    the open set is for.
     ``sure`` is False below ``min_confidence`` or when every window looks idle: callers say "not
     sure" instead of presenting the guess as fact.
     """
