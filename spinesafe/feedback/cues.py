@@ -50,6 +50,7 @@ from spinesafe.classifiers.events import (
     UnsafeMovementEnded,
     ViewUnsuitable,
 )
+from spinesafe.classifiers.reps import MIN_REP_SEEN_SHARE
 
 PAIN_RULE = "Mild soreness is normal; sharp pain means stop."
 SLOWER = "Slower."
@@ -57,6 +58,9 @@ HINGE = "Hinge at your hips, keep your chest up."
 STOP_FLEXION = "Stop. Stand tall, then hinge at your hips, not your back."
 TWIST = "Keep your hips and shoulders facing the same way: turn with your feet, not your back."
 NOT_SEEN = "I can't see you. Step back into view."
+# A rep the counter could not follow (reps.MIN_REP_SEEN_SHARE): not the person's fault as a half
+# rep is, so say why it was not counted and what helps.
+REP_NOT_SEEN = "I lost sight of you in that one, so it was not counted. Stay in the picture."
 CALIBRATED = "Thank you. That is your neutral posture."
 SOMEONE_ELSE = "Someone else is in the picture — paused"
 
@@ -228,6 +232,8 @@ class CuePolicy:
 
     def _rep_cues(self, event: RepCompleted) -> list[Cue]:
         t = event.t_s
+        if not event.complete and event.seen_share < MIN_REP_SEEN_SHARE:
+            return [Cue(t, CueKind.INFO, REP_NOT_SEEN)]
         if not event.complete:
             return [Cue(t, CueKind.INFO, "Half rep, not counted.")]
         number = event.number - self._set_first_number + 1

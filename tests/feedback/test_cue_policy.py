@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -25,6 +26,7 @@ from spinesafe.feedback.cues import (
     CALIBRATED,
     HINGE,
     PAIN_RULE,
+    REP_NOT_SEEN,
     SLOWER,
     STOP_FLEXION,
     TWIST,
@@ -184,6 +186,11 @@ def test_half_rep_tracking_view_twist_and_calibration() -> None:
         (4.0, "safety", TWIST),
         (5.0, "info", CALIBRATED),
     ]
+
+
+def test_a_rep_not_seen_is_not_called_a_half_rep() -> None:
+    unseen = dataclasses.replace(rep(1.0, 0, complete=False), seen_share=0.3)
+    assert said(CuePolicy(), [unseen]) == [(1.0, "info", REP_NOT_SEEN)]
 
 
 def test_hold_seconds_are_counted_then_praised() -> None:
