@@ -193,7 +193,7 @@ def _neck_curl_deg(px: np.ndarray, side: Side, facing_x: float) -> float:
     return angle * facing_x
 
 
-def _lower_body_signals(frame: PoseFrame, px: np.ndarray) -> dict[str, float]:
+def _lower_body_signals(frame: PoseFrame, px: np.ndarray, up: Gravity | None = None) -> dict[str, float]:
     """Signals of the feet and legs that are not joint angles (degrees, or ratios where named).
 
     - ``foot_pitch_<side>``: heel->toe line above horizontal in the image, + when the heel is
@@ -201,7 +201,9 @@ def _lower_body_signals(frame: PoseFrame, px: np.ndarray) -> dict[str, float]:
     - ``leg_spread``: angle between the two thighs (hip->knee, 3-D), ~5-10 deg standing, grows
       in a side leg raise or a jumping jack.
     - ``foot_height_ratio``: vertical gap between the ankles over the hip-to-ankle length
-      (single-leg stance lifts one foot by >= ~0.1 of the leg).
+      (single-leg stance lifts one foot by >= ~0.1 of the leg); along ``up`` when the camera's tilt
+      is known: a camera rolled 10 deg turns a 25 cm stance's sideways gap into a 4 cm vertical
+      one, over the 0.04 rest line (the corpus single-leg stance rolled 10 deg: 1 of 2 holds).
     - ``feet_lateral_ratio`` / ``feet_ap_ratio``: ankle separation across and along the body
       (3-D, projected on the hip axis and its horizontal normal) over the hip width; tandem
       stance puts the feet in line (small lateral, larger AP gap); ``tandem`` is AP minus lateral.
@@ -221,7 +223,9 @@ def _lower_body_signals(frame: PoseFrame, px: np.ndarray) -> dict[str, float]:
     out["leg_spread"] = float(segment_angle_between_deg(lh, lk, rh, rk))
     leg = float(np.mean([distance(lh, la), distance(rh, ra)]))
     hip_width = float(distance(lh, rh))
-    out["foot_height_ratio"] = float(abs(la[1] - ra[1]) / leg) if leg > 0 else math.nan
+    level = frame.world is not None and up is not None and up.known
+    gap = float((la - ra) @ up.up) if level and up is not None else float(la[1] - ra[1])
+    out["foot_height_ratio"] = abs(gap) / leg if leg > 0 else math.nan
     axis = rh - lh
     axis[1] = 0.0  # horizontal part of the hip axis (y is vertical in both coordinate systems)
     norm = float(np.linalg.norm(axis))
@@ -458,7 +462,7 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
     angles["trunk_inclination"] = inclination
     angles["trunk_over_legs"] = _trunk_over_legs(frame, px, inclination)
     angles["trunk_lean"] = lean
-    angles.update(_lower_body_signals(frame, px))
+    angles.update(_lower_body_signals(frame, px, up))
     ys = px[:, 1]
     key = [sided(j, s) for j in (Joint.SHOULDER, Joint.HIP, Joint.KNEE, Joint.ANKLE) for s in Side]
     return FrameFeatures(
