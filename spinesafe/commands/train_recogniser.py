@@ -191,14 +191,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "Train the window-based exercise recogniser on synthetic motions and, when CORPUS_DIR is given, on the "
             "corpus clips' landmarks (cached outside the repository). Fixed seeds: the same data gives the same model. "
             "--cross-validate holds out each corpus clip in turn and reports clip-level accuracy on the tuning and the "
-            "validation part of the corpus (spinesafe/lab/validation_sources.json), the validation clips judged by a "
-            "model trained on the tuning part only, and what the clips of movements outside the library are called."
+            "validation part of the corpus (spinesafe/lab/validation_sources.json), then holds out each clip with "
+            "every clip of its source (leave-one-source-out: how the packaged model meets a new person), the "
+            "validation clips judged by a model trained on the tuning part only, and what the clips of movements "
+            "outside the library are called."
         ),
     )
     p.add_argument("corpus", nargs="?", type=Path, metavar="CORPUS_DIR", help="labelled corpus (manifest.json)")
     p.add_argument("--out", type=Path, default=PACKAGED_MODEL, metavar="FILE.npz", help="model file to write")
     p.add_argument("--cache", type=Path, metavar="DIR", help="landmark cache (default ~/.cache/spinesafe/corpus)")
-    p.add_argument("--cross-validate", action="store_true", help="leave-one-clip-out evaluation instead of training")
+    p.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="leave-one-clip-out and leave-one-source-out evaluation instead of training",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="with --cross-validate: write per-clip results as JSON")
     p.add_argument(
         "--seeds",
