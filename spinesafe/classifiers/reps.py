@@ -291,12 +291,13 @@ class RepCounter:
 
     def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
         """A completed turn: one rep, when it was seen (:data:`MIN_REP_SEEN_SHARE`)."""
-        if self._seen_share(t) < MIN_REP_SEEN_SHARE:
-            events.append(self._rep(t, complete=False, truncated=truncated))
+        seen = self._seen_share(t)
+        if seen < MIN_REP_SEEN_SHARE:
+            events.append(self._rep(t, complete=False, truncated=truncated, seen_share=seen))
             return
         self._own_turn_x = min(self._own_turn_x, self._extreme_x)
         self.count += 1
-        events.append(self._rep(t, complete=True, truncated=truncated))
+        events.append(self._rep(t, complete=True, truncated=truncated, seen_share=seen))
 
     def _seen_share(self, t: float) -> float:
         """The share of the frames from the rep's start to ``t`` in which the primary signal was measured."""
@@ -313,7 +314,7 @@ class RepCounter:
         elif x < self._valley_x:
             self._valley_x, self._valley_s = x, t
 
-    def _rep(self, t: float, complete: bool, truncated: bool = False) -> RepCompleted:
+    def _rep(self, t: float, complete: bool, truncated: bool = False, seen_share: float | None = None) -> RepCompleted:
         # A rep cut by the start has no start position: its range runs to where it came back.
         rest_x = self._rest_x if math.isfinite(self._rest_x) else self._return_x
         if not math.isfinite(rest_x):
@@ -330,5 +331,5 @@ class RepCounter:
             peak_trunk_flexion_deg=float(self._peak_flexion),
             complete=complete,
             truncated=truncated or self._start_truncated,
-            seen_share=self._seen_share(t),
+            seen_share=self._seen_share(t) if seen_share is None else seen_share,
         )
