@@ -160,6 +160,24 @@ def test_record_then_replay_gives_the_same_report(
     }
 
 
+def test_json_without_a_file_prints_the_report_alone_on_stdout(
+    replayed: tuple[CliRun, CliRun, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `review VIDEO --exercise ID --json`, as a script would call it: stdout is the report, nothing else.
+    _, _, recording, report_path = replayed
+    monkeypatch.chdir(tmp_path)
+    run = run_cli("review", recording, "--exercise", "squat", "--no-history", "--quiet", "--json")
+    assert_clean(run)
+    assert run.code == 0, run.err
+    printed, written = json.loads(run.out), load(report_path)
+    for key in ("exercise", "rep_count", "reps", "flexion_events", "frames"):
+        assert printed[key] == written[key], key
+    assert "reps:" in run.err  # the summary went to stderr
+    assert list(tmp_path.iterdir()) == []  # no output folder without --out
+    dash = run_cli("review", recording, "--exercise", "squat", "--no-history", "--quiet", "--json", "-")
+    assert json.loads(dash.out)["rep_count"] == json.loads(run.out)["rep_count"]
+
+
 # --- no person, damaged and wrong inputs -----------------------------------------------------------------
 
 

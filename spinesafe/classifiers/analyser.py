@@ -7,13 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from spinesafe.classifiers.events import Event, TrackingLost, TrackingRestored
-from spinesafe.classifiers.exercises import ExerciseSpec, Kind
+from spinesafe.classifiers.exercises import NOT_IN_LIBRARY, ExerciseSpec, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, FlexionState, Neutral
 from spinesafe.classifiers.gravity import GravityEstimator
 from spinesafe.classifiers.holds import HoldTimer
 from spinesafe.classifiers.person import PersonWatch
-from spinesafe.classifiers.reps import RepCounter
+from spinesafe.classifiers.reps import NothingCounted, RepCounter
 from spinesafe.classifiers.twist import TwistMonitor
 from spinesafe.pose.frame import PoseFrame
 
@@ -59,7 +59,11 @@ class ExerciseAnalyser:
     ) -> None:
         self.spec = spec
         self.person = person if person is not None else PersonWatch()
-        self.reps: RepCounter | HoldTimer = HoldTimer(spec) if spec.kind is Kind.HOLD else RepCounter(spec)
+        self.reps: RepCounter | HoldTimer | NothingCounted
+        if spec is NOT_IN_LIBRARY:
+            self.reps = NothingCounted()
+        else:
+            self.reps = HoldTimer(spec) if spec.kind is Kind.HOLD else RepCounter(spec)
         self.twist = TwistMonitor()
         self.flexion = FlexionMonitor(flexion or FlexionConfig(caution_deg=spec.allowed_flexion_deg), neutral)
         self.gravity = GravityEstimator()

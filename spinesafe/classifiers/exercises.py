@@ -333,6 +333,23 @@ UNSAFE_PATTERNS = tuple(sorted(spec.id for spec in _SPECS if spec.kind is Kind.U
 """The movements to avoid: recognised and warned about, never coached."""
 
 
+NOT_IN_LIBRARY = ExerciseSpec(
+    id="unknown", name="Unknown movement", kind=Kind.COUNTED, signal="trunk_inclination",
+    rest=0.0, turn=90.0, min_range=1.0, sides=SideRule.NONE, views=ALL_VIEWS,
+    how_to="Not an exercise spinesafe knows: nothing is counted; the back and twisting are still watched.",
+    guideline="DESIGN: the flexion and twist monitors run in every mode, whatever the exercise.",
+)  # fmt: skip
+"""What ``--exercise auto`` analyses a recording as when the recogniser names nothing of the library
+but a movement outside it (its open-set answer, ``unknown``): no rep is counted (the analyser gives it
+no counter), while the flexion, twist and movement-to-avoid watches run as for any exercise. Its
+id is no exercise id: ``--exercise unknown`` and programmes still refuse it."""
+
+
+def analysed_as(exercise_id: str) -> ExerciseSpec:
+    """The spec a segment of ``exercise_id`` is analysed with: :data:`NOT_IN_LIBRARY` for ``unknown``."""
+    return NOT_IN_LIBRARY if exercise_id == NOT_IN_LIBRARY.id else get_exercise(exercise_id)
+
+
 def get_exercise(exercise_id: str) -> ExerciseSpec:
     """The spec of ``exercise_id``; an unknown id raises an error listing the valid ones."""
     try:

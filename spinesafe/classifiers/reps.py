@@ -333,3 +333,21 @@ class RepCounter:
             truncated=truncated or self._start_truncated,
             seen_share=self._seen_share(t) if seen_share is None else seen_share,
         )
+
+
+class NothingCounted:
+    """The counter of a movement outside the library (:data:`~spinesafe.classifiers.exercises.NOT_IN_LIBRARY`):
+    it counts nothing, as the library has no rule for what a rep of it is. The analyser's flexion and
+    twist monitors run beside it as for any exercise."""
+
+    count = 0
+    value_deg = math.nan
+
+    def reset(self) -> None:
+        pass
+
+    def update(self, features: FrameFeatures, trunk_flexion_deg: float = 0.0) -> list[Event]:
+        return []
+
+    def finish(self) -> list[Event]:
+        return []

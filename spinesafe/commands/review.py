@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spinesafe.classifiers.exercises import EXERCISES, exercise_name
+from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, exercise_name
 from spinesafe.commands.arguments import (
     EXIT_ERROR,
     ProgressBar,
@@ -20,6 +21,8 @@ from spinesafe.commands.arguments import (
     sex_letter,
     sigterm_as_interrupt,
 )
+
+STDOUT = Path("-")  # --json with no FILE: the report on standard output
 
 if TYPE_CHECKING:
     from spinesafe.classifiers.functional import FunctionalTestScorer
@@ -77,13 +80,14 @@ def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
 
     test = _test_scorer(args, store)
     exercise: str = (args.exercise or TEST_EXERCISES[test.test]) if test is not None else args.exercise
+    to_stdout = args.json == STDOUT
     bar = ProgressBar(f"analysing {Path(args.input).name}", enabled=None if not args.quiet else False)
     try:
         outputs = run_review(
             args.input,
             exercise,
             out_dir=args.out,
-            json_path=args.json,
+            json_path=None if to_stdout else args.json,
             model=args.model,
             write_video=not (args.no_video or args.no_pictures),
             progress=bar,
@@ -93,7 +97,12 @@ def review_one(args: argparse.Namespace, store: SessionStore | None) -> int:
         )
     finally:
         bar.close()
-    print_summary(outputs, store)
+    if to_stdout:  # standard output is the report alone, for a pipe or a script
+        with contextlib.redirect_stdout(sys.stderr):
+            print_summary(outputs, store)
+        print(json.dumps(outputs.report, indent=2))
+    else:
+        print_summary(outputs, store)
     return 0
 
 
@@ -138,7 +147,13 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     result = outputs.result
     report = outputs.report
     print(f"{result.source}: {result.spec.name}, {result.duration_s:.1f} s, {result.frames} frames")
-    if result.exercise_confidence is not None:
+    outside = result.spec is NOT_IN_LIBRARY
+    if outside:
+        print(
+            f"  not an exercise spinesafe knows (confidence {result.exercise_confidence or 0.0:.2f}): no reps are "
+            "counted; the back, twisting and the movements to avoid were still watched (give --exercise ID to count)"
+        )
+    elif result.exercise_confidence is not None:
         sure = "" if result.exercise_sure else " - not sure, give --exercise to be certain"
         print(f"  exercise recognised automatically (confidence {result.exercise_confidence:.2f}){sure}")
     if len(result.segments) > 1:
@@ -156,7 +171,8 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     if not report["person_detected"]:
         print("  no person was found in the video: 0 reps")
     partial = report["partial_rep_count"]
-    print(f"  reps: {result.rep_count}" + (f" (+{partial} partial, not counted)" if partial else ""))
+    if not outside:
+        print(f"  reps: {result.rep_count}" + (f" (+{partial} partial, not counted)" if partial else ""))
     print(f"  spinal flexion events: {len(result.flexion_events)}")
     for event in result.flexion_events:
         span = f"{event.start_s:6.2f}-{event.end_s:6.2f} s"
@@ -324,7 +340,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=(
             f"exercise id, one of: {', '.join(sorted(EXERCISES))}; or 'auto' to recognise it "
             "(experimental: right on about 4 in 5 clips of people it was not trained on; below 0.5 it says 'not sure', "
-            "and a movement outside the library is not named; the report gives the confidence)"
+            "and a movement outside the library is not named: it is reviewed as 'unknown', nothing counted, the back "
+            "and twisting still watched; the report gives the confidence)"
         ),
     )
     review.add_argument(
@@ -343,7 +360,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--sex", type=sex_letter, metavar="F|M", help="the patient's sex, for the test's norm (default: the record)"
     )
     review.add_argument("--out", "-o", type=Path, metavar="DIR", help="output folder (default: spinesafe-output/NAME)")
-    review.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report to FILE (one video)")
+    review.add_argument(
+        "--json",
+        type=Path,
+        nargs="?",
+        const=STDOUT,
+        metavar="FILE",
+        help=(
+            "also write the JSON report to FILE (one video); without FILE, or with '-', print it on standard "
+            "output (the summary then goes to standard error) and write no output folder unless --out is given"
+        ),
+    )
     review.add_argument(
         "--model", type=Path, metavar="FILE.task", help="MediaPipe Tasks pose model instead of the bundled one"
     )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec
+from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, ExerciseSpec
 from spinesafe.errors import RecognitionError
 from spinesafe.feedback.result import SessionResult
 from spinesafe.pose.frame import PoseFrame
@@ -168,6 +168,10 @@ def recognise_input(
         second = ReplayEstimator(poses, recording.estimator)
     segments = segment_recording(load_model(), poses)
     known = [s for s in segments if s.exercise in EXERCISES]
+    if not known and any(s.exercise == NOT_IN_LIBRARY.id for s in segments):
+        # Only movements outside the library: nothing is counted, but the back, twisting and the
+        # movements to avoid are still watched and reported (a seated twist must not go unjudged).
+        return [replace(s, exercise=NOT_IN_LIBRARY.id) for s in segments], second
     if not known:
         unseen = sorted({joint for s in segments for joint in s.unseen})
         hidden = f" ({', '.join(unseen)} not in view)" if unseen else ""

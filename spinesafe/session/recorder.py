@@ -29,7 +29,7 @@ from spinesafe.classifiers.events import (
     UnsafeMovementEnded,
     ViewUnsuitable,
 )
-from spinesafe.classifiers.exercises import Kind, get_exercise
+from spinesafe.classifiers.exercises import Kind, analysed_as
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher
 from spinesafe.feedback.cues import Cue, CuePolicy
 from spinesafe.feedback.result import SegmentResult, SessionResult
@@ -147,7 +147,7 @@ class SessionRecorder:
             raise ValueError(
                 f"segments: the analyser is for {analyser.spec.id}, the first segment is {segments[0].exercise}"
             )
-        result.segments = [SegmentResult(s, get_exercise(s.exercise)) for s in segments]
+        result.segments = [SegmentResult(s, analysed_as(s.exercise)) for s in segments]
         result.flexion_config = analyser.flexion.config
         if result.segments:
             result.segments[0].flexion_config = analyser.flexion.config

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser
-from spinesafe.classifiers.exercises import ExerciseSpec, get_exercise
+from spinesafe.classifiers.exercises import NOT_IN_LIBRARY, ExerciseSpec, analysed_as
 from spinesafe.classifiers.flexion import FlexionConfig
 from spinesafe.classifiers.reps import RepCounter
 from spinesafe.classifiers.unsafe import UnsafePatternWatcher, packaged_watcher
@@ -116,7 +116,7 @@ def run_review(
 
         segments, estimator = recognise_input(Path(input_path), model, estimator, progress)
         exercise = main_exercise(segments)
-    spec = get_exercise(exercise)
+    spec = analysed_as(exercise)
     out = Path(out_dir) if out_dir is not None else None
     for folder in (out, Path(json_path).parent if json_path is not None else None):
         if folder is not None:
@@ -224,7 +224,7 @@ def _analyse_input(
         video = AnnotatedVideo(silent, result.fps, draw_overlay, settings=video_settings, key_frames=key_frames)
     status = "failed"
     try:
-        first = get_exercise(segments[0].exercise) if segments else spec
+        first = analysed_as(segments[0].exercise) if segments else spec
         watcher, no_watcher = packaged_watcher()  # never fails: without a model, a note says so
         if no_watcher:
             result.notes.append(no_watcher)
@@ -382,8 +382,10 @@ def _analyse_frames(
             if video is not None and picker is not None:
                 canvas = image if image is not None else blank_canvas(video.settings.output_size(pose.image_size))
                 state = recorder.analyser.state
+                spec_now = recorder.analyser.spec
                 text = OverlayText(
-                    exercise=recorder.analyser.spec.name,
+                    exercise=spec_now.name,
+                    counter="-" if spec_now is NOT_IN_LIBRARY else "",  # nothing is counted: no "0"
                     cue=captions.text(pose.t_s),
                     message=SOMEONE_ELSE if state is not None and state.paused else "",
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -443,6 +444,29 @@ def test_a_movement_outside_the_library_is_not_one_it_knows(model: RecogniserMod
     assert [(s.exercise, s.sure) for s in segment_recording(model, frames)] == [(UNKNOWN, True)]
     # Standing still in the same view is idle, not unknown: stillness is never an unknown exercise.
     assert recognise_clip(model, animate(standing(8.0), 15.0, view=CameraView.FRONT, seed=5)).label == IDLE
+
+
+def test_review_auto_of_a_movement_outside_the_library_counts_nothing_and_still_watches(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # It used to stop with an error and no report: the back and twisting went unjudged.
+    from spinesafe.cli import main
+    from spinesafe.pose.recording import save_recording
+
+    frames = animate(_supine_leg_raise(), 30.0, view=CameraView.FRONT, jitter_px=1.0, seed=5)
+    rec = save_recording(tmp_path / "raise.npz", frames, source="raise", estimator="synthetic", fps=30.0)
+    json_path = tmp_path / "r.json"
+    assert main(["review", str(rec), "--exercise", "auto", "--json", str(json_path), "--no-history", "-q"]) == 0
+    report = json.loads(json_path.read_text())
+    assert (report["exercise"], report["exercise_recognised"], report["exercise_sure"]) == (UNKNOWN, True, True)
+    assert report["rep_count"] == 0 and report["reps"] == []
+    assert [s["analysed_as"] for s in report["segments"]] == [UNKNOWN]
+    # The monitors ran: the frames were judged (front view here: the back cannot be, and it says so).
+    assert report["frames_with_person"] == len(frames)
+    assert any(w["judgement"] == "spinal flexion" for w in report["view_warnings"])
+    out = capsys.readouterr().out
+    assert "not an exercise spinesafe knows" in out and "reps:" not in out
+    # --exercise unknown is still no exercise id
+    with pytest.raises(SystemExit):
+        main(["review", str(rec), "--exercise", "unknown"])
 
 
 def test_lying_on_the_back_is_never_a_push_up_or_a_forward_fold(model: RecogniserModel) -> None:
