@@ -355,6 +355,74 @@ def test_automatic_recognition_starts_counting_and_flags_unsafe_patterns() -> No
     assert report["exercise"] == "squat" and report["rep_count"] == 3
 
 
+class ScheduledRecogniser:
+    """Says each label of ``schedule`` ((from_s, label), in time order) from its time on, every 0.5 s."""
+
+    def __init__(self, schedule: list[tuple[float, str]]) -> None:
+        self.schedule = schedule
+        self._next = 0.0
+
+    def update(self, frame: PoseFrame) -> list[Event]:
+        if frame.t_s < self._next:
+            return []
+        self._next = frame.t_s + 0.5
+        label = [name for start, name in self.schedule if start <= frame.t_s][-1]
+        return [FakeRecognition(frame.t_s, label=label, confidence=0.9)]
+
+    def reset(self) -> None:
+        pass
+
+
+def test_automatic_recognition_of_a_movement_it_does_not_know_still_watches_the_back() -> None:
+    # Before, nothing judged the back until an exercise of the library was recognised.
+    frames = animate(
+        chain(standing(2.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(2.0)),
+        fps=30,
+        view=CameraView.SIDE_FACING_LEFT,
+    )
+    coach = LiveCoach(
+        None,
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+        recogniser=ScheduledRecogniser([(0.0, "idle"), (2.0, "unknown")]),
+    )
+    counters = set()
+    cues = coach.start(0.0)
+    for frame in frames:
+        cues += coach.update(frame)
+        if frame.t_s > 4.0:
+            counters.add(coach.view(frame.t_s).counter)
+    cues += coach.finish(frames[-1].t_s, "end of the recording")
+    texts = [c.text for c in cues]
+    assert "That is not an exercise I know, so I will not count it. I am still watching your back." in texts
+    assert any(c.kind.value == "safety" for c in cues)  # the rounding was warned about
+    assert not any(text.isdigit() for text in texts)  # nothing counted aloud
+    assert counters == {"-"}  # the screen shows no count, not a "0"
+    report = coach.report()
+    assert report["exercise"] == "unknown" and report["rep_count"] == 0
+    assert report["flexion_events"]
+    assert "the movement was not an exercise I know" in texts[-1]
+
+
+def test_a_moment_of_not_one_it_knows_does_not_stop_the_set_being_counted() -> None:
+    frames = animate(chain(standing(2.0), squat_reps(4)), fps=30, view=CameraView.SIDE_FACING_LEFT)
+    schedule = [(0.0, "idle"), (2.0, "squat"), (6.0, "unknown"), (8.0, "squat")]
+    coach = LiveCoach(
+        None,
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+        recogniser=ScheduledRecogniser(schedule),
+    )
+    texts = [text for _, _, text in run(coach, frames)]
+    assert [t for t in texts if t.isdigit()] == ["1", "2", "3", "4"]
+    report = coach.report()
+    assert report["exercise"] == "squat" and report["rep_count"] == 4
+
+
 def test_screen_captions_the_pain_rule_and_keeps_a_warning_while_it_is_said() -> None:
     frames = animate(
         chain(standing(6.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(4.0)),

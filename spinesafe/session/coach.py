@@ -43,7 +43,7 @@ import numpy as np
 
 from spinesafe.classifiers.analyser import ExerciseAnalyser, FrameState
 from spinesafe.classifiers.events import Event, UnsafeMovementEnded
-from spinesafe.classifiers.exercises import Kind
+from spinesafe.classifiers.exercises import NOT_IN_LIBRARY, Kind
 from spinesafe.classifiers.features import FrameFeatures, compute_features
 from spinesafe.classifiers.flexion import Neutral
 from spinesafe.classifiers.functional import Sex
@@ -346,7 +346,8 @@ class LiveCoach:
             return self.test.begin(t_s)
         counted = spec is not None and spec.kind is Kind.COUNTED
         self.policy.config = replace(self.policy.config, min_rep_s=entry.min_rep_s if counted else 0.0)
-        cues = [Cue(t_s, CueKind.INFO, intro_text(entry))]
+        # A movement outside the library has no how-to or tempo to give (the recognition cue said it all).
+        cues = [Cue(t_s, CueKind.INFO, intro_text(entry))] if spec is not NOT_IN_LIBRARY else []
         advice = view_advice(spec, self.setup_report.view) if self.setup_report is not None else ""
         if advice:
             cues.append(Cue(t_s, CueKind.SETUP, advice, topic="view"))

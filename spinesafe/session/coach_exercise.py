@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from spinesafe.classifiers.events import Event
-from spinesafe.classifiers.exercises import EXERCISES, Kind
+from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, Kind
 from spinesafe.feedback.cues import Cue, CueKind
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach_view import set_text
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from spinesafe.session.coach import LiveCoach
 
 RECOGNISED_AFTER = 2  # the same label this many windows in a row (0.5 s apart) before switching
+NOT_KNOWN = "That is not an exercise I know, so I will not count it. I am still watching your back."
 
 
 class ExerciseStage:
@@ -86,15 +87,22 @@ class ExerciseStage:
         label = str(getattr(event, "label", ""))
         self._streak = self._streak + 1 if label == self._candidate else 1
         self._candidate = label
-        spec = EXERCISES.get(label)
+        spec = NOT_IN_LIBRARY if label == NOT_IN_LIBRARY.id else EXERCISES.get(label)
         if spec is None or self._streak != RECOGNISED_AFTER or spec.kind is Kind.UNSAFE:
             return []
         entry = coach.entry
         if entry is not None and entry.exercise == label:
             return []
+        if spec is NOT_IN_LIBRARY and coach.run is not None:
+            # Once an exercise is being counted, a second of "not one I know" (a rep done
+            # differently, a hidden arm) must not close its set: its analyser watches the back.
+            return []
         cues = coach.close_run(t_s)
         coach.entries.append(single_exercise(label).entries[0])
-        said = coach.say([Cue(t_s, CueKind.INFO, f"That looks like: {spec.name}. I will count.")])
+        # A movement outside the library: nothing to count, but the back is watched as in any set
+        # (before, nothing judged it until an exercise of the library was recognised).
+        text = NOT_KNOWN if spec is NOT_IN_LIBRARY else f"That looks like: {spec.name}. I will count."
+        said = coach.say([Cue(t_s, CueKind.INFO, text)])
         return cues + said + coach.begin_entry(len(coach.entries) - 1, t_s)
 
     def _goal_reached(self, entry: ProgrammeEntry) -> bool:

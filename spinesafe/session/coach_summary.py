@@ -8,6 +8,7 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from spinesafe.classifiers.exercises import NOT_IN_LIBRARY
 from spinesafe.feedback.report import build_programme_report, build_report
 from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.session.stages import EntryRun
@@ -54,6 +55,8 @@ def why_nothing_done(coach: LiveCoach) -> str:
     still there), only part reps, or no movement of the exercise."""
     results = [r.result for r in coach.runs if r.result is not None]
     entry = coach.entries[0] if coach.entries else None
+    if coach.entries and all(e.exercise == NOT_IN_LIBRARY.id for e in coach.entries):
+        return "Nothing was counted: the movement was not an exercise I know."
     unit = "holds were" if entry is not None and entry.is_hold else "reps were"
     frames = sum(r.frames for r in results)
     seen = sum(r.frames_with_person for r in results)

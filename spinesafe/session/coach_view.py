@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spinesafe.classifiers.analyser import FrameState
-from spinesafe.classifiers.exercises import UNSAFE_PATTERNS, Kind
+from spinesafe.classifiers.exercises import NOT_IN_LIBRARY, UNSAFE_PATTERNS, Kind
 from spinesafe.classifiers.features import View
 from spinesafe.classifiers.setup import SETUP_PROBLEMS, view_advice
 from spinesafe.feedback.cues import (
@@ -56,7 +56,7 @@ def intro_text(entry: ProgrammeEntry) -> str:
 
 def set_text(entry: ProgrammeEntry, number: int) -> str:
     """What is said when set ``number`` of ``entry`` begins ("" for nothing)."""
-    counted = entry.spec is not None and entry.spec.kind is Kind.COUNTED
+    counted = entry.spec is not None and entry.spec.kind is Kind.COUNTED and entry.exercise != NOT_IN_LIBRARY.id
     goal = entry.goal_text
     tempo = entry.tempo if counted else ""
     if entry.open_ended:
@@ -177,10 +177,13 @@ def _exercise_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
     elif entry.reps is not None:
         counter = f"{reps}/{entry.reps}"
         progress = f"{sets}{reps} of {entry.reps} reps  -  {position}"
+    elif entry.exercise == NOT_IN_LIBRARY.id:
+        counter = "-"  # nothing is counted
+        progress = position if len(coach.entries) > 1 else ""
     else:
         counter = str(reps)
         progress = position if len(coach.entries) > 1 else ""
-    status = f"{entry.how_to}  {entry.tempo}".strip()
+    status = entry.how_to if entry.exercise == NOT_IN_LIBRARY.id else f"{entry.how_to}  {entry.tempo}".strip()
     return CoachView(
         coach.stage,
         entry.name,

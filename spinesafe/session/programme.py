@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, Kind
+from spinesafe.classifiers.exercises import EXERCISES, ExerciseSpec, Kind, analysed_as
 from spinesafe.classifiers.flexion import FlexionConfig
 from spinesafe.classifiers.functional.results import TEST_EXERCISES, FunctionalTest, parse_test_id
 from spinesafe.errors import InputFileError, ProgrammeError
@@ -88,7 +88,7 @@ class ProgrammeEntry:
         """The library spec, with the hold target replaced by this entry's ``hold_s``."""
         if self.exercise is None:
             return None
-        spec = EXERCISES[self.exercise]
+        spec = analysed_as(self.exercise)
         if spec.kind is Kind.HOLD and self.hold_s is not None:
             return replace(spec, target_s=self.hold_s)
         return spec
@@ -140,8 +140,9 @@ def _short(value: object, limit: int = 40) -> str:
 
 
 def single_exercise(exercise_id: str, flexion: FlexionConfig | None = None) -> Programme:
-    """A one-entry, open-ended programme: ``spinesafe live --exercise ID`` without a file."""
-    spec = EXERCISES[exercise_id]
+    """A one-entry, open-ended programme: ``spinesafe live --exercise ID`` without a file (``unknown``:
+    a movement outside the library that ``--exercise auto`` watches without counting)."""
+    spec = analysed_as(exercise_id)
     hold = spec.target_s if spec.kind is Kind.HOLD else None
     entry = ProgrammeEntry(
         phase=Phase.MAIN,
