@@ -73,7 +73,3 @@ class ProgrammeError(SpinesafeError, ValueError):
 
 class UnsafeExerciseError(SpinesafeError, ValueError):
     """A movement to avoid (toe touch, sit-up...) was asked to be coached; the message names the safe alternative."""
-
-
-class RecognitionError(SpinesafeError, ValueError):
-    """``--exercise auto`` found no exercise in the input."""

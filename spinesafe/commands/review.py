@@ -148,7 +148,9 @@ def print_summary(outputs: ReviewOutputs, store: SessionStore | None) -> None:
     report = outputs.report
     print(f"{result.source}: {result.spec.name}, {result.duration_s:.1f} s, {result.frames} frames")
     outside = result.spec is NOT_IN_LIBRARY
-    if outside:
+    if outside and not result.exercise_sure:
+        print("  no exercise recognised (the person stood still or was not seen): nothing counted; give --exercise ID")
+    elif outside:
         print(
             f"  not an exercise spinesafe knows (confidence {result.exercise_confidence or 0.0:.2f}): no reps are "
             "counted; the back, twisting and the movements to avoid were still watched (give --exercise ID to count)"

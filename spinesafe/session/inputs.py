@@ -8,6 +8,7 @@ OpenCV, PyAV and MediaPipe release the GIL in their heavy calls.
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, ExerciseSpec
-from spinesafe.errors import RecognitionError
 from spinesafe.feedback.result import SessionResult
 from spinesafe.pose.frame import PoseFrame
 
@@ -150,7 +150,7 @@ def recognise_input(
 
     For a video the poses are kept and handed to the second pass, so MediaPipe runs once.
     """
-    from spinesafe.classifiers.segments import main_exercise, segment_recording
+    from spinesafe.classifiers.segments import Segment, main_exercise, segment_recording
     from spinesafe.classifiers.unsafe import load_model
     from spinesafe.pose.camera import ReplayEstimator
 
@@ -173,12 +173,13 @@ def recognise_input(
         # movements to avoid are still watched and reported (a seated twist must not go unjudged).
         return [replace(s, exercise=NOT_IN_LIBRARY.id) for s in segments], second
     if not known:
-        unseen = sorted({joint for s in segments for joint in s.unseen})
-        hidden = f" ({', '.join(unseen)} not in view)" if unseen else ""
-        raise RecognitionError(
-            f"{path}: no exercise spinesafe knows could be recognised{hidden}: the person stands still, is not "
-            "seen, or does a movement outside the library; give --exercise ID"
-        )
+        # Nobody moving (standing still, a slideshow of stills) or nobody seen: still a report, with
+        # nothing counted and the back watched, that says so (not an error that loses the review;
+        # a folder's batch listed such a video as failed). Not sure, confidence 0: nothing was named.
+        unseen = tuple(sorted({joint for s in segments for joint in s.unseen}))
+        t_first, t_last = (poses[0].t_s, poses[-1].t_s) if poses else (0.0, 0.0)
+        nothing = Segment(t_first, t_last, -math.inf, math.inf, NOT_IN_LIBRARY.id, 0.0, sure=False, unseen=unseen)
+        return [nothing], second
     # A stretch of a movement outside the library (the open-set answer) inside a recording of known
     # exercises is analysed with the main one's rules but never named: it is reported "not sure".
     main = main_exercise(known)

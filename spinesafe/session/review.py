@@ -273,7 +273,14 @@ def _recognition_notes(result: SessionResult) -> list[str]:
     spec = result.spec
     notes: list[str] = []
     if len(segments) == 1:
-        if not result.exercise_sure:
+        if spec is NOT_IN_LIBRARY and not result.exercise_sure:
+            hidden = segments[0].segment.unseen
+            why = f" ({', '.join(hidden)} not in view)" if hidden else ""
+            notes.append(
+                f"No exercise was recognised{why}: the person stood still or was not seen. Nothing was counted; "
+                "the back was watched where it could be. Give --exercise ID to count an exercise."
+            )
+        elif not result.exercise_sure:
             notes.append(
                 f"Not sure which exercise this is: the best guess, {spec.name}, has confidence "
                 f"{result.exercise_confidence or 0.0:.2f}. Give --exercise to be certain."
