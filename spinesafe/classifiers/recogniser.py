@@ -309,6 +309,14 @@ CURL_UP_MAX_TRUNK_DEG = 75.0
 # in 90% of them (median 29), the sit-ups 54 or more; a seated Russian twist holds the trunk still
 # while it rotates (median 10 deg, from the world model's noise), and was a sit-up (0.58-0.64).
 CURL_UP_MIN_TRUNK_RANGE_DEG = 15.0
+# A curl-up starts from lying on the back and a crunch never sits up past ~45 deg of recline: in
+# every 2 s window the chest faces up by at least 30 deg once (chest-down column -sin(recline) at
+# -0.5 or below). Corpus windows with movement: the sit-ups and the crunch reach -0.68 or lower in
+# every one (synthetic: -0.94); the standing and seated exercises stay at -0.36 or above (a chair
+# stand leaning back into the seat), bar a squat's frames mislaid by plates hiding the body; the
+# Russian twist, reclined ~40 deg and held there, at -0.40 to -0.50. Without it a curl-up could be
+# voted for a standing window whose trunk moved 15 deg, and warned about as a movement to avoid.
+CURL_UP_MAX_CHEST_DOWN = -0.5
 # A bridge lifts the hips from lying on the back with the knees bent and the feet flat on the
 # floor (single-leg bridges keep the standing knee bent): the more bent knee stays at 130 deg or
 # less throughout. Corpus windows: the bridge's more bent knee reaches 84 deg at most in 90% of
@@ -443,9 +451,12 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     propped = _window_min(features, HANDS_FORWARD) < CURL_UP_MIN_HANDS_FORWARD
     lifted = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 <= CURL_UP_MAX_TRUNK_DEG
     trunk_moves = (_window_max(features, TRUNK_FROM_VERTICAL) - _window_min(features, TRUNK_FROM_VERTICAL)) * 180.0
+    reclines = _window_min(features, CHEST_DOWN) <= CURL_UP_MAX_CHEST_DOWN
     for name in _CURL_UP:
         if name in classes:
-            allowed[:, classes.index(name)] &= lifted & ~propped & (trunk_moves >= CURL_UP_MIN_TRUNK_RANGE_DEG)
+            allowed[:, classes.index(name)] &= (
+                lifted & reclines & ~propped & (trunk_moves >= CURL_UP_MIN_TRUNK_RANGE_DEG)
+            )
     if "bridge" in classes:
         knees_bent = _window_max(features, BENT_KNEE) * 180.0 <= BRIDGE_MAX_BENT_KNEE_DEG
         allowed[:, classes.index("bridge")] &= knees_bent

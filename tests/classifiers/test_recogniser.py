@@ -14,6 +14,7 @@ from spinesafe.classifiers.recogniser import (
     BENT_KNEE,
     BRIDGE_MAX_BENT_KNEE_DEG,
     CHEST_DOWN,
+    CURL_UP_MAX_CHEST_DOWN,
     CURL_UP_MIN_TRUNK_RANGE_DEG,
     DEFINING_JOINTS,
     FOOT_RISE,
@@ -63,6 +64,7 @@ from spinesafe.lab.synthetic import (
     marching_reps,
     push_up_reps,
     single_leg_stance,
+    sit_to_stand_reps,
     sit_up_reps,
     squat_reps,
     standing,
@@ -547,6 +549,20 @@ def test_a_curl_up_moves_the_trunk_and_a_seated_twist_does_not(model: Recogniser
         assert not allowed_classes(model.classes, twists)[:, curl_ups].any()
         label = recognise_clip(model, animate(_russian_twist(), 15.0, view=view, seed=4)).label
         assert label not in {"sit_up", "crunch"}
+        for motion in (crunch_reps(4), sit_up_reps(4)):
+            assert allowed_classes(model.classes, _windows(motion, view))[:, curl_ups].all()
+
+
+def test_a_curl_up_lies_back_and_nothing_done_standing_or_sitting_tall_is_one(model: RecogniserModel) -> None:
+    # Squats, hinges and chair stands move the trunk 15 deg and more, upright enough to pass the
+    # other curl-up rules: only lying back (the chest facing up 30 deg once a window) tells them apart.
+    curl_ups = [model.classes.index(c) for c in ("sit_up", "crunch")]
+    upright = (squat_reps(3), hip_hinge_reps(3), sit_to_stand_reps(3), lunge_reps(3))
+    for view in (CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_RIGHT, CameraView.FRONT):
+        for motion in upright:
+            feats = _windows(motion, view)
+            assert (feats[:, 2 * POSTURE_DIM + CHEST_DOWN] > CURL_UP_MAX_CHEST_DOWN).all()
+            assert not allowed_classes(model.classes, feats)[:, curl_ups].any()
         for motion in (crunch_reps(4), sit_up_reps(4)):
             assert allowed_classes(model.classes, _windows(motion, view))[:, curl_ups].all()
 
