@@ -421,6 +421,24 @@ def test_a_moment_of_not_one_it_knows_does_not_stop_the_set_being_counted() -> N
     assert [t for t in texts if t.isdigit()] == ["1", "2", "3", "4"]
     report = coach.report()
     assert report["exercise"] == "squat" and report["rep_count"] == 4
+    assert report["exercise_recognised"] is True and report["exercise_confidence"] == 0.9
+
+
+def test_automatic_recognition_that_recognises_nothing_reports_so_as_review_does() -> None:
+    # It wrote a programme-shaped report ("exercise": "programme", no entries).
+    coach = LiveCoach(
+        None,
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+        recogniser=ScheduledRecogniser([(0.0, "idle")]),
+    )
+    run(coach, animate(standing(6.0), fps=30, view=CameraView.SIDE_FACING_LEFT))
+    report = coach.report()
+    assert (report["exercise"], report["exercise_sure"], report["exercise_confidence"]) == ("unknown", False, 0.0)
+    assert report["rep_count"] == 0 and "exercises" not in report
+    assert any(note.startswith("No exercise was recognised") for note in report["notes"])
 
 
 def test_screen_captions_the_pain_rule_and_keeps_a_warning_while_it_is_said() -> None:

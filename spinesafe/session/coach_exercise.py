@@ -103,7 +103,12 @@ class ExerciseStage:
         # (before, nothing judged it until an exercise of the library was recognised).
         text = NOT_KNOWN if spec is NOT_IN_LIBRARY else f"That looks like: {spec.name}. I will count."
         said = coach.say([Cue(t_s, CueKind.INFO, text)])
-        return cues + said + coach.begin_entry(len(coach.entries) - 1, t_s)
+        cues += said + coach.begin_entry(len(coach.entries) - 1, t_s)
+        run = coach.run
+        if run is not None and run.result is not None:  # the report says it was recognised, and how surely
+            run.result.exercise_confidence = float(getattr(event, "confidence", 0.0))
+            run.result.exercise_sure = True  # named twice in a row at the recogniser's confidence bar
+        return cues
 
     def _goal_reached(self, entry: ProgrammeEntry) -> bool:
         if entry.duration_s is not None:

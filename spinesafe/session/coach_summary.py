@@ -101,6 +101,16 @@ def session_report(coach: LiveCoach, in_progress: bool = False) -> dict[str, Any
             empty.unsafe_movements = unsafe
             empty.neutral = coach.neutral
             return build_report(empty, programme=programme_json(coach))
+    if not coach.entries and coach.recogniser is not None:
+        # --exercise auto and nothing was recognised: the review-format report of an unknown,
+        # unsure movement with nothing counted, as `review --exercise auto` writes.
+        nothing = SessionResult(coach.source, "live", NOT_IN_LIBRARY, coach.estimator, coach.fps, cues=list(coach.cues))
+        nothing.duration_s = duration_s
+        nothing.exercise_confidence, nothing.exercise_sure = 0.0, False
+        nothing.notes = [*notes, "No exercise was recognised: nothing was counted. Give --exercise ID to count one."]
+        nothing.unsafe_movements = unsafe
+        nothing.neutral = coach.neutral
+        return build_report(nothing, programme=programme_json(coach))
     return build_programme_report(
         per_run,
         source=coach.source,
