@@ -94,9 +94,10 @@ class Segment:
     frames analysed with ``exercise``'s spec (the segment plus half the idle time on each side; the
     first starts at -inf and the last ends at +inf so every frame belongs to one). ``exercise`` is
     the best guess even when not ``sure``; :attr:`label` says ``unsure`` then. ``exercise`` is
-    :data:`~spinesafe.classifiers.recogniser.UNKNOWN` for a movement outside the library (no spec:
-    no reps to count, flexion still watched). ``unseen`` names the joints out of view in most of
-    its windows (the exercises they define could not be named).
+    :data:`~spinesafe.classifiers.recogniser.UNKNOWN` for a movement outside the library (analysed as
+    :data:`~spinesafe.classifiers.exercises.NOT_IN_LIBRARY`: no reps counted, flexion still watched).
+    ``unseen`` names the joints out of view in most of its windows (the exercises they define could
+    not be named).
     """
 
     start_s: float

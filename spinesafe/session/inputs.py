@@ -146,7 +146,9 @@ def recognise_input(
     path: Path, model: str | Path | None, estimator: PoseEstimator | None, progress: Progress | None
 ) -> tuple[list[Segment], PoseEstimator | None]:
     """First pass of ``--exercise auto``: the recording's (or video's) poses -> its segments, each
-    with its exercise (:func:`~spinesafe.classifiers.segments.segment_recording`).
+    with its exercise (:func:`~spinesafe.classifiers.segments.segment_recording`). With no library
+    exercise in it, one or more segments of ``unknown`` (:data:`~spinesafe.classifiers.exercises.NOT_IN_LIBRARY`;
+    not sure, confidence 0, when nothing moved or nobody was seen): reviewed with nothing counted.
 
     For a video the poses are kept and handed to the second pass, so MediaPipe runs once.
     """
