@@ -392,7 +392,7 @@ def test_automatic_recognition_of_a_movement_it_does_not_know_still_watches_the_
     cues = coach.start(0.0)
     for frame in frames:
         cues += coach.update(frame)
-        if frame.t_s > 4.0:
+        if frame.t_s > 7.0:  # "not one I know" is said after 4 s of it (from 2 s)
             counters.add(coach.view(frame.t_s).counter)
     cues += coach.finish(frames[-1].t_s, "end of the recording")
     texts = [c.text for c in cues]
@@ -404,6 +404,21 @@ def test_automatic_recognition_of_a_movement_it_does_not_know_still_watches_the_
     assert report["exercise"] == "unknown" and report["rep_count"] == 0
     assert report["flexion_events"]
     assert "the movement was not an exercise I know" in texts[-1]
+
+
+def test_a_few_seconds_of_moving_into_place_are_not_called_an_unknown_exercise() -> None:
+    frames = animate(chain(standing(2.0), squat_reps(3)), fps=30, view=CameraView.SIDE_FACING_LEFT)
+    coach = LiveCoach(
+        None,
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+        recogniser=ScheduledRecogniser([(0.0, "unknown"), (2.5, "squat")]),  # 2.5 s of walking in
+    )
+    texts = [text for _, _, text in run(coach, frames)]
+    assert not any("not an exercise I know" in t for t in texts)
+    assert [t for t in texts if t.isdigit()] == ["1", "2", "3"]
 
 
 def test_a_moment_of_not_one_it_knows_does_not_stop_the_set_being_counted() -> None:

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 RECOGNISED_AFTER = 2  # the same label this many windows in a row (0.5 s apart) before switching
 NOT_KNOWN = "That is not an exercise I know, so I will not count it. I am still watching your back."
+# "Not one I know" needs 4 s of windows in a row (two reps of most movements), not 1 s: walking into
+# place or fetching a chair after calibration moves like no exercise for a few seconds, and saying
+# "not an exercise I know" to that would only confuse. Nothing is counted either way.
+UNKNOWN_AFTER = 8
 
 
 class ExerciseStage:
@@ -88,7 +92,8 @@ class ExerciseStage:
         self._streak = self._streak + 1 if label == self._candidate else 1
         self._candidate = label
         spec = NOT_IN_LIBRARY if label == NOT_IN_LIBRARY.id else EXERCISES.get(label)
-        if spec is None or self._streak != RECOGNISED_AFTER or spec.kind is Kind.UNSAFE:
+        after = UNKNOWN_AFTER if spec is NOT_IN_LIBRARY else RECOGNISED_AFTER
+        if spec is None or self._streak != after or spec.kind is Kind.UNSAFE:
             return []
         entry = coach.entry
         if entry is not None and entry.exercise == label:
