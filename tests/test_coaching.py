@@ -406,6 +406,29 @@ def test_automatic_recognition_of_a_movement_it_does_not_know_still_watches_the_
     assert "the movement was not an exercise I know" in texts[-1]
 
 
+def test_automatic_recognition_watches_the_back_before_it_recognises_anything() -> None:
+    # Rounded lifts the recogniser never names: nothing judged the back until it named something.
+    frames = animate(
+        chain(standing(2.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(2.0)),
+        fps=30,
+        view=CameraView.SIDE_FACING_LEFT,
+    )
+    coach = LiveCoach(
+        None,
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+        recogniser=ScheduledRecogniser([(0.0, "idle")]),
+    )
+    cues = run(coach, frames)
+    warned = [t for t, kind, _ in cues if kind == "safety"]
+    assert warned and warned[0] < 5.0  # in the first rep
+    report = coach.report()
+    assert report["exercise"] == "unknown" and report["rep_count"] == 0
+    assert len(report["flexion_events"]) == 3  # one per rounded rep, in the report too
+
+
 def test_a_few_seconds_of_moving_into_place_are_not_called_an_unknown_exercise() -> None:
     frames = animate(chain(standing(2.0), squat_reps(3)), fps=30, view=CameraView.SIDE_FACING_LEFT)
     coach = LiveCoach(

@@ -263,7 +263,7 @@ class LiveCoach:
             self.ended_by = reason
         self.setup.close()
         cues = self.unsafe_events(self.unsafe.finish(t_s)) if self.unsafe is not None else []
-        cues += self.close_run(t_s)
+        cues += self.close_run(t_s) + self.exercise.stop_waiting()
         if self.rest is not None:
             self.rest.close()
         if self.stage is not Stage.DONE:
@@ -400,6 +400,8 @@ class LiveCoach:
         run = self.run
         if run is not None and run.analyser is not None:
             return run.analyser.flexion.flexion_deg
+        if self.exercise.waiting is not None:  # auto, nothing recognised yet
+            return self.exercise.waiting.flexion_deg
         return self.rest.flexion_deg if self.rest is not None else math.nan
 
     def unsafe_events(self, events: list[Event]) -> list[Cue]:

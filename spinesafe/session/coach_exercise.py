@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spinesafe.classifiers.events import Event
+from spinesafe.classifiers.events import Event, FlexionEnded
 from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, Kind
+from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor
 from spinesafe.feedback.cues import Cue, CueKind
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach_view import set_text
@@ -34,6 +35,10 @@ class ExerciseStage:
         self.set_reps = 0
         self.set_holds = 0
         self._candidate, self._streak = "", 0
+        # --exercise auto before anything is recognised: the back is watched all the same (what a
+        # set's analyser does once an exercise, or a movement it does not know, is recognised).
+        self.waiting: FlexionMonitor | None = None
+        self.waiting_events: list[FlexionEnded] = []  # for the report when nothing is ever recognised
 
     @property
     def set_s(self) -> float:
@@ -69,7 +74,10 @@ class ExerciseStage:
                 cues += self._recognised(event, pose.t_s)
         run = coach.run
         if run is None:  # automatic recognition, nothing recognised yet
-            coach.features(pose)
+            features = coach.features(pose)
+            if self.waiting is None:
+                self.waiting = FlexionMonitor(FlexionConfig(), coach.neutral)
+            cues += self._file_waiting(self.waiting.update(features))
             return cues
         entry = run.entry
         if run.recorder is not None and run.result is not None:
@@ -102,7 +110,7 @@ class ExerciseStage:
             # Once an exercise is being counted, a second of "not one I know" (a rep done
             # differently, a hidden arm) must not close its set: its analyser watches the back.
             return []
-        cues = coach.close_run(t_s)
+        cues = coach.close_run(t_s) + self.stop_waiting()
         coach.entries.append(single_exercise(label).entries[0])
         # A movement outside the library: nothing to count, but the back is watched as in any set
         # (before, nothing judged it until an exercise of the library was recognised).
@@ -113,7 +121,21 @@ class ExerciseStage:
         if run is not None and run.result is not None:  # the report says it was recognised, and how surely
             run.result.exercise_confidence = float(getattr(event, "confidence", 0.0))
             run.result.exercise_sure = True  # named twice in a row at the recogniser's confidence bar
+            # What the back watch found before the recognition is reported with the first entry.
+            run.result.flexion_events[:0] = self.waiting_events
+            self.waiting_events = []
         return cues
+
+    def stop_waiting(self) -> list[Cue]:
+        """An exercise was recognised, or the session ended: the waiting back watch files its last events."""
+        if self.waiting is None:
+            return []
+        monitor, self.waiting = self.waiting, None
+        return self._file_waiting(monitor.finish())
+
+    def _file_waiting(self, events: list[Event]) -> list[Cue]:
+        self.waiting_events += [e for e in events if isinstance(e, FlexionEnded)]
+        return self.coach.file(events)
 
     def _goal_reached(self, entry: ProgrammeEntry) -> bool:
         if entry.duration_s is not None:

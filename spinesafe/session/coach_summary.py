@@ -109,6 +109,7 @@ def session_report(coach: LiveCoach, in_progress: bool = False) -> dict[str, Any
         nothing.exercise_confidence, nothing.exercise_sure = 0.0, False
         nothing.notes = [*notes, "No exercise was recognised: nothing was counted. Give --exercise ID to count one."]
         nothing.unsafe_movements = unsafe
+        nothing.flexion_events = list(coach.exercise.waiting_events)  # the back was watched while waiting
         nothing.neutral = coach.neutral
         return build_report(nothing, programme=programme_json(coach))
     return build_programme_report(
