@@ -314,47 +314,6 @@ class FakeRecognition(Event):
     confidence: float
 
 
-class ScriptedRecogniser:
-    """Says "idle" until ``squat_from`` s, then "squat", then "toe_touch" from ``toe_from`` s, every 0.5 s."""
-
-    def __init__(self, squat_from: float, toe_from: float) -> None:
-        self.squat_from, self.toe_from = squat_from, toe_from
-        self._next = 0.0
-        self.resets = 0
-
-    def update(self, frame: PoseFrame) -> list[Event]:
-        if frame.t_s < self._next:
-            return []
-        self._next = frame.t_s + 0.5
-        t = frame.t_s
-        label = "idle" if t < self.squat_from else ("squat" if t < self.toe_from else "toe_touch")
-        return [FakeRecognition(t, label=label, confidence=0.9)]
-
-    def reset(self) -> None:
-        self.resets += 1
-
-
-def test_automatic_recognition_starts_counting_and_flags_unsafe_patterns() -> None:
-    # A real toe touch from 12 s: the warning needs the back to be seen rounding too.
-    frames = animate(chain(standing(2.0), squat_reps(3), standing(1.0), toe_touch(1)), fps=30)
-    coach = LiveCoach(
-        None,
-        source="s",
-        estimator="r",
-        fps=30,
-        config=CoachConfig(setup_check=False, calibrate=False),
-        recogniser=ScriptedRecogniser(squat_from=2.0, toe_from=12.0),
-    )
-    cues = run(coach, frames)
-    texts = [text for _, _, text in cues]
-    assert "Start your exercise when you are ready. I will recognise it." in texts
-    recognised = texts.index("That looks like: Mini squat. I will count.")
-    assert [t for t in texts[recognised:] if t.isdigit()] == ["1", "2", "3"]
-    assert "Please avoid the toe touch: it rounds your back." in texts
-    report = coach.report()
-    assert report["exercise"] == "squat" and report["rep_count"] == 3
-
-
 class ScheduledRecogniser:
     """Says each label of ``schedule`` ((from_s, label), in time order) from its time on, every 0.5 s."""
 
@@ -373,21 +332,45 @@ class ScheduledRecogniser:
         pass
 
 
-def test_automatic_recognition_of_a_movement_it_does_not_know_still_watches_the_back() -> None:
-    # Before, nothing judged the back until an exercise of the library was recognised.
-    frames = animate(
-        chain(standing(2.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(2.0)),
-        fps=30,
-        view=CameraView.SIDE_FACING_LEFT,
-    )
-    coach = LiveCoach(
+def auto_coach(*schedule: tuple[float, str]) -> LiveCoach:
+    """``live --exercise auto`` without set-up check or calibration, its recogniser saying ``schedule``."""
+    return LiveCoach(
         None,
         source="s",
         estimator="r",
         fps=30,
         config=CoachConfig(setup_check=False, calibrate=False),
-        recogniser=ScheduledRecogniser([(0.0, "idle"), (2.0, "unknown")]),
+        recogniser=ScheduledRecogniser(list(schedule)),
     )
+
+
+def rounded_hinges() -> list[PoseFrame]:
+    """Three hip hinges with the back rounded 45 deg, from the side, with 2 s of standing around them."""
+    return animate(
+        chain(standing(2.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(2.0)),
+        fps=30,
+        view=CameraView.SIDE_FACING_LEFT,
+    )
+
+
+def test_automatic_recognition_starts_counting_and_flags_unsafe_patterns() -> None:
+    # A real toe touch from 12 s: the warning needs the back to be seen rounding too.
+    frames = animate(chain(standing(2.0), squat_reps(3), standing(1.0), toe_touch(1)), fps=30)
+    coach = auto_coach((0.0, "idle"), (2.0, "squat"), (12.0, "toe_touch"))
+    cues = run(coach, frames)
+    texts = [text for _, _, text in cues]
+    assert "Start your exercise when you are ready. I will recognise it." in texts
+    recognised = texts.index("That looks like: Mini squat. I will count.")
+    assert [t for t in texts[recognised:] if t.isdigit()] == ["1", "2", "3"]
+    assert "Please avoid the toe touch: it rounds your back." in texts
+    report = coach.report()
+    assert report["exercise"] == "squat" and report["rep_count"] == 3
+
+
+def test_automatic_recognition_of_a_movement_it_does_not_know_still_watches_the_back() -> None:
+    # Before, nothing judged the back until an exercise of the library was recognised.
+    frames = rounded_hinges()
+    coach = auto_coach((0.0, "idle"), (2.0, "unknown"))
     counters = set()
     cues = coach.start(0.0)
     for frame in frames:
@@ -408,19 +391,8 @@ def test_automatic_recognition_of_a_movement_it_does_not_know_still_watches_the_
 
 def test_automatic_recognition_watches_the_back_before_it_recognises_anything() -> None:
     # Rounded lifts the recogniser never names: nothing judged the back until it named something.
-    frames = animate(
-        chain(standing(2.0), hip_hinge_reps(3, period_s=3.0, rounded=True, rounded_curl_deg=45.0), standing(2.0)),
-        fps=30,
-        view=CameraView.SIDE_FACING_LEFT,
-    )
-    coach = LiveCoach(
-        None,
-        source="s",
-        estimator="r",
-        fps=30,
-        config=CoachConfig(setup_check=False, calibrate=False),
-        recogniser=ScheduledRecogniser([(0.0, "idle")]),
-    )
+    frames = rounded_hinges()
+    coach = auto_coach((0.0, "idle"))
     cues = run(coach, frames)
     warned = [t for t, kind, _ in cues if kind == "safety"]
     assert warned and warned[0] < 5.0  # in the first rep
@@ -431,14 +403,7 @@ def test_automatic_recognition_watches_the_back_before_it_recognises_anything() 
 
 def test_a_few_seconds_of_moving_into_place_are_not_called_an_unknown_exercise() -> None:
     frames = animate(chain(standing(2.0), squat_reps(3)), fps=30, view=CameraView.SIDE_FACING_LEFT)
-    coach = LiveCoach(
-        None,
-        source="s",
-        estimator="r",
-        fps=30,
-        config=CoachConfig(setup_check=False, calibrate=False),
-        recogniser=ScheduledRecogniser([(0.0, "unknown"), (2.5, "squat")]),  # 2.5 s of walking in
-    )
+    coach = auto_coach((0.0, "unknown"), (2.5, "squat"))  # 2.5 s of walking in
     texts = [text for _, _, text in run(coach, frames)]
     assert not any("not an exercise I know" in t for t in texts)
     assert [t for t in texts if t.isdigit()] == ["1", "2", "3"]
@@ -447,14 +412,7 @@ def test_a_few_seconds_of_moving_into_place_are_not_called_an_unknown_exercise()
 def test_a_moment_of_not_one_it_knows_does_not_stop_the_set_being_counted() -> None:
     frames = animate(chain(standing(2.0), squat_reps(4)), fps=30, view=CameraView.SIDE_FACING_LEFT)
     schedule = [(0.0, "idle"), (2.0, "squat"), (6.0, "unknown"), (8.0, "squat")]
-    coach = LiveCoach(
-        None,
-        source="s",
-        estimator="r",
-        fps=30,
-        config=CoachConfig(setup_check=False, calibrate=False),
-        recogniser=ScheduledRecogniser(schedule),
-    )
+    coach = auto_coach(*schedule)
     texts = [text for _, _, text in run(coach, frames)]
     assert [t for t in texts if t.isdigit()] == ["1", "2", "3", "4"]
     report = coach.report()
@@ -464,14 +422,7 @@ def test_a_moment_of_not_one_it_knows_does_not_stop_the_set_being_counted() -> N
 
 def test_automatic_recognition_that_recognises_nothing_reports_so_as_review_does() -> None:
     # It wrote a programme-shaped report ("exercise": "programme", no entries).
-    coach = LiveCoach(
-        None,
-        source="s",
-        estimator="r",
-        fps=30,
-        config=CoachConfig(setup_check=False, calibrate=False),
-        recogniser=ScheduledRecogniser([(0.0, "idle")]),
-    )
+    coach = auto_coach((0.0, "idle"))
     run(coach, animate(standing(6.0), fps=30, view=CameraView.SIDE_FACING_LEFT))
     report = coach.report()
     assert (report["exercise"], report["exercise_sure"], report["exercise_confidence"]) == ("unknown", False, 0.0)

@@ -14,6 +14,8 @@ from spinesafe.feedback.result import JUDGED_VIEWS, SessionResult
 from spinesafe.session.stages import EntryRun
 
 if TYPE_CHECKING:
+    from spinesafe.classifiers.events import UnsafeMovementEnded
+    from spinesafe.classifiers.exercises import ExerciseSpec
     from spinesafe.session.coach import LiveCoach
 
 
@@ -73,6 +75,18 @@ def why_nothing_done(coach: LiveCoach) -> str:
     return f"No {unit} counted: the camera saw no movement of this exercise."
 
 
+def _nothing_run(
+    coach: LiveCoach, spec: ExerciseSpec, duration_s: float, notes: list[str], unsafe: list[UnsafeMovementEnded]
+) -> SessionResult:
+    """The result of a session in which no entry ran: the session's cues, notes and warnings only."""
+    result = SessionResult(coach.source, "live", spec, coach.estimator, coach.fps, cues=list(coach.cues))
+    result.duration_s = duration_s
+    result.notes = notes
+    result.unsafe_movements = unsafe
+    result.neutral = coach.neutral
+    return result
+
+
 def session_report(coach: LiveCoach, in_progress: bool = False) -> dict[str, Any]:
     """The session report: for one exercise, exactly the ``review`` format (schema
     ``spinesafe.report/2``) plus ``programme``; for a programme the same top-level keys over all
@@ -95,22 +109,15 @@ def session_report(coach: LiveCoach, in_progress: bool = False) -> dict[str, Any
             return build_report(result, programme=programme_json(coach))
         spec = coach.entries[0].spec
         if spec is not None:  # ended before the exercise began (e.g. quit in the set-up)
-            empty = SessionResult(coach.source, "live", spec, coach.estimator, coach.fps, cues=list(coach.cues))
-            empty.duration_s = duration_s
-            empty.notes = [*notes, "The exercise was not started."]
-            empty.unsafe_movements = unsafe
-            empty.neutral = coach.neutral
+            empty = _nothing_run(coach, spec, duration_s, [*notes, "The exercise was not started."], unsafe)
             return build_report(empty, programme=programme_json(coach))
     if not coach.entries and coach.recogniser is not None:
         # --exercise auto and nothing was recognised: the review-format report of an unknown,
         # unsure movement with nothing counted, as `review --exercise auto` writes.
-        nothing = SessionResult(coach.source, "live", NOT_IN_LIBRARY, coach.estimator, coach.fps, cues=list(coach.cues))
-        nothing.duration_s = duration_s
+        note = "No exercise was recognised: nothing was counted. Give --exercise ID to count one."
+        nothing = _nothing_run(coach, NOT_IN_LIBRARY, duration_s, [*notes, note], unsafe)
         nothing.exercise_confidence, nothing.exercise_sure = 0.0, False
-        nothing.notes = [*notes, "No exercise was recognised: nothing was counted. Give --exercise ID to count one."]
-        nothing.unsafe_movements = unsafe
         nothing.flexion_events = list(coach.exercise.waiting_events)  # the back was watched while waiting
-        nothing.neutral = coach.neutral
         return build_report(nothing, programme=programme_json(coach))
     return build_programme_report(
         per_run,

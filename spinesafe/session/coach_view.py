@@ -166,6 +166,7 @@ def _exercise_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
         message = SOMEONE_ELSE  # as long as the other person fills the picture
     sets = f"Set {coach.exercise.set_number} of {entry.sets}  -  " if entry.sets > 1 else ""
     reps, holds = coach.exercise.set_reps, coach.exercise.set_holds
+    watch_only = entry.exercise == NOT_IN_LIBRARY.id  # a movement outside the library: nothing counted
     if entry.duration_s is not None:
         counter = clock_text(entry.duration_s - coach.exercise.set_s)
         progress = f"{sets}{position}"
@@ -177,13 +178,13 @@ def _exercise_view(coach: LiveCoach, message: str, cue: str) -> CoachView:
     elif entry.reps is not None:
         counter = f"{reps}/{entry.reps}"
         progress = f"{sets}{reps} of {entry.reps} reps  -  {position}"
-    elif entry.exercise == NOT_IN_LIBRARY.id:
+    elif watch_only:
         counter = "-"  # nothing is counted
         progress = position if len(coach.entries) > 1 else ""
     else:
         counter = str(reps)
         progress = position if len(coach.entries) > 1 else ""
-    status = entry.how_to if entry.exercise == NOT_IN_LIBRARY.id else f"{entry.how_to}  {entry.tempo}".strip()
+    status = entry.how_to if watch_only else f"{entry.how_to}  {entry.tempo}".strip()
     return CoachView(
         coach.stage,
         entry.name,
