@@ -115,6 +115,15 @@ def test_recogniser_on_new_people_does_not_drop_below_golden() -> None:
     assert cv.of_part("validation").right >= GOLDEN["recogniser_min_validation_clips_right_new_source"], wrong
 
 
+def test_recogniser_with_no_real_person_in_training_does_not_drop_below_golden() -> None:
+    # The synthetic motions alone: how an exercise the corpus has no clip of is met.
+    from spinesafe.lab.recogniser_training import synthetic_only
+
+    cv = synthetic_only(CORPUS)
+    wrong = [(clip, truth, predicted) for clip, truth, predicted, _ in cv.per_clip if truth != predicted]
+    assert cv.right >= GOLDEN["recogniser_min_clips_right_synthetic_only"], wrong
+
+
 def test_movements_outside_the_library_are_not_named() -> None:
     from spinesafe.classifiers.recogniser import UNKNOWN
     from spinesafe.lab.recogniser_training import out_of_library

@@ -54,7 +54,9 @@ def test_seed_spread_gives_the_mean_and_the_clips_that_flip() -> None:
         return CrossValidation(per_clip=per_clip, accuracy=right / 3, confusion={}, seconds=1.0)
 
     lines = seed_spread([run("squat", "lunge"), run("squat", "squat"), run("squat", "lunge")]).splitlines()
-    assert lines[0] == "over 3 synthetic seeds: 1.7/3 clips right on average (min 1, max 2; mean accuracy 0.556)"
+    assert lines[0] == (
+        "leave-one-source-out over 3 synthetic seeds: 1.7/3 clips right on average (min 1, max 2; mean accuracy 0.556)"
+    )
     assert [line.split() for line in lines[1:]] == [
         ["b", "wrong", "in", "3", "of", "3", "seeds"],
         ["c", "wrong", "in", "1", "of", "3", "seeds"],

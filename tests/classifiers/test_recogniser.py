@@ -50,6 +50,8 @@ from spinesafe.classifiers.segments import segment_recording
 from spinesafe.lab.recogniser_training import training_hash, vote_weights
 from spinesafe.lab.synthetic import (
     LYING_KNEES_BENT,
+    SHOULDER_WIDTH_M,
+    TRUNK_M,
     BodyPose,
     CameraView,
     animate,
@@ -155,6 +157,20 @@ def test_frame_vector_is_mirror_invariant() -> None:
     a = window_features([v for f in left if (v := frame_vector(f)) is not None])
     b = window_features([v for f in right if (v := frame_vector(f)) is not None])
     np.testing.assert_allclose(a, b, atol=0.05)
+
+
+@pytest.mark.parametrize("keyframes", [push_up_reps(1), standing(1.0)], ids=["push-up", "standing"])
+def test_image_positions_are_in_trunk_lengths_even_when_the_trunk_points_at_the_camera(keyframes) -> None:  # type: ignore[no-untyped-def]
+    # Filmed head-on, a push-up's trunk points at the camera and is short in the picture; the
+    # positions are still measured in the trunk's true length (pixels per metre of the segments
+    # across the view), so the shoulders span about their real 0.38 m / 0.50 m, as standing. (At
+    # the bottom of the push-up the arms point at the camera as well and the scale is read from
+    # segments only partly across the view: up to 1.3 times the true width. Measured by the trunk
+    # in the picture it was 2.4 times.)
+    vectors, valid = frame_vectors(animate(keyframes, 10.0, view=CameraView.FRONT))
+    shoulder_width = np.abs(vectors[valid, 0] - vectors[valid, 2])  # left and right shoulder x
+    true_width = SHOULDER_WIDTH_M / TRUNK_M
+    assert np.all((shoulder_width > 0.95 * true_width) & (shoulder_width < 1.35 * true_width)), shoulder_width
 
 
 def test_review_auto_recognises_and_reports_confidence(tmp_path) -> None:  # type: ignore[no-untyped-def]
