@@ -9,7 +9,8 @@ Each continuous clip of a library exercise runs as
 cannot keep up with are dropped as from a camera; ``--speed 0.5`` plays at half speed, which
 leaves out the drops of a loaded machine; ``--every-frame`` feeds the live coach itself every
 frame, cached landmarks and decoded pictures, to see the counting and set-up flow apart from
-real time). The review count is the one ``spinesafe eval``
+real time). ``--auto`` runs them with ``--exercise auto`` instead: counting starts when the recogniser
+names the exercise, and the reps done before that are caught up. The review count is the one ``spinesafe eval``
 scores: the clip's landmarks from its cache (read only; "-" when not cached) analysed as
 ``review`` does. The table and summary follow ``spinesafe eval``'s. Each clip takes its own
 length in real time plus MediaPipe's start: run it on a handful while the machine is shared.
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spinesafe.classifiers.exercises import EXERCISES, Kind, get_exercise
+from spinesafe.classifiers.recogniser import ExerciseRecogniser
 from spinesafe.lab.evaluation import default_cache_dir, load_manifest
 from spinesafe.pose.recording import load_recording
 from spinesafe.pose.sources import VideoFileSource
@@ -60,9 +62,12 @@ def review_count(clip_path: Path, exercise: str, cache: Path) -> int | None:
     return len(result.holds) if spec.kind is Kind.HOLD else result.rep_count
 
 
-def live_count(clip_path: Path, exercise: str, out: Path, speed: float = 1.0) -> tuple[int | None, int, str]:
-    """(count, frames analysed, error) of one ``spinesafe live`` run."""
-    cmd = [sys.executable, "-m", "spinesafe", "live", "--camera", str(clip_path), "--exercise", exercise]
+def live_count(
+    clip_path: Path, exercise: str, out: Path, speed: float = 1.0, auto: bool = False
+) -> tuple[int | None, int, str]:
+    """(count, frames analysed, error) of one ``spinesafe live`` run (``auto``: ``--exercise auto``)."""
+    cmd = [sys.executable, "-m", "spinesafe", "live", "--camera", str(clip_path), "--exercise"]
+    cmd += ["auto" if auto else exercise]
     cmd += ["--headless", "--json", str(out), "--no-history", "--mute", "--no-voice", "--speed", f"{speed:g}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not out.is_file():
@@ -73,14 +78,17 @@ def live_count(clip_path: Path, exercise: str, out: Path, speed: float = 1.0) ->
     return int(count), int(report.get("frames", 0)), ""
 
 
-def coach_count(clip_path: Path, exercise: str, cache: Path) -> tuple[int | None, int]:
+def coach_count(clip_path: Path, exercise: str, cache: Path, auto: bool = False) -> tuple[int | None, int]:
     """(count, frames) of the live coach fed every frame of the clip, with its picture and its cached
-    landmarks: what ``live`` counts when no frame is dropped (None when not cached)."""
+    landmarks: what ``live`` counts when no frame is dropped (None when not cached). ``auto``: the
+    coach recognises the exercise itself, as ``--exercise auto``."""
     cached = cache / f"{clip_path.stem}.npz"
     if not cached.is_file():
         return None, 0
     poses = list(load_recording(cached))
-    coach = LiveCoach(single_exercise(exercise), source=clip_path.name, estimator="cached", fps=30.0)
+    programme = None if auto else single_exercise(exercise)
+    recogniser = ExerciseRecogniser() if auto else None
+    coach = LiveCoach(programme, source=clip_path.name, estimator="cached", fps=30.0, recogniser=recogniser)
     coach.start(0.0)
     source = VideoFileSource(clip_path)
     frames = 0
@@ -124,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         help="pace of the clip (1: real time, as a camera; below 1 leaves MediaPipe time on a loaded machine; "
         "0: frame by frame, none dropped)",
     )
+    parser.add_argument(
+        "--auto", action="store_true", help="run live with --exercise auto: the coach recognises the exercise"
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"eval_live_counts: {args.corpus}: no manifest.json (give the corpus folder)", file=sys.stderr)
@@ -145,10 +156,11 @@ def main(argv: list[str] | None = None) -> int:
             path = args.corpus / clip["file"]
             exercise = clip["exercise"]
             if args.every_frame:
-                live, frames = coach_count(path, exercise, args.cache)
+                live, frames = coach_count(path, exercise, args.cache, args.auto)
                 error = "" if live is not None else "not in the landmark cache"
             else:
-                live, frames, error = live_count(path, exercise, Path(tmp) / f"{path.stem}.json", args.speed)
+                out = Path(tmp) / f"{path.stem}.json"
+                live, frames, error = live_count(path, exercise, out, args.speed, args.auto)
             row = LiveCount(
                 file=clip["file"],
                 exercise=exercise,

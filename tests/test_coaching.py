@@ -15,6 +15,7 @@ from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
 from spinesafe.lab.synthetic import (
     CameraView,
     animate,
+    biceps_curl_reps,
     chain,
     hip_hinge_reps,
     moved,
@@ -399,6 +400,35 @@ def test_automatic_recognition_watches_the_back_before_it_recognises_anything() 
     report = coach.report()
     assert report["exercise"] == "unknown" and report["rep_count"] == 0
     assert len(report["flexion_events"]) == 3  # one per rounded rep, in the report too
+
+
+def test_a_rep_done_before_the_exercise_is_recognised_is_counted() -> None:
+    # Squats from 2 s, 3 s each (the first ends at 5 s); the recogniser names them at 6 s. Before,
+    # counting began there and the first squat was lost: the coach must not stop a rep being counted.
+    frames = animate(chain(standing(2.0), squat_reps(3), standing(1.0)), fps=30, view=CameraView.SIDE_FACING_LEFT)
+    coach = auto_coach((0.0, "idle"), (5.5, "squat"))
+    texts = [text for _, _, text in run(coach, frames)]
+    recognised = texts.index("That looks like: Mini squat. I will count.")
+    assert "I counted 1 already." in texts[recognised:]
+    assert [t for t in texts[recognised:] if t.isdigit()] == ["2", "3"]  # the first was said in words
+    report = coach.report()
+    assert report["exercise"] == "squat" and report["rep_count"] == 3
+
+
+def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
+    # Three squats counted as squats, then three biceps curls named only after the first curl: that
+    # curl is counted as one, and nothing of the squats is counted as a curl.
+    frames = animate(
+        chain(standing(2.0), squat_reps(3), standing(1.0), biceps_curl_reps(3), standing(1.0)),
+        fps=30,
+        view=CameraView.SIDE_FACING_LEFT,
+    )
+    curls_from = 2.0 + 9.0 + 1.0
+    coach = auto_coach((0.0, "idle"), (2.0, "squat"), (curls_from + 3.5, "biceps_curl"))
+    texts = [text for _, _, text in run(coach, frames)]
+    assert "I counted 1 already." in texts
+    report = coach.report()
+    assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("squat", 3), ("biceps_curl", 3)]
 
 
 def test_a_few_seconds_of_moving_into_place_are_not_called_an_unknown_exercise() -> None:

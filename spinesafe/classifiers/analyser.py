@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spinesafe.classifiers.events import Event, TrackingLost, TrackingRestored
@@ -106,16 +107,7 @@ class ExerciseAnalyser:
             frame, events = self.screen(frame)
         held = self.person.held
         # held: someone else's body; the counters see nobody, the tracking state is left alone.
-        gravity = self.gravity.update(frame)
-        if gravity.known and not self._gravity_known:
-            self._gravity_known = True
-            # The trunk measures switch from the image to gravity here. Before any rep, what
-            # the counter saw of a trunk signal was in the other measure (a lying trunk seen from
-            # a high camera at the feet reads 60 deg in the image, 90 against gravity): start
-            # it again rather than count that jump as a rep.
-            if self.spec.signal in TRUNK_SIGNALS and self.reps.count == 0:
-                self.reps.reset()
-        features = compute_features(frame, up=gravity)
+        features = self._features(frame)
         self.features = features
         t = frame.t_s
         if not held:
@@ -136,6 +128,32 @@ class ExerciseAnalyser:
             paused=self.person.paused,
         )
         return events
+
+    def catch_up(self, frames: Sequence[tuple[PoseFrame, float]]) -> list[Event]:
+        """Count the reps (or time the hold) of ``frames`` from before this analysis began, each
+        with the trunk flexion judged on it then, and return the counter's events.
+
+        Live ``--exercise auto`` begins an exercise's analysis when the recogniser names it, a few
+        seconds into the movement; the rep done meanwhile must be counted all the same. Only the
+        counter and the camera's tilt see these frames: the back over them was judged already (by
+        the watch that ran then), so the flexion and twist monitors start with the next frame."""
+        events: list[Event] = []
+        for frame, flexion_deg in frames:
+            events += self.reps.update(self._features(frame), flexion_deg)
+        return events
+
+    def _features(self, frame: PoseFrame) -> FrameFeatures:
+        """The frame's features, trunk measures against gravity once the camera's tilt is known."""
+        gravity = self.gravity.update(frame)
+        if gravity.known and not self._gravity_known:
+            self._gravity_known = True
+            # The trunk measures switch from the image to gravity here. Before any rep, what
+            # the counter saw of a trunk signal was in the other measure (a lying trunk seen from
+            # a high camera at the feet reads 60 deg in the image, 90 against gravity): start
+            # it again rather than count that jump as a rep.
+            if self.spec.signal in TRUNK_SIGNALS and self.reps.count == 0:
+                self.reps.reset()
+        return compute_features(frame, up=gravity)
 
     def _tracking(self, features: FrameFeatures) -> list[Event]:
         """TrackingLost after a gap of nobody, TrackingRestored when they are back."""

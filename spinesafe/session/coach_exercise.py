@@ -3,9 +3,11 @@ entry's recorder, and with ``--exercise auto`` the switch to each newly recognis
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from typing import TYPE_CHECKING
 
-from spinesafe.classifiers.events import Event, FlexionEnded
+from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted
 from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, Kind
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor
 from spinesafe.feedback.cues import Cue, CueKind
@@ -23,6 +25,12 @@ NOT_KNOWN = "That is not an exercise I know, so I will not count it. I am still 
 # place or fetching a chair after calibration moves like no exercise for a few seconds, and saying
 # "not an exercise I know" to that would only confuse. Nothing is counted either way.
 UNKNOWN_AFTER = 8
+# The recogniser names an exercise 2.5-4 s into it (a 2 s window, then the same answer twice 0.5 s
+# apart at its confidence bar), and counting starts there: the frames of the last CATCH_UP_S are
+# kept and given to the named exercise's counter, so that a rep done meanwhile is counted too. 8 s
+# holds the slowest library rep (a 4-5 s chair stand) begun before the window that named it, with
+# the still moment before it that the counter starts from.
+CATCH_UP_S = 8.0
 
 
 class ExerciseStage:
@@ -39,6 +47,8 @@ class ExerciseStage:
         # set's analyser does once an exercise, or a movement it does not know, is recognised).
         self.waiting: FlexionMonitor | None = None
         self.waiting_events: list[FlexionEnded] = []  # for the report when nothing is ever recognised
+        # The last CATCH_UP_S of poses, each with the trunk flexion judged on it (for the catch-up).
+        self._recent: deque[tuple[PoseFrame, float]] = deque()
 
     @property
     def set_s(self) -> float:
@@ -78,6 +88,7 @@ class ExerciseStage:
             if self.waiting is None:
                 self.waiting = FlexionMonitor(FlexionConfig(), coach.neutral)
             cues += self._file_waiting(self.waiting.update(features))
+            self._keep(pose, self.waiting.flexion_deg)
             return cues
         entry = run.entry
         if run.recorder is not None and run.result is not None:
@@ -88,9 +99,18 @@ class ExerciseStage:
             self.set_holds += sum(1 for h in result.holds[n_holds:] if h.complete)
             coach.record(step, run)
             cues += step
+            self._keep(pose, run.recorder.analyser.flexion.flexion_deg)
         if self._goal_reached(entry):
             cues += self.end_set(pose.t_s)
         return cues
+
+    def _keep(self, pose: PoseFrame, flexion_deg: float) -> None:
+        """Remember ``pose`` for a catch-up (automatic recognition only) and forget those too old for one."""
+        if self.coach.recogniser is None:
+            return
+        self._recent.append((pose, flexion_deg))
+        while self._recent[0][0].t_s < pose.t_s - CATCH_UP_S:
+            self._recent.popleft()
 
     def _recognised(self, event: Event, t_s: float) -> list[Cue]:
         """Automatic recognition: switch to an exercise recognised twice in a row. Unsafe patterns
@@ -110,6 +130,9 @@ class ExerciseStage:
             # Once an exercise is being counted, a second of "not one I know" (a rep done
             # differently, a hidden arm) must not close its set: its analyser watches the back.
             return []
+        # The poses a catch-up may count: none the exercise before already counted a rep in.
+        before = coach.run.result if coach.run is not None else None
+        since = max((r.end_s for r in before.reps if r.complete), default=-math.inf) if before else -math.inf
         cues = coach.close_run(t_s) + self.stop_waiting()
         coach.entries.append(single_exercise(label).entries[0])
         # A movement outside the library: nothing to count, but the back is watched as in any set
@@ -124,7 +147,23 @@ class ExerciseStage:
             # What the back watch found before the recognition is reported with the first entry.
             run.result.flexion_events[:0] = self.waiting_events
             self.waiting_events = []
+            cues += self._catch_up([(pose, deg) for pose, deg in self._recent if pose.t_s > since], t_s)
         return cues
+
+    def _catch_up(self, frames: list[tuple[PoseFrame, float]], t_s: float) -> list[Cue]:
+        """Count the reps done before the exercise was named (:data:`CATCH_UP_S`) and say how many."""
+        run = self.coach.run
+        if run is None or run.recorder is None:
+            return []
+        found = run.recorder.catch_up(frames)
+        reps = sum(1 for e in found if isinstance(e, RepCompleted) and e.complete)
+        self.set_reps += reps
+        self.set_holds += sum(1 for e in found if isinstance(e, HoldCompleted) and e.complete)
+        if not reps:
+            return []
+        # The count cue of a rep found now would be heard seconds late (and the scheduler drops a
+        # late count): the counter shows it, and this says it.
+        return self.coach.say([Cue(t_s, CueKind.INFO, f"I counted {reps} already.")])
 
     def stop_waiting(self) -> list[Cue]:
         """An exercise was recognised, or the session ended: the waiting back watch files its last events."""

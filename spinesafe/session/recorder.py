@@ -193,6 +193,15 @@ class SessionRecorder:
             self.log.tick()
         return cues
 
+    def catch_up(self, frames: Sequence[tuple[PoseFrame, float]]) -> list[Event]:
+        """Count what ``frames`` from before this run began hold (see
+        :meth:`~spinesafe.classifiers.analyser.ExerciseAnalyser.catch_up`) and file it as any rep;
+        returns the events filed (the policy's cues for them are filed with them, not returned:
+        the caller says what was caught up in its own words)."""
+        events = self.analyser.catch_up(frames)
+        self.file(events)
+        return events
+
     def _next_segment(self, t_s: float) -> list[Cue]:
         """Close the current segment's analysis and start the next one's at ``t_s``."""
         cues = self.file(self.analyser.finish())
