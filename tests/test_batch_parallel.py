@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,10 @@ def test_a_worker_that_dies_fails_only_its_video(tmp_path: Path) -> None:
         started = {process.stderr.readline().split(":")[0] for _ in range(2)}
         assert len(started) == 2 and started <= {"[1/3] a.npz", "[2/3] b.npz", "[3/3] c.npz"}
         workers = worker_pids(process.pid)
+        deadline = time.monotonic() + 10.0
+        while len(workers) < 2 and time.monotonic() < deadline:  # /proc read while a worker was starting up
+            time.sleep(0.05)
+            workers = worker_pids(process.pid)
         assert len(workers) == 2
         os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
         stdout, stderr = process.communicate(timeout=120)
