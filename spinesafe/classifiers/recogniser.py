@@ -720,11 +720,14 @@ class RecogniserModel:
 
 @dataclass(frozen=True)
 class Recognition(Event):
-    """What the person is doing over the last window. ``label`` is ``"unsure"`` below the confidence bar."""
+    """What the person is doing over the last window. ``label`` is ``"unsure"`` below the confidence bar.
+    ``window_s``: the seconds of frames the window held (less than :data:`WINDOW_S` in the first
+    seconds of watching, when it is judged from what there is)."""
 
     label: str
     confidence: float
     probabilities: dict[str, float]
+    window_s: float = WINDOW_S
 
 
 UNSURE = "unsure"
@@ -816,6 +819,7 @@ class ExerciseRecogniser:
                 label=label,
                 confidence=confidence,
                 probabilities={c: float(p) for c, p in zip(self.model.classes, self._ema, strict=True)},
+                window_s=self._frames[-1][0] - self._frames[0][0],
             )
         ]
 

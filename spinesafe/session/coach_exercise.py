@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted
 from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, Kind
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor
+from spinesafe.classifiers.recogniser import WINDOW_S
+from spinesafe.classifiers.unsafe import FULL_WINDOW_FRACTION
 from spinesafe.feedback.cues import Cue, CueKind
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.session.coach_view import set_text
@@ -116,6 +118,11 @@ class ExerciseStage:
         """Automatic recognition: switch to an exercise recognised twice in a row. Unsafe patterns
         are never coached (the unsafe-pattern watcher warns about them)."""
         coach = self.coach
+        if getattr(event, "window_s", WINDOW_S) < FULL_WINDOW_FRACTION * WINDOW_S:
+            # The first second or so of watching is judged from a partial window; an exercise is
+            # named only from full ones, as review names it (and the catch-up counts what was done
+            # meanwhile): a second of someone settling was named a jumping jack.
+            return []
         label = str(getattr(event, "label", ""))
         self._streak = self._streak + 1 if label == self._candidate else 1
         self._candidate = label

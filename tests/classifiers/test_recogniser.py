@@ -138,6 +138,16 @@ def test_recognises_squats_and_says_idle_when_standing(model: RecogniserModel) -
     assert late.count("squat") >= 0.8 * len(late)
 
 
+def test_a_recognition_says_how_much_of_a_window_it_was_judged_from(model: RecogniserModel) -> None:
+    # The first windows hold the seconds watched so far (callers that name an exercise wait for full ones).
+    recogniser = ExerciseRecogniser(model)
+    spans = []
+    for frame in animate(squat_reps(2), 30.0, view=CameraView.SIDE_FACING_LEFT):
+        spans += [(e.t_s, e.window_s) for e in recogniser.update(frame) if isinstance(e, Recognition)]
+    assert spans[0][1] == pytest.approx(spans[0][0], abs=0.05)  # from the first frame, at t = 0
+    assert all(span == pytest.approx(min(t, 2.0), abs=0.05) for t, span in spans)
+
+
 @pytest.mark.parametrize(
     "keyframes",
     [
