@@ -437,6 +437,24 @@ def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
     assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("squat", 3), ("biceps_curl", 3)]
 
 
+def test_after_the_next_key_nothing_before_it_is_caught_up() -> None:
+    # Three squats, "n" to start again, two more squats: the new entry counts its own two, not the
+    # last squats of the one before (they are still among the poses kept for a catch-up).
+    frames = animate(
+        chain(standing(2.0), squat_reps(3), standing(1.5), squat_reps(2), standing(1.0)),
+        fps=30,
+        view=CameraView.SIDE_FACING_LEFT,
+    )
+    coach = auto_coach((0.0, "idle"), (2.0, "squat"))
+    coach.start(0.0)
+    for frame in frames:
+        coach.update(frame)
+        if 11.2 <= frame.t_s < 11.2 + 1 / 30:
+            coach.next_entry(frame.t_s)
+    coach.finish(frames[-1].t_s, "end of the recording")
+    assert [(e["exercise"], e["rep_count"]) for e in coach.report()["exercises"]] == [("squat", 3), ("squat", 2)]
+
+
 def test_an_exercise_is_named_only_from_full_windows() -> None:
     # Review names exercises from 2 s windows; live judged the first second from what there was, and
     # named a person settling in a jumping jack. A partial window is not used; the catch-up counts

@@ -58,7 +58,9 @@ class ExerciseStage:
         return self.coach.clock - self._set_clock
 
     def reset_recognition(self) -> None:
+        """Wait for the next exercise to be recognised (the "n" key): nothing before is caught up."""
         self._candidate, self._streak = "", 0
+        self._recent.clear()
 
     def begin_set(self, number: int, t_s: float) -> list[Cue]:
         coach = self.coach
