@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from spinesafe.classifiers.events import Event
+from spinesafe.classifiers.recogniser import ExerciseRecogniser
 from spinesafe.feedback.cues import Cue, CueKind, CuePolicy
 from spinesafe.lab.synthetic import (
     CameraView,
@@ -419,6 +420,24 @@ def test_a_rep_done_before_the_exercise_is_recognised_is_counted() -> None:
     assert [t for t in texts[recognised:] if t.isdigit()] == ["2", "3"]  # the first was said in words
     report = coach.report()
     assert report["exercise"] == "squat" and report["rep_count"] == 3
+
+
+@pytest.mark.parametrize("view", [CameraView.SIDE_FACING_LEFT, CameraView.OBLIQUE_LEFT])
+def test_with_the_packaged_recogniser_the_squat_before_the_naming_is_counted(view: CameraView) -> None:
+    # The real recogniser names squats from full windows, 2.5 s in; the first 2 s squat ended before.
+    frames = animate(chain(standing(0.3), squat_reps(4, period_s=2.0), standing(1.0)), fps=30, view=view, seed=5)
+    coach = LiveCoach(
+        None,
+        source="s",
+        estimator="r",
+        fps=30,
+        config=CoachConfig(setup_check=False, calibrate=False),
+        recogniser=ExerciseRecogniser(),
+    )
+    texts = [text for _, _, text in run(coach, frames)]
+    assert "That looks like: Mini squat. I will count." in texts and "I counted 1 already." in texts
+    assert [t for t in texts if t.isdigit()] == ["2", "3", "4"]
+    assert coach.report()["rep_count"] == 4
 
 
 def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
