@@ -21,11 +21,13 @@ from spinesafe.lab.synthetic import (
     hip_hinge_reps,
     moved,
     passer_by,
+    single_leg_stance,
     squat_reps,
     standing,
     toe_touch,
 )
 from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.landmarks import Side
 from spinesafe.session.coach import CoachConfig, LiveCoach, Stage
 from spinesafe.session.programme import Programme, parse_programme, single_exercise
 
@@ -291,6 +293,20 @@ def test_a_session_with_no_reps_says_why_and_no_well_done(frames: list[PoseFrame
     assert summary.startswith("Session complete. ") and "Well done" not in summary
     assert summary == f"Session complete. {why}"
     assert coach.view(frames[-1].t_s).message == summary
+
+
+def test_holds_shorter_than_the_aim_are_said_to_be_short_not_unseen() -> None:
+    # Two 5 s single-leg stances against a 10 s aim: the summary said the camera saw no movement.
+    frames = animate(chain(single_leg_stance(5.0), single_leg_stance(5.0, side=Side.RIGHT)), fps=30)
+    coach = LiveCoach(single_exercise("single_leg_stance"), source="s", estimator="r", fps=30)
+    summary = run(coach, frames)[-1][2]
+    assert summary == (
+        "Session complete. No full holds were counted: you held twice, the longest for 5 seconds; "
+        "the aim is 10 seconds."
+    )
+    coach = LiveCoach(single_exercise("single_leg_stance"), source="s", estimator="r", fps=30)
+    held = run(coach, animate(chain(single_leg_stance(11.0), single_leg_stance(4.0)), fps=30))[-1][2]
+    assert held.startswith("Session complete: 1 hold.")  # the full one; no "0 reps and"
 
 
 def test_checkpoint_report_while_running() -> None:

@@ -26,7 +26,7 @@ def summary_text(coach: LiveCoach) -> str:
     reps = sum(r.rep_count for r in results)
     holds = sum(1 for r in results for h in r.holds if h.complete)
     flexions = sum(len(r.flexion_events) for r in results)
-    done = [f"{reps} rep{'s' if reps != 1 else ''}"]
+    done = [f"{reps} rep{'s' if reps != 1 else ''}"] if reps or not holds else []  # not "0 reps and 2 holds"
     if holds:
         done.append(f"{holds} hold{'s' if holds != 1 else ''}")
     judged = sum(n for r in results for v, n in r.view_counts.items() if v in JUDGED_VIEWS)
@@ -72,6 +72,14 @@ def why_nothing_done(coach: LiveCoach) -> str:
         return f"No {unit} counted: I could not see you clearly. {hiding[0].message}"
     if any(not rep.complete for r in results for rep in r.reps):
         return f"No full {unit.split()[0]} were counted: the movements I saw were not complete ones."
+    short = [h for r in results for h in r.holds if not h.complete]
+    if short:  # held, but not for the time set (it was "the camera saw no movement of this exercise")
+        times = {1: "once", 2: "twice"}.get(len(short), f"{len(short)} times")
+        longest = max(h.held_s for h in short)
+        return (
+            f"No full holds were counted: you held {times}, the longest for {longest:.0f} seconds; "
+            f"the aim is {short[0].target_s:g} seconds."
+        )
     return f"No {unit} counted: the camera saw no movement of this exercise."
 
 
