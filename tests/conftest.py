@@ -27,6 +27,10 @@ FPS = 30.0
 N_FRAMES = 45
 
 
+# The packaged recogniser, whatever model this machine's environment names instead.
+os.environ.pop("SPINESAFE_RECOGNISER_MODEL", None)
+
+
 @pytest.fixture(scope="session")
 def photo_path() -> Path:
     """Grace Hopper's portrait (512x600, facing the camera), from matplotlib's sample data."""

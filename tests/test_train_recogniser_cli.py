@@ -96,3 +96,20 @@ def test_part_summary_reports_each_part_and_the_held_out_model() -> None:
         "validation part (leave-one-clip-out): 1/1 = 1.000",
         "validation part, model trained on the tuning part only: 0/1 = 0.000; wrong: v1 (squat)",
     ]
+
+
+def test_a_model_storing_the_corpus_is_never_written_into_the_package(capsys: pytest.CaptureFixture[str]) -> None:
+    # The corpus's windows are derived from videos that are not the project's to ship.
+    from spinesafe.commands.train_recogniser import PACKAGED_MODEL
+
+    before = PACKAGED_MODEL.read_bytes()
+    assert main(["train-recogniser", "corpus", "--with-people"]) != 0
+    assert "must not be shipped" in capsys.readouterr().out
+    assert PACKAGED_MODEL.read_bytes() == before
+
+
+def test_the_packaged_model_stores_no_real_persons_windows() -> None:
+    from spinesafe.classifiers.recogniser import RecogniserModel
+    from spinesafe.lab.recogniser_training import synthetic_dataset
+
+    assert len(RecogniserModel.load().neighbour_labels) == len(synthetic_dataset().y)

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ WINDOW_S = 2.0
 STRIDE_S = 0.5
 MIN_FRAMES = 5  # fewer present frames in a window: no judgement (keyframe slideshows give ~6)
 MODEL_FORMAT = "spinesafe.recogniser/3"
+MODEL_ENV = "SPINESAFE_RECOGNISER_MODEL"  # a model file to use instead of the packaged one
 # Live alarms for unsafe patterns need the unsafe classes' smoothed probability to reach this (the
 # other labels need ``min_confidence``, 0.5). Chosen before measuring, as "clearly more likely
 # than not"; on the corpus (leave-one-clip-out, scripts/eval_unsafe_watcher.py) it took the false
@@ -695,7 +697,9 @@ class RecogniserModel:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> RecogniserModel:
-        """Load a model; the one shipped in the package when no path is given."""
+        """Load a model; without a path, the file named by ``SPINESAFE_RECOGNISER_MODEL`` (a model
+        trained on this machine, ``train-recogniser --with-people``) or else the one shipped in the package."""
+        path = path or os.environ.get(MODEL_ENV) or None
         source = resources.files("spinesafe.classifiers") / "models" / "recogniser.npz" if path is None else Path(path)
         with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
             if "format" not in data.files or str(data["format"]) != MODEL_FORMAT:

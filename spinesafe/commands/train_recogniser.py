@@ -92,7 +92,13 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         return 0
-    model, n, seconds = train(corpus, args.out, args.cache)
+    if args.with_people and args.out.resolve() == PACKAGED_MODEL.resolve():
+        print(
+            "spinesafe: error: --with-people stores the corpus's windows, which are derived from its videos and "
+            "must not be shipped: give --out a file outside the package (and SPINESAFE_RECOGNISER_MODEL to use it)"
+        )
+        return EXIT_ERROR
+    model, n, seconds = train(corpus, args.out, args.cache, with_people=args.with_people)
     size = args.out.stat().st_size
     print(f"trained on {n} windows, classes: {', '.join(model.classes)}")
     print(f"model written to {args.out} ({size / 1024:.0f} KiB) in {seconds:.0f} s")
@@ -220,6 +226,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("corpus", nargs="?", type=Path, metavar="CORPUS_DIR", help="labelled corpus (manifest.json)")
     p.add_argument("--out", type=Path, default=PACKAGED_MODEL, metavar="FILE.npz", help="model file to write")
     p.add_argument("--cache", type=Path, metavar="DIR", help="landmark cache (default ~/.cache/spinesafe/corpus)")
+    p.add_argument(
+        "--with-people",
+        action="store_true",
+        help="store the corpus's windows in the model too (better on people like the corpus's; for a model kept "
+        "on this machine and used through SPINESAFE_RECOGNISER_MODEL, never the packaged one). Without it the "
+        "corpus only sets each exercise's open-set reach",
+    )
     p.add_argument(
         "--cross-validate",
         action="store_true",

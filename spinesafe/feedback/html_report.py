@@ -455,7 +455,7 @@ def _segments_section(report: dict[str, Any]) -> list[str]:
         )
     )
     parts.append(
-        "<p>The recogniser is experimental (right on 45 of 49 corpus clips of people it was not trained on): "
+        "<p>The recogniser is experimental (right on 32 of 49 corpus clips; it learnt from synthetic motions): "
         "check the exercises against the video.</p>"
     )
     return parts
