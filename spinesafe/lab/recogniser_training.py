@@ -294,11 +294,18 @@ def class_reach(model: RecogniserModel, x: np.ndarray, sources: list[str]) -> np
                 continue
             d2 = z_sq[rows, None] + z_sq[None, ref] - 2.0 * (z[rows] @ z[ref].T)
             by_class.setdefault(int(c), []).append(np.sqrt(np.maximum(d2.min(axis=1), 0.0)))
-    reach = np.full(len(model.classes), np.inf)
+    return _reach(model.classes, by_class)
+
+
+def _reach(classes: tuple[str, ...], by_class: dict[int, list[np.ndarray]]) -> np.ndarray:
+    """Each class's reach from real windows' distances, one array per source: the
+    :data:`OPEN_SET_PERCENTILE` percentile of its own with :data:`MIN_REACH_SOURCES` sources or more,
+    else of every class's; inf for ``idle``, ``unknown`` and when there are none at all."""
+    reach = np.full(len(classes), np.inf)
     if not by_class:
         return reach
     pooled = float(np.percentile(np.concatenate([d for ds in by_class.values() for d in ds]), OPEN_SET_PERCENTILE))
-    for i, name in enumerate(model.classes):
+    for i, name in enumerate(classes):
         if name in (IDLE, UNKNOWN):
             continue
         own = by_class.get(i, [])
@@ -471,22 +478,14 @@ def train(
 def real_reach(
     model: RecogniserModel, x: np.ndarray, y: list[str], groups: list[str], sources: dict[str, str]
 ) -> np.ndarray:
-    """Each class's open-set reach for a model that stores no real window: the
-    :data:`OPEN_SET_PERCENTILE` percentile of the distances from real people's windows with movement
-    of the class (``x``, labelled ``y``) to its nearest stored window; a class seen in fewer than
-    :data:`MIN_REACH_SOURCES` sources takes the percentile over all classes (as :func:`class_reach`)."""
-    labels, group = np.asarray(y), np.asarray(groups)
+    """Each class's open-set reach for a model that stores no real window: as :func:`class_reach`,
+    from the distances of real people's windows with movement of the class (``x``, labelled ``y``;
+    ``groups`` their clips, ``sources`` clip -> source) to its nearest stored window."""
+    labels, clips = np.asarray(y), np.asarray([sources.get(g, g) for g in groups])
     distances = model.class_distances(x)
     moving = ~still(x)
-    by_class: dict[int, np.ndarray] = {}
+    by_class: dict[int, list[np.ndarray]] = {}
     for i, name in enumerate(model.classes):
-        rows = moving & (labels == name)
-        if rows.any() and len({sources.get(g, g) for g in group[rows]}) >= MIN_REACH_SOURCES:
-            by_class[i] = distances[rows, i]
-    real = moving & np.isin(labels, [c for c in model.classes if c not in (IDLE, UNKNOWN)])
-    pooled = float(np.percentile(distances[real, [model.classes.index(c) for c in labels[real]]], OPEN_SET_PERCENTILE))
-    reach = np.full(len(model.classes), np.inf)
-    for i, name in enumerate(model.classes):
-        if name not in (IDLE, UNKNOWN):
-            reach[i] = float(np.percentile(by_class[i], OPEN_SET_PERCENTILE)) if i in by_class else pooled
-    return reach
+        for source in np.unique(clips[moving & (labels == name)]):
+            by_class.setdefault(i, []).append(distances[moving & (labels == name) & (clips == source), i])
+    return _reach(model.classes, by_class)
