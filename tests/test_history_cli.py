@@ -74,10 +74,12 @@ def test_history_lists_one_row_per_session(history_db: tuple[Path, CliRun, CliRu
     header = ["id", "date", "patient", "mode", "source", "exercises", "reps", "flexion", "avoid", "status"]
     assert lines[0].split() == header
     rows = [line.split() for line in lines[2:4]]
-    # The rounded-back bend is one flexion event and one movement to avoid (a rounded-back lift).
+    # The rounded-back bend is one flexion event. It is no movement to avoid: a single rounded hinge
+    # is also a hip hinge to the recogniser, which does not hold it as a rounded-back lift for the
+    # four windows in a row a warning needs (the flexion event has said it).
     assert [(r[0], *r[3:11]) for r in rows] == [
-        ("1", "ann", "replay", "two_squats.mp4", "squat", "2", "1", "1", "complete"),
-        ("2", "bob", "replay", "two_squats.mp4", "squat", "2", "1", "1", "complete"),
+        ("1", "ann", "replay", "two_squats.mp4", "squat", "2", "1", "0", "complete"),
+        ("2", "bob", "replay", "two_squats.mp4", "squat", "2", "1", "0", "complete"),
     ]
     assert rows[0][1] == datetime.now().strftime("%Y-%m-%d")
     assert lines[4] == f"2 session(s) in {db}"

@@ -25,7 +25,8 @@ Per-frame features (:func:`frame_vectors`, vectorised over frames) are view- and
   from vertical, whether the chest faces the floor (prone, plank, push-up: +1) or the ceiling
   (supine: sit-up, crunch, bridge: -1), whether the shoulders are stacked (lying on a side),
   the hands' distance from the feet, the more bent and the straighter knee, how far one foot is
-  above the other, and how far the hands are in front of the hips.
+  above the other, how far the hands are in front of the hips, and whether the feet stand one in
+  front of the other or side by side.
 
 A window's features are the mean, spread, minimum and maximum of each over ``WINDOW_S``.
 
@@ -92,7 +93,7 @@ _FACING_MIN = 0.05  # toes-heels offset (in trunk lengths) below which the feet 
 
 N_POINT_COORDS = 2 * len(_BODY)
 N_ANGLES = len(_A)
-N_WORLD = 8  # the columns of _world_posture
+N_WORLD = 9  # the columns of _world_posture
 # A frame vector is POSTURE_DIM posture columns (what the k-NN compares) and then one column per
 # joint of _POINTS: 1 when that joint is in view on either side (visibility >= MIN_VISIBILITY).
 POSTURE_DIM = N_POINT_COORDS + N_ANGLES + 1 + N_WORLD
@@ -111,6 +112,7 @@ BENT_KNEE = TRUNK_FROM_VERTICAL + 4  # the more bent knee's world angle / 180
 FEET_APART_HEIGHT = TRUNK_FROM_VERTICAL + 5  # world height between the ankles / world trunk length
 HANDS_FORWARD = TRUNK_FROM_VERTICAL + 6  # the hand further back, forward of the hips / trunk length
 STRAIGHTER_KNEE = TRUNK_FROM_VERTICAL + 7  # the straighter knee's world angle / 180
+FEET_IN_LINE = TRUNK_FROM_VERTICAL + 8  # ankles apart front-to-back less side-to-side / trunk length
 
 
 def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
@@ -120,7 +122,8 @@ def _mid(points: np.ndarray, left: Landmark, right: Landmark) -> np.ndarray:
 def _world_posture(world: np.ndarray) -> np.ndarray:
     """(n, N_WORLD) posture columns from (n, 33, 3) world points: trunk inclination from vertical
     / 180, chest-to-floor, side-lying, hands-to-feet, the more bent knee / 180, height between the
-    ankles, how far the hand further back is in front of the hips, and the straighter knee / 180.
+    ankles, how far the hand further back is in front of the hips, the straighter knee / 180, and
+    the feet in line.
 
     The chest direction is the trunk's forward normal (trunk up x the left-to-right axis of the
     shoulders and hips); its downward component is +1 lying face down, -1 face up, 0 upright.
@@ -129,7 +132,10 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
     push-up (hands a body length from the feet). Then the more bent knee's angle, the height
     between the ankles, and how far the hand further back is in front of the hips along the
     chest direction (negative: behind the back, as when leaning back on the hands), all in
-    trunk lengths; last the straighter knee's angle (both knees bent: a lunge, squat or seat).
+    trunk lengths; then the straighter knee's angle (both knees bent: a lunge, squat or seat); last
+    how far the ankles are apart front-to-back (along the chest direction) beyond side-to-side, in
+    trunk lengths: > 0 with one foot in front of the other (a tandem stance, a split stance), < 0
+    side by side.
     """
     hip = _mid(world, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
     shoulder = _mid(world, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -155,7 +161,9 @@ def _world_posture(world: np.ndarray) -> np.ndarray:
     wrists = world[:, [Landmark.LEFT_WRIST, Landmark.RIGHT_WRIST]] - hip[:, None]
     hands_forward = np.min(np.einsum("nij,nj->ni", wrists, chest), axis=1) / trunk
     columns = [inclination / 180.0, -(chest @ _UP), np.abs(across @ _UP), hands_to_feet, knees.min(axis=0) / 180.0]
-    return np.stack([*columns, feet_apart, hands_forward, knees.max(axis=0) / 180.0], axis=1)
+    ankles = world[:, Landmark.LEFT_ANKLE] - world[:, Landmark.RIGHT_ANKLE]
+    in_line = (np.abs(np.sum(ankles * chest, axis=1)) - np.abs(np.sum(ankles * across, axis=1))) / trunk
+    return np.stack([*columns, feet_apart, hands_forward, knees.max(axis=0) / 180.0, in_line], axis=1)
 
 
 def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
@@ -361,6 +369,13 @@ CURL_UP_MAX_CHEST_DOWN = -0.5
 # less throughout. Corpus windows: the bridge's more bent knee reaches 84 deg at most in 90% of
 # them; a supine straight-leg raise keeps both knees at 165 or straighter, and was a bridge (1.00).
 BRIDGE_MAX_BENT_KNEE_DEG = 130.0
+# A bridge lifts the hips while the shoulders stay on the floor: the trunk lies at 90 deg from
+# vertical or beyond (head-down as the hips rise) throughout, and a trunk that comes within 75 deg
+# of vertical (15 deg up from lying flat, the curl-up's lift in CURL_UP_MAX_TRUNK_DEG) has lifted
+# the shoulders: a sit-up, or sitting propped on the hands. Corpus windows: the bridge stays at 94
+# deg or more (margin 19); a seated crab reach-and-hip-lift, leaning back on one hand, comes to 36-43
+# deg in every window (margin 32), and the packaged model had named it a bridge (0.52).
+BRIDGE_MIN_TRUNK_DEG = 75.0
 # A lunge lowers the body on both legs: the back knee bends as far as the front one, so at least
 # once in a 2 s window the straighter knee bends below 120 deg. Standing on one leg keeps the
 # standing knee straight. (Corpus windows, world knee angles: the front-view lunge's straighter
@@ -375,6 +390,15 @@ LUNGE_MAX_STRAIGHTER_KNEE_DEG = 120.0
 # thin, 7 deg; calling a very deep deadlift a squat is the milder mistake.)
 HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG = 65.0
 _CURL_UP = ("sit_up", "crunch")
+# A tandem stance puts the feet in one line, the heel of one against the toes of the other: the
+# ankles are further apart front-to-back than side-to-side (the world FEET_IN_LINE column > 0 on
+# the window's mean), where standing puts them side by side. The line is the definition, not a fit:
+# corpus windows of people standing still (bar the single-leg stances and lunges) stay at -0.36 or
+# below (feet side by side: margin 0.36 trunk lengths, 18 cm); the synthetic tandem stance holds
+# +0.41 (margin 0.41). The corpus has no real tandem stance. Without it, a synthetic person
+# standing still in an oblique view was a tandem stance held (the feet weigh little among the
+# k-NN's columns), and a hold would have been timed.
+TANDEM_MIN_FEET_IN_LINE = 0.0
 # A push-up and the prone back extensions are done face down: the chest never turns to the ceiling
 # in a window (chest-down column > 0 throughout; upright is 0, lying on the back -1). Corpus
 # windows: push-ups (incline on a rack to head-on) and the prone back extension stay at >= 0.40;
@@ -457,6 +481,54 @@ def _limbs_seen(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
     return np.asarray(unseen.astype(float) @ _defining(tuple(classes)) == 0.0)
 
 
+def _posture_joints() -> list[frozenset[Joint]]:
+    """The body joints (of :data:`_POINTS`) each posture column of a frame vector is measured from."""
+    trunk = {Joint.SHOULDER, Joint.HIP}
+    leg = {Joint.HIP, Joint.KNEE, Joint.ANKLE}
+    columns: list[set[Joint]] = [{j} for j in _POINTS for _ in Side for _xy in range(2)]  # _BODY order
+    columns += [set(joints) for joints in ANGLES.values() for _ in Side]
+    columns.append(trunk)  # the image inclination
+    # _world_posture: inclination, chest, side-lying, hands to feet, the more bent knee, feet apart,
+    # hands forward, the straighter knee (the lengths in trunk lengths).
+    columns += [trunk, trunk, trunk, trunk | {Joint.WRIST, Joint.ANKLE}, leg, trunk | {Joint.ANKLE}]
+    columns += [trunk | {Joint.WRIST}, leg, trunk | {Joint.ANKLE}]
+    assert len(columns) == POSTURE_DIM
+    return [frozenset(c) for c in columns]
+
+
+# The k-NN compares a window with the stored ones only in the columns measured from joints that were
+# in view in it (MIN_SEEN_SHARE): MediaPipe places the landmarks it cannot see, and the legs it
+# guessed for a person filmed from the waist up moved where no stored window's legs did (a lateral
+# raise with the legs out of frame was a row). The distance over the compared columns is scaled to
+# all of them, so that the open-set reach (a distance over all columns) still applies.
+_COLUMN_JOINTS = _posture_joints() * 4  # mean, spread, minimum, maximum
+_COLUMN_GROUPS = sorted(set(_COLUMN_JOINTS), key=lambda joints: sorted(j.value for j in joints))
+# (KNN_DIM, n_groups) 0/1: the group of joints each k-NN column is measured from.
+_GROUP_OF_COLUMN = np.array([[joints == g for g in _COLUMN_GROUPS] for joints in _COLUMN_JOINTS], dtype=np.float32)
+# (n_groups, len(_POINTS)) 0/1: the joints of each group.
+_GROUP_JOINTS = np.array([[j in g for j in _POINTS] for g in _COLUMN_GROUPS], dtype=np.float32)
+
+
+def point_column(joint: Joint, side: Side, axis: int) -> int:
+    """The frame-vector column of ``side``'s ``joint`` image coordinate (``axis`` 0: x, 1: y), for a
+    person facing image-right (the mirrored side's otherwise)."""
+    return 2 * int(np.flatnonzero(sided(joint, side) == _BODY)[0]) + axis
+
+
+def compared_columns(features: np.ndarray) -> np.ndarray:
+    """(n, KNN_DIM) bool: the k-NN columns compared for each of (n, WINDOW_DIM) windows (:func:`compared_groups`)."""
+    return np.asarray(compared_groups(features).astype(np.float32) @ _GROUP_OF_COLUMN.T > 0.0)
+
+
+def compared_groups(features: np.ndarray) -> np.ndarray:
+    """(n, n_groups) bool: the column groups compared for each of (n, WINDOW_DIM) windows, those whose
+    joints were all in view; every group for a window with none (nothing to tell them by)."""
+    unseen = (np.atleast_2d(features)[:, SEEN_SHARES] < MIN_SEEN_SHARE).astype(np.float32)
+    compared = unseen @ _GROUP_JOINTS.T == 0.0
+    compared[~compared.any(axis=1)] = True
+    return np.asarray(compared)
+
+
 def _window_min(features: np.ndarray, column: int) -> np.ndarray:
     return np.asarray(np.atleast_2d(features)[:, 2 * POSTURE_DIM + column])
 
@@ -496,9 +568,13 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
             allowed[:, classes.index(name)] &= (
                 lifted & reclines & ~propped & (trunk_moves >= CURL_UP_MIN_TRUNK_RANGE_DEG)
             )
+    if "tandem_stance" in classes:
+        in_line = np.atleast_2d(features)[:, FEET_IN_LINE] > TANDEM_MIN_FEET_IN_LINE  # the window's mean
+        allowed[:, classes.index("tandem_stance")] &= in_line
     if "bridge" in classes:
         knees_bent = _window_max(features, BENT_KNEE) * 180.0 <= BRIDGE_MAX_BENT_KNEE_DEG
-        allowed[:, classes.index("bridge")] &= knees_bent
+        shoulders_down = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 >= BRIDGE_MIN_TRUNK_DEG
+        allowed[:, classes.index("bridge")] &= knees_bent & shoulders_down
     rise = np.atleast_2d(features)[:, FOOT_RISE]
     rises = [("step_up", ~(rise < STEP_UP_MIN_FOOT_RISE))]
     rises += [(name, ~(rise > ONE_FOOT_DOWN_MAX_FOOT_RISE)) for name in _ONE_FOOT_DOWN]
@@ -610,9 +686,7 @@ class RecogniserModel:
         ``reach`` go to :data:`UNKNOWN`.
         """
         feats = np.atleast_2d(features)
-        x = self.standardised(feats).astype(np.float32)
-        stored, stored_sq = self._stored
-        d2 = stored_sq[None, :] - 2.0 * (x @ stored.T)  # + |x|^2, the same along a row
+        d2 = self._squared_distances(feats)
         votes = self._vote(d2, allowed)
         moving = ~still(feats)
         if allowed is not None and UNKNOWN in self.classes:
@@ -623,12 +697,11 @@ class RecogniserModel:
             votes[fits_none] = 0.0
             votes[fits_none, self.classes.index(UNKNOWN)] = 1.0
         if self.reach is not None and UNKNOWN in self.classes:
-            x_sq = np.einsum("ij,ij->i", x, x)
             for c in np.flatnonzero((votes[moving] > 0).any(axis=0)):  # only the classes voted for
                 members = self._members[c]
                 if isinstance(members, np.ndarray) and not len(members):
                     continue
-                nearest = np.sqrt(np.maximum(d2[:, members].min(axis=1) + x_sq, 0.0))
+                nearest = np.sqrt(np.maximum(d2[:, members].min(axis=1), 0.0))
                 far = moving & (nearest > self.reach[c]) & (votes[:, c] > 0)
                 votes[far, self.classes.index(UNKNOWN)] += votes[far, c]
                 votes[far, c] = 0.0
@@ -636,10 +709,8 @@ class RecogniserModel:
 
     def class_distances(self, features: np.ndarray) -> np.ndarray:
         """(n, n_classes) distance from each window to the nearest stored window of each class (inf: none)."""
-        x = self.standardised(features).astype(np.float32)
-        stored, stored_sq = self._stored
-        d2 = stored_sq[None, :] - 2.0 * (x @ stored.T) + np.einsum("ij,ij->i", x, x)[:, None]
-        out = np.full((len(x), len(self.classes)), np.inf)
+        d2 = self._squared_distances(np.atleast_2d(features))
+        out = np.full((len(d2), len(self.classes)), np.inf)
         for c, members in enumerate(self._members):
             if not isinstance(members, np.ndarray) or len(members):
                 out[:, c] = np.sqrt(np.maximum(d2[:, members].min(axis=1), 0.0))
@@ -650,6 +721,28 @@ class RecogniserModel:
         """The stored windows as float32 and their squared norms (distances by one matrix product)."""
         stored = self.neighbours.astype(np.float32)
         return stored, np.einsum("ij,ij->i", stored, stored)
+
+    @cached_property
+    def _stored_group_sq(self) -> np.ndarray:
+        """(n_stored, n_groups) each stored window's sum of squares in each column group."""
+        stored, _ = self._stored
+        return np.asarray((stored * stored) @ _GROUP_OF_COLUMN)
+
+    def _squared_distances(self, features: np.ndarray) -> np.ndarray:
+        """(n, n_stored) squared distances from (n, WINDOW_DIM) windows to the stored ones, over the
+        columns compared for each window (:func:`compared_groups`), scaled to all the columns."""
+        x = self.standardised(features).astype(np.float32)
+        stored, stored_sq = self._stored
+        d2 = stored_sq[None, :] - 2.0 * (x @ stored.T) + np.einsum("ij,ij->i", x, x)[:, None]
+        groups = compared_groups(features)
+        partial = np.flatnonzero(~groups.all(axis=1))
+        if len(partial):
+            columns = compared_columns(features[partial]).astype(np.float32)
+            q = x[partial] * columns
+            part = np.einsum("ij,ij->i", q, q)[:, None] - 2.0 * (q @ stored.T)
+            part += groups[partial].astype(np.float32) @ self._stored_group_sq.T
+            d2[partial] = part * (KNN_DIM / columns.sum(axis=1))[:, None]
+        return d2
 
     @cached_property
     def _members(self) -> list[slice | np.ndarray]:

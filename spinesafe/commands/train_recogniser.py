@@ -17,78 +17,15 @@ PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "classifiers" / "models" 
 
 
 def run(args: argparse.Namespace) -> int:
-    from spinesafe.lab.corpus_split import TUNING, VALIDATION
-    from spinesafe.lab.recogniser_training import (
-        SEED,
-        leave_one_clip_out,
-        out_of_library,
-        synthetic_only,
-        train,
-        validation_holdout,
-    )
+    from spinesafe.lab.recogniser_training import train
 
-    corpus = args.corpus
     if args.cross_validate:
-        if corpus is None:
+        if args.corpus is None:
             print("spinesafe: error: --cross-validate needs a CORPUS_DIR")
             return EXIT_ERROR
-        bar = ProgressBar("leave-one-clip-out")
-        cv = leave_one_clip_out(corpus, args.cache, progress=bar)
-        bar.close()
-        for clip, truth, predicted, confidence in cv.per_clip:
-            mark = "" if truth == predicted else "  <- wrong"
-            where = cv.parts.get(clip, "")[:3]
-            print(f"{Path(clip).stem[:40]:40s} {where:3s} {truth:22s} {predicted:22s} {confidence:4.2f}{mark}")
-        n = len(cv.per_clip)
-        print()
-        print(confusion_table(cv.confusion))
-        print()
-        print(per_class_accuracy(cv))
-        print()
-        holdout = validation_holdout(corpus, args.cache)
-        print(part_summary(cv, holdout))
-        print(f"clip accuracy (leave-one-clip-out): {cv.right}/{n} = {cv.accuracy:.3f}, {cv.seconds:.0f} s")
-        bar = ProgressBar("leave-one-source-out")
-        new_people = leave_one_clip_out(corpus, args.cache, progress=bar, whole_source=True)
-        bar.close()
-        print(source_summary(new_people))
-        others = out_of_library(corpus, args.cache)
-        for clip, where, label, confidence in others:
-            print(f"out of the library: {Path(clip).stem[:40]:40s} {where:10s} -> {label} {confidence:4.2f}")
-        data: dict[str, object] = {
-            "accuracy": cv.accuracy,
-            "per_clip": cv.per_clip,
-            "parts": cv.parts,
-            "confusion": cv.confusion,
-            "seconds": cv.seconds,
-            "accuracy_by_part": {name: cv.of_part(name).accuracy for name in (TUNING, VALIDATION)},
-            "validation_holdout": {"accuracy": holdout.accuracy, "per_clip": holdout.per_clip},
-            "leave_one_source_out": {
-                "accuracy": new_people.accuracy,
-                "per_clip": new_people.per_clip,
-                "accuracy_by_part": {name: new_people.of_part(name).accuracy for name in (TUNING, VALIDATION)},
-            },
-            "out_of_library": others,
-        }
-        no_people = synthetic_only(corpus, args.cache)
-        print(
-            f"clip accuracy with no real person in training (synthetic motions only, as an exercise the corpus "
-            f"lacks is met): {no_people.right}/{len(no_people.per_clip)} = {no_people.accuracy:.3f}"
-        )
-        data["synthetic_only"] = {"accuracy": no_people.accuracy, "per_clip": no_people.per_clip}
-        if args.seeds > 1:
-            runs = [
-                new_people,
-                *(
-                    leave_one_clip_out(corpus, args.cache, seed=SEED + k, whole_source=True)
-                    for k in range(1, args.seeds)
-                ),
-            ]
-            print(seed_spread(runs))
-            data["accuracy_by_seed"] = [c.accuracy for c in runs]
-            data["accuracy_by_seed_and_part"] = {
-                name: [c.of_part(name).accuracy for c in runs] for name in (TUNING, VALIDATION)
-            }
+        data = cross_validate(args.corpus, args.cache, args.seeds)
+        if args.with_people:
+            data["with_people"] = cross_validate_with_people(args.corpus, args.cache, args.seeds)
         if args.json:
             args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         return 0
@@ -98,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
             "must not be shipped: give --out a file outside the package (and SPINESAFE_RECOGNISER_MODEL to use it)"
         )
         return EXIT_ERROR
-    model, n, seconds = train(corpus, args.out, args.cache, with_people=args.with_people)
+    model, n, seconds = train(args.corpus, args.out, args.cache, with_people=args.with_people)
     size = args.out.stat().st_size
     print(f"trained on {n} windows, classes: {', '.join(model.classes)}")
     print(f"model written to {args.out} ({size / 1024:.0f} KiB) in {seconds:.0f} s")
@@ -106,9 +43,111 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cross_validate(corpus: Path, cache: Path | None, seeds: int) -> dict[str, object]:
+    """Print (and return) how the packaged model meets a new person: each corpus clip judged by the
+    synthetic motions' windows with the open-set reach set from the clips of every other source."""
+    from spinesafe.lab.corpus_split import TUNING, VALIDATION
+    from spinesafe.lab.recogniser_training import SEED, out_of_library, packaged, synthetic_only
+
+    print("The packaged model (synthetic motions; each exercise's reach set from the corpus clips of every other")
+    print("source): each clip judged as a new person meets it (leave-one-source-out).")
+    bar = ProgressBar("leave-one-source-out")
+    cv = packaged(corpus, cache, progress=bar)
+    bar.close()
+    print_clips(cv)
+    holdout = packaged(corpus, cache, holdout="tuning")
+    print(part_summary(cv, holdout, "leave-one-source-out", "reach set from the tuning part only"))
+    print(source_summary(cv))
+    others = out_of_library(corpus, cache, with_people=False)
+    for clip, where, label, confidence in others:
+        print(f"out of the library: {Path(clip).stem[:40]:40s} {where:10s} -> {label} {confidence:4.2f}")
+    no_people = synthetic_only(corpus, cache)
+    print(
+        f"clip accuracy with no real person at all (synthetic motions, no reach, as an exercise the corpus "
+        f"lacks is met): {no_people.right}/{len(no_people.per_clip)} = {no_people.accuracy:.3f}"
+    )
+    data: dict[str, object] = {
+        "accuracy": cv.accuracy,
+        "per_clip": cv.per_clip,
+        "parts": cv.parts,
+        "confusion": cv.confusion,
+        "seconds": cv.seconds,
+        "accuracy_by_part": {name: cv.of_part(name).accuracy for name in (TUNING, VALIDATION)},
+        "validation_with_reach_from_tuning": {"accuracy": holdout.accuracy, "per_clip": holdout.per_clip},
+        "out_of_library": others,
+        "synthetic_only": {"accuracy": no_people.accuracy, "per_clip": no_people.per_clip},
+    }
+    if seeds > 1:
+        runs = [cv, *(packaged(corpus, cache, seed=SEED + k) for k in range(1, seeds))]
+        print(seed_spread(runs))
+        data["accuracy_by_seed"] = [c.accuracy for c in runs]
+        data["accuracy_by_seed_and_part"] = {
+            name: [c.of_part(name).accuracy for c in runs] for name in (TUNING, VALIDATION)
+        }
+    return data
+
+
+def cross_validate_with_people(corpus: Path, cache: Path | None, seeds: int) -> dict[str, object]:
+    """Print (and return) the figures of a model that stores the corpus's windows too
+    (``--with-people``, kept on this machine): leave-one-clip-out, leave-one-source-out, the
+    validation part by a model of the tuning part, and the movements outside the library."""
+    from spinesafe.lab.corpus_split import TUNING, VALIDATION
+    from spinesafe.lab.recogniser_training import SEED, leave_one_clip_out, out_of_library, validation_holdout
+
+    print()
+    print("A model with the corpus's people in it (--with-people, for this machine only):")
+    bar = ProgressBar("leave-one-clip-out")
+    cv = leave_one_clip_out(corpus, cache, progress=bar)
+    bar.close()
+    print_clips(cv)
+    holdout = validation_holdout(corpus, cache)
+    print(part_summary(cv, holdout))
+    print(f"clip accuracy (leave-one-clip-out): {cv.right}/{len(cv.per_clip)} = {cv.accuracy:.3f}, {cv.seconds:.0f} s")
+    bar = ProgressBar("leave-one-source-out")
+    new_people = leave_one_clip_out(corpus, cache, progress=bar, whole_source=True)
+    bar.close()
+    print(source_summary(new_people))
+    others = out_of_library(corpus, cache)
+    for clip, where, label, confidence in others:
+        print(f"out of the library: {Path(clip).stem[:40]:40s} {where:10s} -> {label} {confidence:4.2f}")
+    data: dict[str, object] = {
+        "accuracy": cv.accuracy,
+        "per_clip": cv.per_clip,
+        "accuracy_by_part": {name: cv.of_part(name).accuracy for name in (TUNING, VALIDATION)},
+        "validation_holdout": {"accuracy": holdout.accuracy, "per_clip": holdout.per_clip},
+        "leave_one_source_out": {
+            "accuracy": new_people.accuracy,
+            "per_clip": new_people.per_clip,
+            "accuracy_by_part": {name: new_people.of_part(name).accuracy for name in (TUNING, VALIDATION)},
+        },
+        "out_of_library": others,
+    }
+    if seeds > 1:
+        runs = [
+            new_people,
+            *(leave_one_clip_out(corpus, cache, seed=SEED + k, whole_source=True) for k in range(1, seeds)),
+        ]
+        print(seed_spread(runs))
+        data["accuracy_by_seed"] = [c.accuracy for c in runs]
+    return data
+
+
+def print_clips(cv: CrossValidation) -> None:
+    """One line a clip (right or wrong), the confusion matrix and the per-class accuracy."""
+    for clip, truth, predicted, confidence in cv.per_clip:
+        mark = "" if truth == predicted else "  <- wrong"
+        where = cv.parts.get(clip, "")[:3]
+        print(f"{Path(clip).stem[:40]:40s} {where:3s} {truth:22s} {predicted:22s} {confidence:4.2f}{mark}")
+    print()
+    print(confusion_table(cv.confusion))
+    print()
+    print(per_class_accuracy(cv))
+    print()
+
+
 def source_summary(cv: CrossValidation) -> str:
-    """Leave-one-source-out accuracy, whole and by part: each clip judged by a model that has seen
-    nobody from its source, as the packaged model meets a new person."""
+    """Leave-one-source-out accuracy, whole and by part: each clip judged by a model that has learnt
+    nothing from its source, as a new person meets it."""
     wrong = [f"{Path(c).stem} ({p})" for c, t, p, _ in cv.per_clip if t != p]
     parts = ", ".join(
         f"{name} {sub.right}/{len(sub.per_clip)}" for name in ("tuning", "validation") if (sub := cv.of_part(name))
@@ -117,21 +156,23 @@ def source_summary(cv: CrossValidation) -> str:
     return f"clip accuracy (leave-one-source-out): {cv.right}/{len(cv.per_clip)} = {cv.accuracy:.3f} ({parts}){note}"
 
 
-def part_summary(cv: CrossValidation, holdout: CrossValidation) -> str:
-    """Leave-one-clip-out accuracy on each part of the corpus, and the validation clips judged by a
-    model trained on the tuning part only."""
+def part_summary(
+    cv: CrossValidation,
+    holdout: CrossValidation,
+    method: str = "leave-one-clip-out",
+    held_out: str = "model trained on the tuning part only",
+) -> str:
+    """``method``'s accuracy on each part of the corpus, and the validation clips judged with
+    nothing learnt from the validation part (``held_out`` says how)."""
     lines = []
     for name in ("tuning", "validation"):
         sub = cv.of_part(name)
         wrong = [f"{Path(c).stem} ({p})" for c, t, p, _ in sub.per_clip if t != p]
         note = f"; wrong: {', '.join(wrong)}" if wrong else ""
-        lines.append(f"{name} part (leave-one-clip-out): {sub.right}/{len(sub.per_clip)} = {sub.accuracy:.3f}{note}")
+        lines.append(f"{name} part ({method}): {sub.right}/{len(sub.per_clip)} = {sub.accuracy:.3f}{note}")
     wrong = [f"{Path(c).stem} ({p})" for c, t, p, _ in holdout.per_clip if t != p]
     note = f"; wrong: {', '.join(wrong)}" if wrong else ""
-    lines.append(
-        f"validation part, model trained on the tuning part only: {holdout.right}/{len(holdout.per_clip)} = "
-        f"{holdout.accuracy:.3f}{note}"
-    )
+    lines.append(f"validation part, {held_out}: {holdout.right}/{len(holdout.per_clip)} = {holdout.accuracy:.3f}{note}")
     return "\n".join(lines)
 
 
@@ -214,13 +255,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "train-recogniser",
         help="train the exercise recogniser (synthetic motions + a labelled corpus), or cross-validate it",
         description=(
-            "Train the window-based exercise recogniser on synthetic motions and, when CORPUS_DIR is given, on the "
-            "corpus clips' landmarks (cached outside the repository). Fixed seeds: the same data gives the same model. "
-            "--cross-validate holds out each corpus clip in turn and reports clip-level accuracy on the tuning and the "
-            "validation part of the corpus (spinesafe/lab/validation_sources.json), then holds out each clip with "
-            "every clip of its source (leave-one-source-out: how the packaged model meets a new person), the "
-            "validation clips judged by a model trained on the tuning part only, and what the clips of movements "
-            "outside the library are called."
+            "Train the window-based exercise recogniser: the packaged model stores the synthetic motions' windows, and "
+            "CORPUS_DIR (a labelled corpus; landmarks cached outside the repository) sets each exercise's open-set "
+            "reach. Fixed seeds: the same data gives the same model. --cross-validate reports how the packaged model "
+            "meets a new person: each corpus clip judged with the reach set from the clips of every other source "
+            "(leave-one-source-out), on the tuning and the validation part of the corpus "
+            "(spinesafe/lab/validation_sources.json), the validation clips with the reach set from the tuning part "
+            "only, and what the clips of movements outside the library are called; with --with-people also the "
+            "figures of a model that stores the corpus's windows."
         ),
     )
     p.add_argument("corpus", nargs="?", type=Path, metavar="CORPUS_DIR", help="labelled corpus (manifest.json)")
@@ -236,7 +278,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--cross-validate",
         action="store_true",
-        help="leave-one-clip-out and leave-one-source-out evaluation instead of training",
+        help="evaluate the packaged model by leave-one-source-out instead of training (with --with-people: also a "
+        "model storing the corpus's windows, by leave-one-clip-out and leave-one-source-out)",
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="with --cross-validate: write per-clip results as JSON")
     p.add_argument(
@@ -246,7 +289,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help=(
             "with --cross-validate: repeat leave-one-source-out with N synthetic-data seeds and report the "
-            "spread (default 1)"
+            "spread (default 1; about 20 s a seed)"
         ),
     )
     p.set_defaults(func=run)

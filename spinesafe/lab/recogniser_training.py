@@ -49,6 +49,7 @@ from spinesafe.classifiers.recogniser import (
 from spinesafe.lab.corpus_split import TUNING, part
 from spinesafe.lab.evaluation import default_cache_dir, landmarks_for, load_manifest
 from spinesafe.pose.frame import PoseFrame
+from spinesafe.pose.landmarks import Joint
 
 SEED = 20261125
 # k = 3 and 7 did about as well as 5 (+-1 of 39 clips); 5 was chosen beforehand and kept. A small
@@ -76,6 +77,14 @@ CLASS_POWER = 0.5
 # measuring: one window in a hundred of a known exercise is pushed out, and a clip needs most of
 # its windows out to be "not one I know".
 OPEN_SET_PERCENTILE = 99.0
+# A feature's standardising scale is never finer than a pose estimate measures it: 0.05 of the
+# features' units, which are trunk lengths for positions (2.5 cm on a 0.5 m trunk, a landmark's
+# jitter) and 180 deg for angles (9 deg, within the 5-10 deg error of camera joint angles against
+# motion capture). The synthetic figure holds some features exactly (the shoulders of an upright
+# figure are level to the micron, so "lying on a side" has a spread of ~0): a real person's 0.1 there
+# stood at the Z_CAP of every window and outweighed the exercise itself (a side-view squat's nearest
+# synthetic windows were a tandem stance). Corpus, no real person in training: 33 -> 38 of 49.
+SCALE_FLOOR = 0.05
 # A class's own reach needs real recordings of it from at least two sources (people): one person's
 # windows are close to each other and show nothing of how far the next person will be. With fewer,
 # the reach pooled over all classes is used.
@@ -154,12 +163,58 @@ def synthetic_recordings(seed: int = SEED) -> Iterator[SyntheticRecording]:
             keyframes = make(spec.target_s + 4.0 if hold else 4)
             frames = syn.animate(keyframes, fps=15.0, view=view, jitter_px=jitter_px, seed=noise_seed)
             yield SyntheticRecording(exercise, keyframes, frames, hold)
+    # The limbs an exercise does not use are free (see FREE_ARMS, SEATED_TOO), drawn with their own
+    # generator so that the motions above keep their draws.
+    free = np.random.default_rng(seed + 1)
+    for exercise, make in motions:
+        if exercise not in EXERCISES:
+            continue
+        spec = EXERCISES[exercise]
+        hold = spec.kind.value == "hold"
+        keyframes = make(spec.target_s + 4.0 if hold else 4)
+        variants = [syn.with_arms(keyframes, c) for c in syn.ARM_CARRIAGES] if exercise in free_arms() else []
+        variants += [syn.seated(keyframes)] if exercise in SEATED_TOO else []
+        for variant in variants:
+            for view in views:
+                jitter_px, noise_seed = float(free.uniform(0.5, 3.0)), int(free.integers(1 << 30))
+                frames = syn.animate(variant, fps=15.0, view=view, jitter_px=jitter_px, seed=noise_seed)
+                yield SyntheticRecording(exercise, variant, frames, hold)
     # Standing still in every view, as the exercises: otherwise the nearest windows to someone
     # standing in an oblique view are the settling phases of the balance holds.
     for view in views:
         keyframes = syn.standing(12.0)
         idle = syn.animate(keyframes, fps=15.0, view=view, jitter_px=2.0, seed=int(rng.integers(1 << 30)))
         yield SyntheticRecording(IDLE, keyframes, idle, hold=False)
+    # And with the arms held as in the exercises (standing still is a pose with free arms too), at
+    # the exercises' range of landmark jitter: the spread of a still window is its jitter, and
+    # standing with the arms crossed was otherwise nearer a tandem stance held so than idle.
+    for carriage in syn.ARM_CARRIAGES:
+        keyframes = syn.with_arms(syn.standing(12.0), carriage)
+        for view in views:
+            jitter_px, noise_seed = float(free.uniform(0.5, 3.0)), int(free.integers(1 << 30))
+            idle = syn.animate(keyframes, fps=15.0, view=view, jitter_px=jitter_px, seed=noise_seed)
+            yield SyntheticRecording(IDLE, keyframes, idle, hold=False)
+
+
+# The limbs an exercise does not use are free, and people use them as they like: they hold weights at
+# the sides or the shoulders or a bar on the back, clasp their hands at the chest, cross their arms,
+# put their hands on their hips (syn.ARM_CARRIAGES); and they do the arm exercises sitting down.
+# Each synthetic motion carries one such choice, and a model learnt from them named by the arms:
+# on the corpus (no real person in training) 7 of 8 squats, with the hands at the chest, the
+# shoulders or on a bar, were chair stands, whose synthetic arms are crossed on the chest. So every
+# upright exercise whose definition (DEFINING_JOINTS) has no elbow or wrist is drawn with each
+# carriage as well, and the arm exercises done seated as often as standing are drawn seated too.
+SEATED_TOO = frozenset({"biceps_curl", "shoulder_press", "lateral_raise"})
+
+
+def free_arms() -> frozenset[str]:
+    """The upright exercises whose definition does not involve the elbows or wrists."""
+    arms = {Joint.ELBOW, Joint.WRIST}
+    return frozenset(
+        name
+        for name, spec in EXERCISES.items()
+        if spec.upright and spec.kind.value != "unsafe" and not arms & set(recogniser.DEFINING_JOINTS.get(name, ()))
+    )
 
 
 def synthetic_dataset(seed: int = SEED) -> Dataset:
@@ -252,8 +307,7 @@ def fit(
     groups = groups or [""] * len(y)
     posture = x[:, :KNN_DIM]
     mean = posture.mean(axis=0)
-    scale = posture.std(axis=0)
-    scale[scale < 1e-6] = 1.0
+    scale = np.maximum(posture.std(axis=0), SCALE_FLOOR)
     z = np.clip((posture - mean) / scale, -Z_CAP, Z_CAP)
     classes = tuple(sorted(set(y) | {UNKNOWN}))
     labels = np.array([classes.index(label) for label in y])
@@ -423,16 +477,61 @@ def synthetic_only(corpus_dir: Path, cache_dir: Path | None = None, seed: int = 
     return CrossValidation.of(per_clip, time.monotonic() - start, corpus_parts(corpus_dir))
 
 
+def packaged(
+    corpus_dir: Path,
+    cache_dir: Path | None = None,
+    seed: int = SEED,
+    holdout: str = "source",
+    progress: Callable[[int, int], None] | None = None,
+) -> CrossValidation:
+    """Each corpus clip judged as the packaged model (:func:`train`) meets a new person: the
+    synthetic motions' windows (drawn with ``seed``), with the open-set reach (:func:`real_reach`)
+    set from the corpus clips of every other source (``holdout="source"``), or from the tuning
+    part only, judging the validation part (``holdout="tuning"``)."""
+    start = time.monotonic()
+    synth = synthetic_dataset(seed)
+    corpus, labels = corpus_dataset(corpus_dir, cache_dir)
+    parts = corpus_parts(corpus_dir)
+    model = fit(np.asarray(synth.x), synth.y, synth.group)
+    cx, cy, groups = np.asarray(corpus.x), np.asarray(corpus.y), np.asarray(corpus.group)
+    sources = np.array([corpus.source.get(g, g) for g in corpus.group])
+    distances = model.class_distances(cx)
+
+    def reached(keep: np.ndarray) -> RecogniserModel:
+        reach = real_reach(model, cx[keep], list(cy[keep]), list(groups[keep]), corpus.source, distances[keep])
+        return replace(model, reach=reach)
+
+    tuned = reached(np.array([parts[g] == TUNING for g in corpus.group], dtype=bool))
+    clips = sorted(labels.items())
+    if holdout == "tuning":
+        clips = [(clip, truth) for clip, truth in clips if parts[clip] != TUNING]
+    per_clip = []
+    for i, (clip, truth) in enumerate(clips):
+        judge = tuned if holdout == "tuning" else reached(sources != corpus.source.get(clip, clip))
+        recognised = recognise_windows(judge, list(cx[groups == clip]))
+        per_clip.append((clip, truth, recognised.label, recognised.confidence))
+        if progress:
+            progress(i + 1, len(clips))
+    return CrossValidation.of(per_clip, time.monotonic() - start, {c: parts[c] for c, *_ in per_clip})
+
+
 def out_of_library(
-    corpus_dir: Path, cache_dir: Path | None = None, seed: int = SEED
+    corpus_dir: Path, cache_dir: Path | None = None, seed: int = SEED, with_people: bool = True
 ) -> list[tuple[str, str, str, float]]:
     """The corpus clips of movements outside the library (manifest exercise not an id), each
-    recognised by the model trained on everything else: (clip, part, label, confidence). The
-    right answer is :data:`~spinesafe.classifiers.recogniser.UNKNOWN`."""
+    recognised by the model trained on everything else (``with_people``; else the packaged model,
+    whose reach the library's clips set): (clip, part, label, confidence). The right answer is
+    :data:`~spinesafe.classifiers.recogniser.UNKNOWN`."""
     corpus, _ = corpus_dataset(corpus_dir, cache_dir)
     synth = synthetic_dataset(seed)
-    x = np.concatenate([np.asarray(synth.x), np.asarray(corpus.x)])
-    model = fit(x, list(synth.y) + list(corpus.y), list(synth.group) + list(corpus.group), corpus.source)
+    if with_people:
+        x = np.concatenate([np.asarray(synth.x), np.asarray(corpus.x)])
+        model = fit(x, list(synth.y) + list(corpus.y), list(synth.group) + list(corpus.group), corpus.source)
+    else:
+        model = fit(np.asarray(synth.x), synth.y, synth.group)
+        model = replace(
+            model, reach=real_reach(model, np.asarray(corpus.x), list(corpus.y), corpus.group, corpus.source)
+        )
     out = []
     cache = cache_dir or default_cache_dir()
     for clip in load_manifest(corpus_dir):
@@ -476,13 +575,19 @@ def train(
 
 
 def real_reach(
-    model: RecogniserModel, x: np.ndarray, y: list[str], groups: list[str], sources: dict[str, str]
+    model: RecogniserModel,
+    x: np.ndarray,
+    y: list[str],
+    groups: list[str],
+    sources: dict[str, str],
+    distances: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each class's open-set reach for a model that stores no real window: as :func:`class_reach`,
     from the distances of real people's windows with movement of the class (``x``, labelled ``y``;
-    ``groups`` their clips, ``sources`` clip -> source) to its nearest stored window."""
+    ``groups`` their clips, ``sources`` clip -> source) to its nearest stored window
+    (``distances``: ``model.class_distances(x)``, when already known)."""
     labels, clips = np.asarray(y), np.asarray([sources.get(g, g) for g in groups])
-    distances = model.class_distances(x)
+    distances = model.class_distances(x) if distances is None else distances
     moving = ~still(x)
     by_class: dict[int, list[np.ndarray]] = {}
     for i, name in enumerate(model.classes):

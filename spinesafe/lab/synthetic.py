@@ -685,6 +685,53 @@ _ARMS_CROSSED: dict[str, float] = {
 }
 
 
+# How people hold their arms in the exercises done with the legs (squats, lunges, chair stands,
+# step-ups, balance work): weights hanging at the sides, dumbbells held at the shoulders, a bar
+# across the upper back, hands clasped at the chest (a goblet hold), forearms crossed, hands on the
+# hips, arms reaching forward for balance. Angles against the trunk (SidePose); "at_sides" hangs the
+# arms plumb whatever the trunk's lean (see :func:`with_arms`).
+ARM_CARRIAGES: dict[str, dict[str, float]] = {
+    "at_sides": {},
+    "at_shoulders": {"shoulder_flexion_deg": 20.0, "elbow_flexion_deg": 150.0},
+    "bar_on_back": {
+        "shoulder_flexion_deg": -20.0,
+        "shoulder_abduction_deg": 60.0,
+        "shoulder_rotation_deg": 70.0,
+        "elbow_flexion_deg": 140.0,
+    },
+    "clasped_at_chest": {"shoulder_flexion_deg": 30.0, "shoulder_rotation_deg": -50.0, "elbow_flexion_deg": 120.0},
+    "crossed": _ARMS_CROSSED,
+    "on_hips": {
+        "shoulder_flexion_deg": -10.0,
+        "shoulder_abduction_deg": 35.0,
+        "shoulder_rotation_deg": -60.0,
+        "elbow_flexion_deg": 110.0,
+    },
+    "forward": {"shoulder_flexion_deg": 90.0},
+}
+_ARM_FIELDS = ("shoulder_flexion_deg", "shoulder_abduction_deg", "shoulder_rotation_deg", "elbow_flexion_deg")
+# Sitting on a chair: thighs level, shins upright, feet flat (the arm exercises are often done seated).
+SEATED_LEGS: dict[str, float] = {"hip_flexion_deg": 90.0, "hip_abduction_deg": 0.0, "knee_flexion_deg": 90.0}
+
+
+def with_arms(motion: Keyframes, carriage: str) -> Keyframes:
+    """``motion`` with both arms held in ``carriage`` (a key of :data:`ARM_CARRIAGES`) throughout."""
+    if carriage not in ARM_CARRIAGES:
+        raise ValueError(f"carriage: expected one of {', '.join(ARM_CARRIAGES)}, got {carriage!r}")
+    out: Keyframes = []
+    for t, pose in motion:
+        arms = {name: 0.0 for name in _ARM_FIELDS} | ARM_CARRIAGES[carriage]
+        if carriage == "at_sides":
+            arms["shoulder_flexion_deg"] = pose.trunk_lean_deg  # plumb
+        out.append((t, _with_limbs(pose, None, **arms)))
+    return out
+
+
+def seated(motion: Keyframes) -> Keyframes:
+    """``motion`` done sitting on a chair: both legs as :data:`SEATED_LEGS` throughout."""
+    return [(t, _with_limbs(pose, None, **SEATED_LEGS)) for t, pose in motion]
+
+
 def _check_reps(n: int, period_s: float) -> None:
     if n < 1:
         raise ValueError(f"n: expected at least one repetition, got {n}")
@@ -1043,9 +1090,19 @@ def biceps_curl_reps(n: int, period_s: float = 3.0, side: Side | None = None, to
     return _reps(n, period_s, _cycle(top, rest))
 
 
-def shoulder_press_reps(n: int, period_s: float = 3.0, side: Side | None = None) -> Keyframes:
+def shoulder_press_reps(
+    n: int, period_s: float = 3.0, side: Side | None = None, elbows_forward: bool = False
+) -> Keyframes:
     """``n`` overhead presses from the hands at the shoulders (arm out 80 deg, elbow 85 deg) to
-    overhead (arm out 165 deg, elbow 165 deg): the forearm stays upright (rotation +90)."""
+    overhead (arm out 165 deg, elbow 165 deg): the forearm stays upright (rotation +90).
+
+    ``elbows_forward``: the neutral-grip press, elbows in front of the body, from the hands just
+    above and in front of the shoulders (arm forward 45 deg, elbow 45 deg) to overhead (arm forward
+    170 deg, elbow 165 deg)."""
+    if elbows_forward:
+        rack = _with_limbs(STANDING, side, shoulder_flexion_deg=45.0, elbow_flexion_deg=135.0)
+        up = _with_limbs(STANDING, side, shoulder_flexion_deg=170.0, elbow_flexion_deg=15.0)
+        return _reps(n, period_s, _cycle(up, rack))
     rack = _with_limbs(STANDING, side, shoulder_abduction_deg=80.0, shoulder_rotation_deg=90.0, elbow_flexion_deg=95.0)
     up = _with_limbs(STANDING, side, shoulder_abduction_deg=165.0, shoulder_rotation_deg=90.0, elbow_flexion_deg=15.0)
     return _reps(n, period_s, _cycle(up, rack))
@@ -1317,14 +1374,17 @@ VARIANT_MOTIONS: dict[str, tuple[Callable[[int], Keyframes], ...]] = {
     "squat": (lambda n: squat_reps(n, depth_knee_deg=130.0), lambda n: squat_reps(n, depth_knee_deg=60.0)),
     "hip_hinge": (deadlift_reps,),
     "single_leg_stance": (knee_up_stance, tree_stance),
+    "shoulder_press": (lambda n: shoulder_press_reps(n, elbows_forward=True),),
 }
 """Exercise id -> further common forms of it (as :data:`MOTIONS`, a function of the rep count)."""
 
 
 __all__ = [
+    "ARM_CARRIAGES",
     "LYING_FACE_DOWN",
     "LYING_KNEES_BENT",
     "MOTIONS",
+    "SEATED_LEGS",
     "SIDED_MOTIONS",
     "STANDING",
     "VARIANT_MOTIONS",
@@ -1356,6 +1416,7 @@ __all__ = [
     "push_up_reps",
     "rounded_back_lift_reps",
     "row_reps",
+    "seated",
     "seated_toe_touch",
     "shoulder_press_reps",
     "side_leg_raise_reps",
@@ -1376,4 +1437,5 @@ __all__ = [
     "turn_around",
     "wall_push_up_reps",
     "with_absence",
+    "with_arms",
 ]

@@ -16,9 +16,11 @@ frame by frame over every clip whose MediaPipe landmarks are cached (``~/.cache/
   warnings too: the issue asks for "flexion/unsafe-movement events and cues", and a single
   rounded-back lift shorter than the recogniser's window is only seen by the flexion monitor.
 
-By default each clip is judged by a recogniser trained without it (leave-one-clip-out, as
-``spinesafe train-recogniser --cross-validate``; about a minute). ``--packaged`` uses the packaged
-model, which was trained on these very clips: fast, but OPTIMISTIC. ``--sweep`` prints the same
+By default each clip is judged by a recogniser that stores the corpus's windows but that clip's
+(leave-one-clip-out, as ``spinesafe train-recogniser --cross-validate --with-people``; about a
+minute): a model kept on one machine. ``--packaged`` uses the packaged model, which stores only
+synthetic windows but whose open-set reach was set from these clips: fast, slightly optimistic
+about what is "unknown", and what users run. ``--sweep`` prints the same
 figures for a small grid of the entry gates (probability bar and windows in a row), to show how
 the defaults were chosen. Figures, not assertions.
 """
@@ -45,8 +47,8 @@ from spinesafe.pose.recording import load_recording
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 CAVEAT = (
-    "CAVEAT: the packaged recogniser model was trained on these very clips, so these figures are "
-    "optimistic; run without --packaged for leave-one-clip-out figures."
+    "CAVEAT: the packaged recogniser's open-set reach was set from these very clips (its windows are "
+    "synthetic), so what it calls unknown here is slightly optimistic."
 )
 
 
