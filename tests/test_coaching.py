@@ -19,6 +19,7 @@ from spinesafe.lab.synthetic import (
     biceps_curl_reps,
     chain,
     hip_hinge_reps,
+    lunge_reps,
     moved,
     passer_by,
     single_leg_stance,
@@ -470,6 +471,23 @@ def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
     assert "I counted 1 already." in texts
     report = coach.report()
     assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("squat", 3), ("biceps_curl", 3)]
+
+
+def test_a_catch_up_does_not_count_a_movement_it_did_not_know() -> None:
+    # Three lunges the recogniser does not know ("not one I know"), then three squats it names only
+    # 2.5 s in. The poses kept for the catch-up reach back into the last lunge, whose knee bend the
+    # squat counter would count: a rep whose turning point the recogniser saw as the movement before
+    # is not this exercise's (it counted 4 of 3).
+    frames = animate(
+        chain(standing(2.0), lunge_reps(3), squat_reps(3), standing(1.0)), fps=30, view=CameraView.SIDE_FACING_LEFT
+    )
+    squats_from = 2.0 + 12.0
+    coach = auto_coach((0.0, "idle"), (2.0, "unknown"), (squats_from + 0.6, "unsure"), (squats_from + 2.5, "squat"))
+    texts = [text for _, _, text in run(coach, frames)]
+    assert "I counted 1 already." in texts
+    assert [t for t in texts if t.isdigit()] == ["2", "3"]
+    report = coach.report()
+    assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("unknown", 0), ("squat", 3)]
 
 
 def test_after_the_next_key_nothing_before_it_is_caught_up() -> None:

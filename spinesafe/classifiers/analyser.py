@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from spinesafe.classifiers.events import Event, TrackingLost, TrackingRestored
+from spinesafe.classifiers.events import Event, RepCompleted, TrackingLost, TrackingRestored
 from spinesafe.classifiers.exercises import NOT_IN_LIBRARY, ExerciseSpec, Kind
 from spinesafe.classifiers.features import FrameFeatures, View, compute_features
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor, FlexionState, Neutral
@@ -129,17 +129,25 @@ class ExerciseAnalyser:
         )
         return events
 
-    def catch_up(self, frames: Sequence[tuple[PoseFrame, float]]) -> list[Event]:
+    def catch_up(self, frames: Sequence[tuple[PoseFrame, float]], other_until_s: float = -math.inf) -> list[Event]:
         """Count the reps (or time the hold) of ``frames`` from before this analysis began, each
         with the trunk flexion judged on it then, and return the counter's events.
 
         Live ``--exercise auto`` begins an exercise's analysis when the recogniser names it, a few
         seconds into the movement; the rep done meanwhile must be counted all the same. Only the
         counter and the camera's tilt see these frames: the back over them was judged already (by
-        the watch that ran then), so the flexion and twist monitors start with the next frame."""
+        the watch that ran then), so the flexion and twist monitors start with the next frame.
+
+        A rep whose turning point is at or before ``other_until_s`` (where the recogniser saw
+        another movement) is not counted, and the counter starts again after it: the count
+        stays the number of this exercise's reps."""
         events: list[Event] = []
         for frame, flexion_deg in frames:
-            events += self.reps.update(self._features(frame), flexion_deg)
+            found = self.reps.update(self._features(frame), flexion_deg)
+            if any(isinstance(e, RepCompleted) and e.turn_s <= other_until_s for e in found):
+                self.reps.reset()
+                continue
+            events += found
         return events
 
     def _features(self, frame: PoseFrame) -> FrameFeatures:

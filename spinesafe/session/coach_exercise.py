@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from spinesafe.classifiers.events import Event, FlexionEnded, HoldCompleted, RepCompleted
 from spinesafe.classifiers.exercises import EXERCISES, NOT_IN_LIBRARY, Kind
 from spinesafe.classifiers.flexion import FlexionConfig, FlexionMonitor
-from spinesafe.classifiers.recogniser import WINDOW_S
+from spinesafe.classifiers.recogniser import IDLE, UNSURE, WINDOW_S
 from spinesafe.classifiers.unsafe import FULL_WINDOW_FRACTION
 from spinesafe.feedback.cues import Cue, CueKind
 from spinesafe.pose.frame import PoseFrame
@@ -49,8 +49,10 @@ class ExerciseStage:
         # set's analyser does once an exercise, or a movement it does not know, is recognised).
         self.waiting: FlexionMonitor | None = None
         self.waiting_events: list[FlexionEnded] = []  # for the report when nothing is ever recognised
-        # The last CATCH_UP_S of poses, each with the trunk flexion judged on it (for the catch-up).
+        # The last CATCH_UP_S of poses, each with the trunk flexion judged on it (for the catch-up),
+        # and of full windows' answers (where the window began, the label).
         self._recent: deque[tuple[PoseFrame, float]] = deque()
+        self._answers: deque[tuple[float, str]] = deque()
 
     @property
     def set_s(self) -> float:
@@ -61,6 +63,7 @@ class ExerciseStage:
         """Wait for the next exercise to be recognised (the "n" key): nothing before is caught up."""
         self._candidate, self._streak = "", 0
         self._recent.clear()
+        self._answers.clear()
 
     def begin_set(self, number: int, t_s: float) -> list[Cue]:
         coach = self.coach
@@ -126,6 +129,9 @@ class ExerciseStage:
             # meanwhile): a second of someone settling was named a jumping jack.
             return []
         label = str(getattr(event, "label", ""))
+        self._answers.append((event.t_s - WINDOW_S, label))
+        while self._answers[0][0] < event.t_s - CATCH_UP_S:
+            self._answers.popleft()
         self._streak = self._streak + 1 if label == self._candidate else 1
         self._candidate = label
         spec = NOT_IN_LIBRARY if label == NOT_IN_LIBRARY.id else EXERCISES.get(label)
@@ -156,15 +162,22 @@ class ExerciseStage:
             # What the back watch found before the recognition is reported with the first entry.
             run.result.flexion_events[:0] = self.waiting_events
             self.waiting_events = []
-            cues += self._catch_up([(pose, deg) for pose, deg in self._recent if pose.t_s > since], t_s)
+            # A rep whose turning point came before a whole window the recogniser saw as something
+            # else (another exercise, a movement it does not know) was that, not this exercise's:
+            # the window began after it. (A window's start, not its middle: the recogniser is a
+            # window and a smoothing step late, and a rep of the exercise must not be lost.)
+            other = [start for start, said in self._answers if said not in (label, IDLE, UNSURE)]
+            frames = [(pose, deg) for pose, deg in self._recent if pose.t_s > since]
+            cues += self._catch_up(frames, t_s, max(other, default=-math.inf))
         return cues
 
-    def _catch_up(self, frames: list[tuple[PoseFrame, float]], t_s: float) -> list[Cue]:
-        """Count the reps done before the exercise was named (:data:`CATCH_UP_S`) and say how many."""
+    def _catch_up(self, frames: list[tuple[PoseFrame, float]], t_s: float, other_until_s: float) -> list[Cue]:
+        """Count the reps done before the exercise was named (:data:`CATCH_UP_S`) and say how many;
+        none whose turning point is at or before ``other_until_s``."""
         run = self.coach.run
         if run is None or run.recorder is None:
             return []
-        found = run.recorder.catch_up(frames)
+        found = run.recorder.catch_up(frames, other_until_s)
         reps = sum(1 for e in found if isinstance(e, RepCompleted) and e.complete)
         self.set_reps += reps
         self.set_holds += sum(1 for e in found if isinstance(e, HoldCompleted) and e.complete)

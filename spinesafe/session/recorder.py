@@ -193,12 +193,12 @@ class SessionRecorder:
             self.log.tick()
         return cues
 
-    def catch_up(self, frames: Sequence[tuple[PoseFrame, float]]) -> list[Event]:
+    def catch_up(self, frames: Sequence[tuple[PoseFrame, float]], other_until_s: float = -math.inf) -> list[Event]:
         """Count what ``frames`` from before this run began hold (see
         :meth:`~spinesafe.classifiers.analyser.ExerciseAnalyser.catch_up`) and file it as any rep;
         returns the events filed (the policy's cues for them are filed with them, not returned:
         the caller says what was caught up in its own words)."""
-        events = self.analyser.catch_up(frames)
+        events = self.analyser.catch_up(frames, other_until_s)
         self.file(events)
         return events
 
