@@ -30,6 +30,7 @@ from spinesafe.lab.synthetic import (
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Side
 from spinesafe.session.coach import CoachConfig, LiveCoach, Stage
+from spinesafe.session.coach_exercise import SWITCH_AFTER
 from spinesafe.session.programme import Programme, parse_programme, single_exercise
 
 REVIEW_KEYS = {"schema", "source", "exercise", "duration_s", "rep_count", "reps", "flexion_events", "holds", "cues"}
@@ -458,8 +459,9 @@ def test_with_the_packaged_recogniser_the_squat_before_the_naming_is_counted(vie
 
 
 def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
-    # Three squats counted as squats, then three biceps curls named only after the first curl: that
-    # curl is counted as one, and nothing of the squats is counted as a curl.
+    # Three squats counted as squats, then three biceps curls that the recogniser says from the
+    # first curl's end; a counted exercise gives way after 4 s of another's name (SWITCH_AFTER), two
+    # curls in: both are counted as curls, and nothing of the squats is counted as a curl.
     frames = animate(
         chain(standing(2.0), squat_reps(3), standing(1.0), biceps_curl_reps(3), standing(1.0)),
         fps=30,
@@ -467,8 +469,11 @@ def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
     )
     curls_from = 2.0 + 9.0 + 1.0
     coach = auto_coach((0.0, "idle"), (2.0, "squat"), (curls_from + 3.5, "biceps_curl"))
-    texts = [text for _, _, text in run(coach, frames)]
-    assert "I counted 1 already." in texts
+    cues = run(coach, frames)
+    texts = [text for _, _, text in cues]
+    named = next(t for t, _, text in cues if text == "That looks like: Biceps curl. I will count.")
+    assert named == pytest.approx(curls_from + 3.5 + (SWITCH_AFTER - 1) * 0.5, abs=0.05)
+    assert "I counted 2 already." in texts
     report = coach.report()
     assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("squat", 3), ("biceps_curl", 3)]
 
@@ -488,6 +493,24 @@ def test_a_catch_up_does_not_count_a_movement_it_did_not_know() -> None:
     assert [t for t in texts if t.isdigit()] == ["2", "3"]
     report = coach.report()
     assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("unknown", 0), ("squat", 3)]
+
+
+def test_a_set_being_counted_is_not_renamed_by_a_moment_of_another_exercise() -> None:
+    # Squats and chair stands move alike, and the recogniser's answer can flip for a second within a
+    # set: each flip began a new exercise whose catch-up counted a rep again (20 squats counted 23).
+    frames = animate(chain(standing(2.0), squat_reps(6)), fps=30, view=CameraView.SIDE_FACING_LEFT)
+    schedule = [(0.0, "idle"), (2.0, "squat"), (9.0, "sit_to_stand"), (11.0, "squat"), (15.0, "sit_to_stand")]
+    coach = auto_coach(*schedule, (17.0, "squat"))
+    texts = [text for _, _, text in run(coach, frames)]
+    assert not any("Sit to stand" in t for t in texts)
+    report = coach.report()
+    assert report["exercise"] == "squat" and report["rep_count"] == 6
+    # Before a rep is counted the first name is not held so: two windows of another name switch.
+    coach = auto_coach((0.0, "idle"), (2.0, "biceps_curl"), (3.0, "squat"))
+    cues = run(coach, frames)
+    assert [t for t, _, text in cues if text == "That looks like: Mini squat. I will count."] == [3.5]
+    report = coach.report()
+    assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("biceps_curl", 0), ("squat", 6)]
 
 
 def test_after_the_next_key_nothing_before_it_is_caught_up() -> None:

@@ -27,6 +27,12 @@ NOT_KNOWN = "That is not an exercise I know, so I will not count it. I am still 
 # place or fetching a chair after calibration moves like no exercise for a few seconds, and saying
 # "not an exercise I know" to that would only confuse. Nothing is counted either way.
 UNKNOWN_AFTER = 8
+# Once an exercise has counted a rep (or timed a hold), another is named in its place only after
+# 4 s of windows in a row saying so, as "not one I know" needs: the recogniser's answer between two
+# exercises that move alike (a squat and a chair stand, a single-leg stance and marching) can flip
+# for a second within one set, and each flip began a new exercise whose catch-up counted a rep again
+# (corpus clips played as the camera: a front-view set of 20 squats counted 23 in five exercises).
+SWITCH_AFTER = 8
 # The recogniser names an exercise 2.5-4 s into it (a 2 s window, then the same answer twice 0.5 s
 # apart at its confidence bar), and counting starts there: the frames of the last CATCH_UP_S are
 # kept and given to the named exercise's counter, so that a rep done meanwhile is counted too. 8 s
@@ -136,6 +142,8 @@ class ExerciseStage:
         self._candidate = label
         spec = NOT_IN_LIBRARY if label == NOT_IN_LIBRARY.id else EXERCISES.get(label)
         after = UNKNOWN_AFTER if spec is NOT_IN_LIBRARY else RECOGNISED_AFTER
+        if self._has_counted():
+            after = max(after, SWITCH_AFTER)
         if spec is None or self._streak != after or spec.kind is Kind.UNSAFE:
             return []
         entry = coach.entry
@@ -170,6 +178,12 @@ class ExerciseStage:
             frames = [(pose, deg) for pose, deg in self._recent if pose.t_s > since]
             cues += self._catch_up(frames, t_s, max(other, default=-math.inf))
         return cues
+
+    def _has_counted(self) -> bool:
+        """The exercise being done has counted a full rep or timed a full hold."""
+        run = self.coach.run
+        result = run.result if run is not None else None
+        return result is not None and (any(r.complete for r in result.reps) or any(h.complete for h in result.holds))
 
     def _catch_up(self, frames: list[tuple[PoseFrame, float]], t_s: float, other_until_s: float) -> list[Cue]:
         """Count the reps done before the exercise was named (:data:`CATCH_UP_S`) and say how many;
