@@ -68,6 +68,7 @@ from spinesafe.lab.synthetic import (
     chain,
     crunch_reps,
     deadlift_reps,
+    heel_raise_reps,
     hip_hinge_reps,
     jumping_jack_reps,
     lateral_raise_reps,
@@ -76,6 +77,7 @@ from spinesafe.lab.synthetic import (
     push_up_reps,
     seated,
     shoulder_press_reps,
+    side_leg_raise_reps,
     single_leg_stance,
     sit_to_stand_reps,
     sit_up_reps,
@@ -706,6 +708,15 @@ def test_a_squat_is_a_squat_whatever_the_arms_hold(model: RecogniserModel, carri
     for view in (CameraView.SIDE_FACING_LEFT, 30.0):
         frames = animate(with_arms(squat_reps(4), carriage), 15.0, view=view, jitter_px=1.5, seed=21)
         assert recognise_clip(model, frames).label == "squat", (carriage, view)
+
+
+def test_balance_exercises_holding_a_chair_are_recognised(model: RecogniserModel) -> None:
+    # Older adults do heel raises and side leg raises with both hands on a chair back. Without that
+    # carriage a heel raise filmed head-on was a row and a side leg raise from the side was idle.
+    for motion, exercise in ((heel_raise_reps(4), "heel_raise"), (side_leg_raise_reps(4), "side_leg_raise")):
+        for view in (_SIDE, 30.0, _FRONT):
+            frames = animate(with_arms(motion, "on_support"), 15.0, view=view, jitter_px=1.5, seed=31)
+            assert recognise_clip(model, frames).label == exercise, (exercise, view)
 
 
 def test_arm_exercises_done_seated_are_recognised(model: RecogniserModel) -> None:
