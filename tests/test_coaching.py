@@ -30,7 +30,7 @@ from spinesafe.lab.synthetic import (
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Side
 from spinesafe.session.coach import CoachConfig, LiveCoach, Stage
-from spinesafe.session.coach_exercise import SWITCH_AFTER
+from spinesafe.session.coach_exercise import SWITCH_MAJORITY
 from spinesafe.session.programme import Programme, parse_programme, single_exercise
 
 REVIEW_KEYS = {"schema", "source", "exercise", "duration_s", "rep_count", "reps", "flexion_events", "holds", "cues"}
@@ -460,8 +460,8 @@ def test_with_the_packaged_recogniser_the_squat_before_the_naming_is_counted(vie
 
 def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
     # Three squats counted as squats, then three biceps curls that the recogniser says from the
-    # first curl's end; a counted exercise gives way after 4 s of another's name (SWITCH_AFTER), two
-    # curls in: both are counted as curls, and nothing of the squats is counted as a curl.
+    # first curl's end; a counted exercise gives way once another's name holds SWITCH_MAJORITY of the
+    # last SWITCH_AFTER windows: the curls done by then are counted as curls, nothing of the squats.
     frames = animate(
         chain(standing(2.0), squat_reps(3), standing(1.0), biceps_curl_reps(3), standing(1.0)),
         fps=30,
@@ -472,8 +472,8 @@ def test_a_catch_up_does_not_count_the_exercise_before_again() -> None:
     cues = run(coach, frames)
     texts = [text for _, _, text in cues]
     named = next(t for t, _, text in cues if text == "That looks like: Biceps curl. I will count.")
-    assert named == pytest.approx(curls_from + 3.5 + (SWITCH_AFTER - 1) * 0.5, abs=0.05)
-    assert "I counted 2 already." in texts
+    assert named == pytest.approx(curls_from + 3.5 + (SWITCH_MAJORITY - 1) * 0.5, abs=0.05)
+    assert "I counted 2 already." in texts  # both curls done by then
     report = coach.report()
     assert [(e["exercise"], e["rep_count"]) for e in report["exercises"]] == [("squat", 3), ("biceps_curl", 3)]
 

@@ -27,12 +27,16 @@ NOT_KNOWN = "That is not an exercise I know, so I will not count it. I am still 
 # place or fetching a chair after calibration moves like no exercise for a few seconds, and saying
 # "not an exercise I know" to that would only confuse. Nothing is counted either way.
 UNKNOWN_AFTER = 8
-# Once an exercise has counted a rep (or timed a hold), another is named in its place only after
-# 4 s of windows in a row saying so, as "not one I know" needs: the recogniser's answer between two
-# exercises that move alike (a squat and a chair stand, a single-leg stance and marching) can flip
-# for a second within one set, and each flip began a new exercise whose catch-up counted a rep again
-# (corpus clips played as the camera: a front-view set of 20 squats counted 23 in five exercises).
+# Once an exercise has counted a rep (or timed a hold), another is named in its place only when it
+# holds SWITCH_MAJORITY of the last SWITCH_AFTER windows (4 s, as "not one I know" needs): the
+# recogniser's answer between two exercises that move alike (a squat and a chair stand, a single-leg
+# stance and marching) can flip for a second within one set, and each flip began a new exercise
+# whose catch-up counted a rep again (corpus clips played as the camera: a front-view set of 20
+# squats counted 23 in five exercises). A majority, not 8 in a row: a first name that was wrong must
+# still give way to the right one through the odd window of a third (a step-up named a squat kept
+# that name for 16 s, its step-up windows broken by a marching or squat one every few).
 SWITCH_AFTER = 8
+SWITCH_MAJORITY = 6
 # The recogniser names an exercise 2.5-4 s into it (a 2 s window, then the same answer twice 0.5 s
 # apart at its confidence bar), and counting starts there: the frames of the last CATCH_UP_S are
 # kept and given to the named exercise's counter, so that a rep done meanwhile is counted too. 8 s
@@ -141,10 +145,11 @@ class ExerciseStage:
         self._streak = self._streak + 1 if label == self._candidate else 1
         self._candidate = label
         spec = NOT_IN_LIBRARY if label == NOT_IN_LIBRARY.id else EXERCISES.get(label)
-        after = UNKNOWN_AFTER if spec is NOT_IN_LIBRARY else RECOGNISED_AFTER
         if self._has_counted():
-            after = max(after, SWITCH_AFTER)
-        if spec is None or self._streak != after or spec.kind is Kind.UNSAFE:
+            named = [said for _, said in self._answers][-SWITCH_AFTER:].count(label) >= SWITCH_MAJORITY
+        else:
+            named = self._streak == (UNKNOWN_AFTER if spec is NOT_IN_LIBRARY else RECOGNISED_AFTER)
+        if spec is None or not named or spec.kind is Kind.UNSAFE:
             return []
         entry = coach.entry
         if entry is not None and entry.exercise == label:
