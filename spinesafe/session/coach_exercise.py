@@ -130,8 +130,9 @@ class ExerciseStage:
             self._recent.popleft()
 
     def _recognised(self, event: Event, t_s: float) -> list[Cue]:
-        """Automatic recognition: switch to an exercise recognised twice in a row. Unsafe patterns
-        are never coached (the unsafe-pattern watcher warns about them)."""
+        """Automatic recognition: switch to an exercise recognised twice in a row (once the exercise
+        being done has counted, in :data:`SWITCH_MAJORITY` of the last :data:`SWITCH_AFTER` windows).
+        Unsafe patterns are never coached (the unsafe-pattern watcher warns about them)."""
         coach = self.coach
         if getattr(event, "window_s", WINDOW_S) < FULL_WINDOW_FRACTION * WINDOW_S:
             # The first second or so of watching is judged from a partial window; an exercise is
