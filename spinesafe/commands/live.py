@@ -168,8 +168,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="ID",
         help=(
             "exercise id, or 'auto' to recognise it (needs the recogniser model; it names an exercise 2.5-4 s "
-            "into it and counts the reps of the 8 s before too; a movement it does not know is not counted, but "
-            "the back is still watched): "
+            "into it and counts the reps of the 8 s before too; once it has counted, another exercise takes over "
+            "when named in 6 of 8 windows (4 s); a movement it does not know is not counted, but the back is "
+            "still watched): "
             f"{', '.join(sorted(i for i in EXERCISES if i not in UNSAFE_PATTERNS))}. Movements to avoid "
             f"({', '.join(UNSAFE_PATTERNS)}) are never coached: `spinesafe review` checks recordings for them"
         ),
