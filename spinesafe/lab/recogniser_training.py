@@ -163,7 +163,7 @@ def synthetic_recordings(seed: int = SEED) -> Iterator[SyntheticRecording]:
             keyframes = make(spec.target_s + 4.0 if hold else 4)
             frames = syn.animate(keyframes, fps=15.0, view=view, jitter_px=jitter_px, seed=noise_seed)
             yield SyntheticRecording(exercise, keyframes, frames, hold)
-    # The limbs an exercise does not use are free (see FREE_ARMS, SEATED_TOO), drawn with their own
+    # The limbs an exercise does not use are free (see free_arms, SEATED_TOO), drawn with their own
     # generator so that the motions above keep their draws.
     free = np.random.default_rng(seed + 1)
     for exercise, make in motions:
@@ -198,7 +198,8 @@ def synthetic_recordings(seed: int = SEED) -> Iterator[SyntheticRecording]:
 
 # The limbs an exercise does not use are free, and people use them as they like: they hold weights at
 # the sides or the shoulders or a bar on the back, clasp their hands at the chest, cross their arms,
-# put their hands on their hips (syn.ARM_CARRIAGES); and they do the arm exercises sitting down.
+# put their hands on their hips or on a chair back (syn.ARM_CARRIAGES); and they do the arm
+# exercises sitting down.
 # Each synthetic motion carries one such choice, and a model learnt from them named by the arms:
 # on the corpus (no real person in training) 7 of 8 squats, with the hands at the chest, the
 # shoulders or on a bar, were chair stands, whose synthetic arms are crossed on the chest. So every
@@ -501,13 +502,14 @@ def packaged(
         reach = real_reach(model, cx[keep], list(cy[keep]), list(groups[keep]), corpus.source, distances[keep])
         return replace(model, reach=reach)
 
-    tuned = reached(np.array([parts[g] == TUNING for g in corpus.group], dtype=bool))
     clips = sorted(labels.items())
+    tuned: RecogniserModel | None = None
     if holdout == "tuning":
         clips = [(clip, truth) for clip, truth in clips if parts[clip] != TUNING]
+        tuned = reached(np.array([parts[g] == TUNING for g in corpus.group], dtype=bool))
     per_clip = []
     for i, (clip, truth) in enumerate(clips):
-        judge = tuned if holdout == "tuning" else reached(sources != corpus.source.get(clip, clip))
+        judge = tuned if tuned is not None else reached(sources != corpus.source.get(clip, clip))
         recognised = recognise_windows(judge, list(cx[groups == clip]))
         per_clip.append((clip, truth, recognised.label, recognised.confidence))
         if progress:
