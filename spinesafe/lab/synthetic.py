@@ -688,7 +688,7 @@ _ARMS_CROSSED: dict[str, float] = {
 # How people hold their arms in the exercises done with the legs (squats, lunges, chair stands,
 # step-ups, balance work): weights hanging at the sides, dumbbells held at the shoulders, a bar
 # across the upper back, hands clasped at the chest (a goblet hold), forearms crossed, hands on the
-# hips, arms reaching forward for balance, hands on a support. Angles against the trunk (SidePose); "at_sides" hangs the
+# hips, arms reaching forward for balance. Angles against the trunk (SidePose); "at_sides" hangs the
 # arms plumb whatever the trunk's lean (see :func:`with_arms`).
 ARM_CARRIAGES: dict[str, dict[str, float]] = {
     "at_sides": {},
@@ -708,9 +708,6 @@ ARM_CARRIAGES: dict[str, dict[str, float]] = {
         "elbow_flexion_deg": 110.0,
     },
     "forward": {"shoulder_flexion_deg": 90.0},
-    # Both hands on a chair back or a counter in front, as older adults are told to do the balance
-    # and heel-raise exercises ("keep a chair or counter within reach", DESIGN.md).
-    "on_support": {"shoulder_flexion_deg": 35.0, "elbow_flexion_deg": 25.0},
 }
 _ARM_FIELDS = ("shoulder_flexion_deg", "shoulder_abduction_deg", "shoulder_rotation_deg", "elbow_flexion_deg")
 # Sitting on a chair: thighs level, shins upright, feet flat (the arm exercises are often done seated).
