@@ -745,7 +745,7 @@ class RecogniserModel:
         groups = compared_groups(features)
         partial = np.flatnonzero(~groups.all(axis=1))
         if len(partial):
-            columns = compared_columns(features[partial]).astype(np.float32)
+            columns = groups[partial].astype(np.float32) @ _GROUP_OF_COLUMN.T  # (p, KNN_DIM) 0/1
             q = x[partial] * columns
             part = np.einsum("ij,ij->i", q, q)[:, None] - 2.0 * (q @ stored.T)
             part += groups[partial].astype(np.float32) @ self._stored_group_sq.T

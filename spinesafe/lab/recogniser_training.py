@@ -166,13 +166,14 @@ def synthetic_recordings(seed: int = SEED) -> Iterator[SyntheticRecording]:
     # The limbs an exercise does not use are free (see free_arms, SEATED_TOO), drawn with their own
     # generator so that the motions above keep their draws.
     free = np.random.default_rng(seed + 1)
+    arms_free = free_arms()
     for exercise, make in motions:
         if exercise not in EXERCISES:
             continue
         spec = EXERCISES[exercise]
         hold = spec.kind.value == "hold"
         keyframes = make(spec.target_s + 4.0 if hold else 4)
-        variants = [syn.with_arms(keyframes, c) for c in syn.ARM_CARRIAGES] if exercise in free_arms() else []
+        variants = [syn.with_arms(keyframes, c) for c in syn.ARM_CARRIAGES] if exercise in arms_free else []
         variants += [syn.seated(keyframes)] if exercise in SEATED_TOO else []
         for variant in variants:
             for view in views:

@@ -54,7 +54,6 @@ class ExerciseStage:
         self._set_clock = 0.0
         self.set_reps = 0
         self.set_holds = 0
-        self._candidate, self._streak = "", 0
         # --exercise auto before anything is recognised: the back is watched all the same (what a
         # set's analyser does once an exercise, or a movement it does not know, is recognised).
         self.waiting: FlexionMonitor | None = None
@@ -71,7 +70,6 @@ class ExerciseStage:
 
     def reset_recognition(self) -> None:
         """Wait for the next exercise to be recognised (the "n" key): nothing before is caught up."""
-        self._candidate, self._streak = "", 0
         self._recent.clear()
         self._answers.clear()
 
@@ -143,13 +141,11 @@ class ExerciseStage:
         self._answers.append((event.t_s - WINDOW_S, label))
         while self._answers[0][0] < event.t_s - CATCH_UP_S:
             self._answers.popleft()
-        self._streak = self._streak + 1 if label == self._candidate else 1
-        self._candidate = label
         spec = NOT_IN_LIBRARY if label == NOT_IN_LIBRARY.id else EXERCISES.get(label)
         if self._has_counted():
             named = [said for _, said in self._answers][-SWITCH_AFTER:].count(label) >= SWITCH_MAJORITY
         else:
-            named = self._streak == (UNKNOWN_AFTER if spec is NOT_IN_LIBRARY else RECOGNISED_AFTER)
+            named = self._said_in_a_row(label) == (UNKNOWN_AFTER if spec is NOT_IN_LIBRARY else RECOGNISED_AFTER)
         if spec is None or not named or spec.kind is Kind.UNSAFE:
             return []
         entry = coach.entry
@@ -184,6 +180,10 @@ class ExerciseStage:
             frames = [(pose, deg) for pose, deg in self._recent if pose.t_s > since]
             cues += self._catch_up(frames, t_s, max(other, default=-math.inf))
         return cues
+
+    def _said_in_a_row(self, label: str) -> int:
+        """How many of the last full windows in a row said ``label``."""
+        return next((i for i, (_, said) in enumerate(reversed(self._answers)) if said != label), len(self._answers))
 
     def _has_counted(self) -> bool:
         """The exercise being done has counted a full rep or timed a full hold."""
