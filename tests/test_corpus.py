@@ -91,7 +91,8 @@ def test_holds_and_twist(summary: EvalSummary) -> None:
 
 def test_packaged_recogniser_on_new_people_does_not_drop_below_golden() -> None:
     # Each clip judged as the packaged model meets a person the team has never seen: its synthetic
-    # windows, with each exercise's open-set reach set from the clips of every other source.
+    # windows, with the features' weights and each exercise's open-set reach set from the clips of
+    # every other source.
     from spinesafe.classifiers.exercises import EXERCISES, Kind
     from spinesafe.lab.recogniser_training import packaged
 
@@ -103,7 +104,7 @@ def test_packaged_recogniser_on_new_people_does_not_drop_below_golden() -> None:
     unsafe = {i for i, spec in EXERCISES.items() if spec.kind is Kind.UNSAFE}
     alarmed = [w for w in wrong if w[1] not in unsafe and w[2] in unsafe]
     assert len(alarmed) <= GOLDEN["recogniser_max_safe_taken_for_unsafe"], alarmed
-    # Nothing learnt from the validation part: the reach set from the tuning part only.
+    # Nothing learnt from the validation part: the weights and the reach set from the tuning part only.
     held_out = packaged(CORPUS, holdout="tuning")
     wrong = [(clip, truth, predicted) for clip, truth, predicted, _ in held_out.per_clip if truth != predicted]
     assert held_out.right >= GOLDEN["recogniser_min_validation_clips_right_reach_from_tuning"], wrong

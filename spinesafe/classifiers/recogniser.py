@@ -642,6 +642,9 @@ def defined_probabilities(
 class RecogniserModel:
     """A trained model as arrays: scaler, class names, the k-NN's training windows, open-set reach.
 
+    ``scale`` holds each feature's weight in the distance too (a feature weighted w is divided by
+    its spread / sqrt(w); see ``spinesafe.lab.recogniser_training.column_weights``).
+
     ``neighbours`` are standardised training windows (the first KNN_DIM columns of their features;
     float16 to keep the file small) with class indices ``neighbour_labels`` and vote weights.
     ``classes`` holds :data:`UNKNOWN`, which no stored window has. ``reach`` (one distance per

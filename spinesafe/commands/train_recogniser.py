@@ -45,18 +45,19 @@ def run(args: argparse.Namespace) -> int:
 
 def cross_validate(corpus: Path, cache: Path | None, seeds: int) -> dict[str, object]:
     """Print (and return) how the packaged model meets a new person: each corpus clip judged by the
-    synthetic motions' windows with the open-set reach set from the clips of every other source."""
+    synthetic motions' windows with the columns' weights and the open-set reach set from the clips
+    of every other source."""
     from spinesafe.lab.corpus_split import TUNING, VALIDATION
     from spinesafe.lab.recogniser_training import SEED, out_of_library, packaged, synthetic_only
 
-    print("The packaged model (synthetic motions; each exercise's reach set from the corpus clips of every other")
-    print("source): each clip judged as a new person meets it (leave-one-source-out).")
+    print("The packaged model (synthetic motions; the features' weights and each exercise's reach set from the")
+    print("corpus clips of every other source): each clip judged as a new person meets it (leave-one-source-out).")
     bar = ProgressBar("leave-one-source-out")
     cv = packaged(corpus, cache, progress=bar)
     bar.close()
     print_clips(cv)
     holdout = packaged(corpus, cache, holdout="tuning")
-    print(part_summary(cv, holdout, "leave-one-source-out", "reach set from the tuning part only"))
+    print(part_summary(cv, holdout, "leave-one-source-out", "weights and reach set from the tuning part only"))
     print(source_summary(cv))
     others = out_of_library(corpus, cache, with_people=False)
     for clip, where, label, confidence in others:

@@ -56,7 +56,7 @@ from spinesafe.classifiers.recogniser import (
     windows,
 )
 from spinesafe.classifiers.segments import segment_recording
-from spinesafe.lab.recogniser_training import SCALE_FLOOR, fit, training_hash, vote_weights
+from spinesafe.lab.recogniser_training import SCALE_FLOOR, column_weights, fit, training_hash, vote_weights
 from spinesafe.lab.synthetic import (
     LYING_KNEES_BENT,
     SHOULDER_WIDTH_M,
@@ -748,3 +748,32 @@ def test_a_feature_the_training_held_exact_does_not_outweigh_the_exercise() -> N
     query = np.zeros((1, WINDOW_DIM))
     query[0, :2] = [0.1, 0.1]  # class a's column 0, noise in column 1
     assert model.classes[int(np.argmax(model.probabilities(query)))] == "a"
+
+
+def test_a_feature_the_synthetic_figure_does_not_reproduce_weighs_less() -> None:
+    # Both columns tell the figure's classes apart, but real people sit 1.5 off the figure on
+    # column 1 whatever they do (as real feet sit higher in the picture than an orthographic stick
+    # figure's): weighted by that gap, a real person's window of "a" is "a"; unweighted it is "b".
+    moving = POSTURE_DIM + ANGLE_COLUMNS.start  # a joint angle's spread: every window moves
+    rng = np.random.default_rng(1)
+
+    def windows_of(a_at: float, b_at: float, offset: float, n: int) -> np.ndarray:
+        x = np.zeros((2 * n, WINDOW_DIM))
+        x[:n, 0], x[n:, 0] = a_at, b_at
+        x[:n, 1], x[n:, 1] = a_at + offset, b_at + offset
+        x[:, moving] = 0.1
+        x[:, :2] += rng.normal(0.0, 0.05, size=(2 * n, 2))
+        return x
+
+    figure, labels = windows_of(0.0, 1.0, 0.0, 20), ["a"] * 20 + ["b"] * 20
+    people = windows_of(0.0, 1.0, 1.5, 10)
+    plain = fit(figure, labels)
+    weights = column_weights(plain, people, ["a"] * 10 + ["b"] * 10)
+    assert weights[1] < 0.1 * weights[0]
+    assert weights.mean() == pytest.approx(1.0)
+    weighted = fit(figure, labels, weights=weights)
+    person_doing_a = people[:1]
+    assert plain.classes[int(np.argmax(plain.probabilities(person_doing_a)))] == "b"
+    assert weighted.classes[int(np.argmax(weighted.probabilities(person_doing_a)))] == "a"
+    # No real window of a stored class: nothing to measure, every column weighs the same.
+    assert np.all(column_weights(plain, people, ["c"] * 20) == 1.0)
