@@ -640,19 +640,13 @@ def for_new_people(
 
 
 def real_reach(
-    model: RecogniserModel,
-    x: np.ndarray,
-    y: list[str],
-    groups: list[str],
-    sources: dict[str, str],
-    distances: np.ndarray | None = None,
+    model: RecogniserModel, x: np.ndarray, y: list[str], groups: list[str], sources: dict[str, str]
 ) -> np.ndarray:
     """Each class's open-set reach for a model that stores no real window: as :func:`class_reach`,
     from the distances of real people's windows with movement of the class (``x``, labelled ``y``;
-    ``groups`` their clips, ``sources`` clip -> source) to its nearest stored window
-    (``distances``: ``model.class_distances(x)``, when already known)."""
+    ``groups`` their clips, ``sources`` clip -> source) to its nearest stored window."""
     labels, clips = np.asarray(y), np.asarray([sources.get(g, g) for g in groups])
-    distances = model.class_distances(x) if distances is None else distances
+    distances = model.class_distances(x)
     moving = ~still(x)
     by_class: dict[int, list[np.ndarray]] = {}
     for i, name in enumerate(model.classes):
