@@ -56,7 +56,7 @@ from spinesafe.classifiers.recogniser import (
     windows,
 )
 from spinesafe.classifiers.segments import segment_recording
-from spinesafe.lab.recogniser_training import SCALE_FLOOR, column_weights, fit, training_hash, vote_weights
+from spinesafe.lab.recogniser_training import SCALE_FLOOR, column_weights, fit, real_reach, training_hash, vote_weights
 from spinesafe.lab.synthetic import (
     LYING_KNEES_BENT,
     SHOULDER_WIDTH_M,
@@ -543,6 +543,46 @@ def test_a_window_beyond_its_class_reach_votes_unknown() -> None:
     np.testing.assert_allclose(model.probabilities(query), [[1, 0, 0], [0, 1, 0], [0, 0, 1]], atol=1e-3)
     query[:, POSTURE_DIM + ANGLE_COLUMNS.start] = 0.0  # still: never unknown
     assert model.probabilities(query)[2, 2] == 0.0
+
+
+def test_a_class_reach_is_its_typical_distance_times_how_far_people_stray() -> None:
+    # Two people did "a", both 1.0 from the figure's windows of it; of three who did "b" one stood
+    # 3.0 off where the others stood 1.0. A class's own 99th percentile would keep "a" at 1.0 and
+    # call the next person of "a" at 2.0 "not one I know"; how far people stray (here 3x the typical
+    # distance) is measured over every exercise, so "a" reaches 3.0 too. Two people did "c", 4.0
+    # off: 3x that is further than any real window lay from its own exercise, and "c" stops there.
+    stored = np.zeros((3, WINDOW_DIM))
+    stored[1, 1], stored[2, 1] = 4.0, -4.0  # within the standardising cap (Z_CAP)
+    model = dataclasses.replace(
+        _tiny_model(stored, [0, 1, 2], [1.0] * 3, k=1), classes=("a", "b", "c", UNKNOWN), reach=None
+    )
+    rng = np.random.default_rng(2)
+    people = {
+        "p1": ("a", 1.0),
+        "p2": ("a", 1.0),
+        "p3": ("b", 1.0),
+        "p4": ("b", 1.0),
+        "p5": ("b", 3.0),
+        "p6": ("c", 4.0),
+        "p7": ("c", 4.0),
+    }
+    rows, labels, clips = [], [], []
+    for clip, (label, off) in people.items():
+        x = np.zeros((30, WINDOW_DIM))
+        x[:, 0] = off + rng.uniform(-0.01, 0.01, 30)
+        x[:, 1] = stored[model.classes.index(label), 1]
+        x[:, POSTURE_DIM + ANGLE_COLUMNS.start] = 0.1  # moving windows
+        rows.append(x)
+        labels += [label] * 30
+        clips += [clip] * 30
+    reach = real_reach(model, np.concatenate(rows), labels, clips, {c: c for c in people})
+    assert reach[:2] == pytest.approx([3.0, 3.0], abs=0.05)  # both typical distances are 1.0
+    assert reach[2] == pytest.approx(4.0, abs=0.05)  # 12 by the ratio; no real window lay beyond 4
+    assert reach[3] == np.inf
+    query = np.zeros((1, WINDOW_DIM))
+    query[0, 0], query[0, POSTURE_DIM + ANGLE_COLUMNS.start] = 2.0, 0.1
+    judged = dataclasses.replace(model, reach=reach)
+    assert judged.classes[int(np.argmax(judged.probabilities(query)))] == "a"
 
 
 def test_a_bridge_lifts_the_hips_and_is_never_a_curl_up(model: RecogniserModel) -> None:
