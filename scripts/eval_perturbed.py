@@ -6,18 +6,25 @@ compared with the same redrawing level), at half the frame rate and with landmar
 (:mod:`spinesafe.lab.perturb`), and prints exact rep counts and flexion recall and precision per
 part of the corpus for each, and the clips whose count or flexion events changed. Nothing here is
 tuned on: a judgement that moves under these is fragile for people and cameras not yet seen.
+``--recognition`` also names every library clip with the recogniser (the packaged model, or the
+file in SPINESAFE_RECOGNISER_MODEL) under each perturbation; its reach was set on these clips as
+filmed, so the figure that matters is how far each perturbation moves it.
 
-    PYTHONPATH=. python scripts/eval_perturbed.py ../shared/corpus [--only mirrored]
+    PYTHONPATH=. python scripts/eval_perturbed.py ../shared/corpus [--only mirrored] [--recognition]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from spinesafe.lab.evaluation import EvalSummary, default_cache_dir, evaluate
+from spinesafe.classifiers.exercises import EXERCISES
+from spinesafe.classifiers.recogniser import RecogniserModel, recognise_windows, windows
+from spinesafe.lab.evaluation import EvalSummary, default_cache_dir, evaluate, landmarks_for, load_manifest
 from spinesafe.lab.perturb import COMPARED_WITH, PERTURBATIONS
+from spinesafe.pose.recording import Recording
 
 AS_RECORDED = "as recorded"
 
@@ -59,18 +66,45 @@ def changes(base: EvalSummary, other: EvalSummary) -> list[str]:
     return out
 
 
+def recognised(
+    corpus: Path, cache: Path, model: RecogniserModel, transform: Callable[[Recording], Recording] | None
+) -> str:
+    """How many library clips the recogniser names right (those long enough for a window), and which not."""
+    right, judged, wrong = 0, 0, []
+    for clip in load_manifest(corpus):
+        if clip["exercise"] not in EXERCISES:
+            continue
+        recording = landmarks_for(corpus / clip["file"], cache)
+        found = windows(list((transform(recording) if transform else recording).frames))
+        if not found:
+            continue
+        label = recognise_windows(model, found).label
+        judged += 1
+        if label == clip["exercise"]:
+            right += 1
+        else:
+            wrong.append(f"{Path(clip['file']).stem[:32]} ({label})")
+    return f"    recognised {right}/{judged}; wrong: " + (", ".join(wrong) or "none")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path, help="corpus folder with manifest.json")
     parser.add_argument("--cache", type=Path, default=None, help="landmark cache (default: spinesafe eval's)")
     parser.add_argument("--only", choices=sorted(PERTURBATIONS), action="append", help="run only these")
+    parser.add_argument(
+        "--recognition", action="store_true", help="also name every library clip with the recogniser (~1 min more)"
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"eval_perturbed: error: no manifest.json in {args.corpus}", file=sys.stderr)
         return 2
     cache = args.cache or default_cache_dir()
+    model = RecogniserModel.load() if args.recognition else None
     summaries = {AS_RECORDED: evaluate(args.corpus, cache_dir=cache)}
     print(row(AS_RECORDED, summaries[AS_RECORDED]), flush=True)
+    if model is not None:
+        print(recognised(args.corpus, cache, model, None), flush=True)
     for name in args.only or list(PERTURBATIONS):
         reference = COMPARED_WITH.get(name, AS_RECORDED)
         if reference not in summaries:
@@ -81,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    (changes against '{reference}')")
         for line in changes(summaries[reference], summaries[name]):
             print(line)
+        if model is not None:
+            print(recognised(args.corpus, cache, model, PERTURBATIONS[name]), flush=True)
     return 0
 
 
