@@ -87,6 +87,9 @@ class ExerciseSpec:
     # start and end with the bar on the floor, so a source that ends at the turn (the bar set down
     # after the last rep) holds no rep cut by the end.
     ends_at_rest: bool = False
+    # The rep pivots on the toes, which stay where they are (a heel raise): a rep over which they slid
+    # is a step or a turn, not counted (reps.TOES_PLANTED_MAX_SHIFT_M).
+    toes_planted: bool = False
     # A movement to avoid names the safe exercise of the library to do instead (the id), so that a
     # refusal to coach it can say what to do: never coached, always redirected.
     instead: str = ""
@@ -154,6 +157,7 @@ _SPECS = (
         # 2.0-2.4 s); a walking step's push-off lifts the heels for ~0.5-0.7 s (0.7 s measured as
         # a man walked out of the picture), so shorter lifts are steps, not reps.
         min_rep_s=1.0,
+        toes_planted=True,
         how_to="Hold a counter, rise up onto your toes, pause, lower slowly.",
         guideline=f"{_TTF}; ROS: calf strength for balance.",
     ),

@@ -94,6 +94,10 @@ class FrameFeatures:
     # True: trunk_inclination_deg and trunk_lean_deg are against gravity (3-D, the camera's tilt
     # removed); False: against the image vertical, a level camera assumed. See compute_features.
     gravity_known: bool = False
+    # Image x, y (pixels) of the left and the right toes (foot index), and the longer leg's image
+    # length (hip to ankle): how far the toes slid over a heel raise (reps.TOES_PLANTED_MAX_SHIFT_M).
+    toes_px: tuple[float, float, float, float] = (math.nan, math.nan, math.nan, math.nan)
+    leg_px: float = math.nan
 
     def angle(self, name: str) -> float:
         return self.angles.get(name, float("nan"))
@@ -483,6 +487,13 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
         gravity_known=gravity_known,
         lower_foot_y_px=float(lower_foot_y_px(px[None], frame.visibility[None])[0]),
         trunk_px=trunk_px,
+        toes_px=(
+            float(px[Landmark.LEFT_FOOT_INDEX, 0]),
+            float(px[Landmark.LEFT_FOOT_INDEX, 1]),
+            float(px[Landmark.RIGHT_FOOT_INDEX, 0]),
+            float(px[Landmark.RIGHT_FOOT_INDEX, 1]),
+        ),
+        leg_px=max(float(distance(px[sided(Joint.HIP, side), :2], px[sided(Joint.ANKLE, side), :2])) for side in Side),
     )
 
 

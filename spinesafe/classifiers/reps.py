@@ -6,10 +6,13 @@ import enum
 import math
 from collections import deque
 
+import numpy as np
+
 from spinesafe.classifiers.events import Event, RepCompleted
 from spinesafe.classifiers.exercises import CountAt, ExerciseSpec, SideRule
 from spinesafe.classifiers.features import FrameFeatures
 from spinesafe.classifiers.signals import STEP_HEIGHT, MedianFilter, StepHeight
+from spinesafe.classifiers.twist import LEG_LENGTH_M
 
 # A person missing for longer than this ends the rep in progress without counting it: we
 # cannot tell what happened meanwhile. Shorter gaps (a few dropped detections) are bridged.
@@ -40,6 +43,14 @@ VALLEY_RETURN_SHARE = 0.4
 # across a gym: 8 detections of passers-by in 26 frames, 31%, made a squat). Every rep counted in
 # the corpus has its signal in 100% of its frames.
 MIN_REP_SEEN_SHARE = 0.5
+# A heel raise pivots on the toes, which stay where they are (ExerciseSpec.toes_planted): a rep over
+# which the toes slid further than this is a step or a turn on the spot, not counted. Measured in
+# the picture, in metres by the longer leg's image length taken as LEG_LENGTH_M (as the twist
+# monitor's planted feet). Corpus: the four real heel-raise reps (a home set seen obliquely, a side
+# view) moved the toes 0.04-0.09 m; a man walking up to his phone and turning to face it, counted as
+# three heel raises, 0.16-0.28 m. Half an adult foot, 0.12 m: margins 3 and 4 cm, on two real
+# heel-raise clips. A rep whose toes were not seen in two frames is not judged by it.
+TOES_PLANTED_MAX_SHIFT_M = 0.12
 SEEN_HISTORY_S = 60.0  # longer than any rep
 
 
@@ -67,6 +78,7 @@ class RepCounter:
         self._filter = MedianFilter(SMOOTHING_WINDOW_S)
         self._rest_history: deque[tuple[float, float]] = deque()
         self._seen: deque[tuple[float, bool]] = deque()  # (t, primary signal measured) per frame
+        self._toes: deque[tuple[float, tuple[float, float, float, float], float]] = deque()  # (t, toes, leg)
         self._step_height = StepHeight()
         self.reset()
 
@@ -74,6 +86,7 @@ class RepCounter:
         self._filter.reset()
         self._rest_history.clear()
         self._seen.clear()
+        self._toes.clear()
         self._step_height.reset()
         self._unknown_min_x = math.inf
         self._unknown_max_x = -math.inf
@@ -106,6 +119,10 @@ class RepCounter:
         self._seen.append((t, math.isfinite(raw)))
         while self._seen[0][0] < t - SEEN_HISTORY_S:
             self._seen.popleft()
+        if self.spec.toes_planted and features.present:
+            self._toes.append((t, features.toes_px, features.leg_px))
+            while self._toes[0][0] < t - SEEN_HISTORY_S:
+                self._toes.popleft()
         if not math.isfinite(raw):
             if t - self._last_valid_s > MAX_GAP_S and self.phase is not Phase.UNKNOWN:
                 self._to_unknown()  # person gone: drop the rep in progress
@@ -292,7 +309,7 @@ class RepCounter:
     def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
         """A completed turn: one rep, when it was seen (:data:`MIN_REP_SEEN_SHARE`)."""
         seen = self._seen_share(t)
-        if seen < MIN_REP_SEEN_SHARE:
+        if seen < MIN_REP_SEEN_SHARE or self._toes_slid(t):
             events.append(self._rep(t, complete=False, truncated=truncated, seen_share=seen))
             return
         self._own_turn_x = min(self._own_turn_x, self._extreme_x)
@@ -303,6 +320,20 @@ class RepCounter:
         """The share of the frames from the rep's start to ``t`` in which the primary signal was measured."""
         frames = [seen for s, seen in self._seen if self._start_s <= s <= t]
         return sum(frames) / len(frames) if frames else 1.0
+
+    def _toes_slid(self, t: float) -> bool:
+        """The toes moved further than :data:`TOES_PLANTED_MAX_SHIFT_M` from the rep's start to ``t``
+        (only for a ``spec.toes_planted`` exercise, and only where they were seen in two frames)."""
+        rows = [
+            (toes, leg)
+            for s, toes, leg in self._toes
+            if self._start_s <= s <= t and math.isfinite(leg) and leg > 0 and all(map(math.isfinite, toes))
+        ]
+        if len(rows) < 2:
+            return False
+        toes = np.array([toes for toes, _ in rows])
+        metres_per_px = LEG_LENGTH_M / float(np.median([leg for _, leg in rows]))
+        return bool(np.ptp(toes, axis=0).max() * metres_per_px > TOES_PLANTED_MAX_SHIFT_M)
 
     def _track(self, x: float, t: float) -> None:
         if x > self._extreme_x:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -243,6 +244,32 @@ def test_a_walking_step_is_not_a_heel_raise() -> None:
     heel = RepCounter(get_exercise("heel_raise"))
     signal = path((0, 5), (1, 5), (1.7, 30), (2.3, 30), (3.1, 5), (4, 5), (4.45, 30), (4.9, 5), (6, 5))
     assert [(e.number, e.complete) for e in run(heel, signal, signal)] == [(1, True)]
+
+
+def test_a_heel_raise_keeps_the_toes_where_they_are() -> None:
+    # The same foot pitch three times: on planted toes (a heel raise), then with the toes sliding
+    # 0.25 m in the picture over the rise (a person turning on the spot to face the camera, whose
+    # feet tilt in the picture as a heel raise's do), then sliding 0.05 m (landmark jitter, a sway).
+    heel = RepCounter(get_exercise("heel_raise"))
+    pitch = path((0, 5), (1, 5), (1.7, 30), (2.3, 30), (3.1, 5), (4, 5))
+    leg_px = 400.0  # an 0.85 m leg: 0.25 m is 118 px
+    for slide_m, counted in ((0.0, True), (0.25, False), (0.05, True)):
+        heel.reset()
+        events = []
+        for i, value in enumerate(pitch):
+            t = i / FPS
+            shift = slide_m / 0.85 * leg_px * float(np.clip((t - 1.0) / 0.7, 0.0, 1.0))
+            frame = dataclasses.replace(
+                features(t, value, None, "foot_pitch"),
+                toes_px=(300.0 + shift, 700.0, 340.0 + shift, 705.0),
+                leg_px=leg_px,
+            )
+            events += heel.update(frame)
+        events += heel.finish()
+        assert [e.complete for e in events if isinstance(e, RepCompleted)] == [counted], slide_m
+    # Toes never seen (NaN): nothing to judge by, the rep counts.
+    heel.reset()
+    assert [e.complete for e in run(heel, pitch, pitch)] == [True]
 
 
 def test_a_rep_pieced_together_from_a_few_detections_is_not_counted(squat: RepCounter) -> None:
