@@ -307,7 +307,8 @@ class RepCounter:
             self._count_turn(t, events)
 
     def _count_turn(self, t: float, events: list[Event], truncated: bool = False) -> None:
-        """A completed turn: one rep, when it was seen (:data:`MIN_REP_SEEN_SHARE`)."""
+        """A completed turn: one rep, when it was seen (:data:`MIN_REP_SEEN_SHARE`) and, for an exercise
+        done on planted toes, the toes stayed put (:data:`TOES_PLANTED_MAX_SHIFT_M`)."""
         seen = self._seen_share(t)
         if seen < MIN_REP_SEEN_SHARE or self._toes_slid(t):
             events.append(self._rep(t, complete=False, truncated=truncated, seen_share=seen))
