@@ -22,6 +22,7 @@ from spinesafe.classifiers.geometry import (
     signed_lean_deg,
 )
 from spinesafe.classifiers.gravity import Gravity
+from spinesafe.classifiers.twist import leg_length_px
 from spinesafe.pose.frame import PoseFrame
 from spinesafe.pose.landmarks import Joint, Landmark, Side, sided
 
@@ -493,7 +494,7 @@ def compute_features(frame: PoseFrame, up: Gravity | None = None) -> FrameFeatur
             float(px[Landmark.RIGHT_FOOT_INDEX, 0]),
             float(px[Landmark.RIGHT_FOOT_INDEX, 1]),
         ),
-        leg_px=max(float(distance(px[sided(Joint.HIP, side), :2], px[sided(Joint.ANKLE, side), :2])) for side in Side),
+        leg_px=leg_length_px(px),
     )
 
 

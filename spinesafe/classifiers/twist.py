@@ -28,6 +28,15 @@ PLANTED_WINDOW_S = 0.6
 LEG_LENGTH_M = 0.85  # adult hip-to-ankle length, to turn pixels into metres
 
 
+def leg_length_px(px: np.ndarray) -> float:
+    """The longer leg's image length (hip to ankle) of (33, 2+) pixel landmarks: the person's own
+    ruler for :data:`LEG_LENGTH_M`, which unlike the hip width does not vanish in a side view."""
+    return max(
+        float(np.linalg.norm(px[hip, :2] - px[ankle, :2]))
+        for hip, ankle in ((Landmark.LEFT_HIP, Landmark.LEFT_ANKLE), (Landmark.RIGHT_HIP, Landmark.RIGHT_ANKLE))
+    )
+
+
 def trunk_twist_deg(frame: PoseFrame) -> float:
     """Unsigned angle in degrees, in [0, 90], between shoulder and hip lines seen from above.
 
@@ -118,11 +127,7 @@ class TwistMonitor:
             self._ankles.clear()
             return False
         px = frame.pixels()[:, :2]
-        legs = [
-            float(np.linalg.norm(px[hip] - px[ankle]))
-            for hip, ankle in ((Landmark.LEFT_HIP, Landmark.LEFT_ANKLE), (Landmark.RIGHT_HIP, Landmark.RIGHT_ANKLE))
-        ]
-        leg_px = max(legs)
+        leg_px = leg_length_px(px)
         if not math.isfinite(leg_px) or leg_px < 1.0:
             return False
         ankles = np.concatenate([px[Landmark.LEFT_ANKLE], px[Landmark.RIGHT_ANKLE]]) * (LEG_LENGTH_M / leg_px)
