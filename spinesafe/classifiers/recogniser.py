@@ -34,7 +34,8 @@ The vote is held to what some exercises are by definition (:func:`allowed_classe
 :func:`split_curl_up`): a toe touch reaches toward the feet, the standing exercises are done with
 the trunk near upright, a lunge bends both knees, a hip hinge does not bend them deeply, only the
 bridge and the curl-ups are done lying back, a bridge keeps a knee bent, a curl-up moves the trunk,
-and a curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch. A window with
+a curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch, and marching lifts
+each knee in turn (:func:`knees_in_turn`; a knee lifted and held is a single-leg stance). A window with
 movement that fits no exercise's definition is :data:`UNKNOWN`: the definitions close the set as
 well as the distances do.
 """
@@ -78,6 +79,8 @@ _POINTS = (Joint.SHOULDER, Joint.ELBOW, Joint.WRIST, Joint.HIP, Joint.KNEE, Join
 _BODY = np.array([sided(j, s) for j in _POINTS for s in Side])
 _BODY_MIRRORED = np.array([sided(j, s.other) for j in _POINTS for s in Side])
 _SIDES = {side: np.array([sided(j, side) for j in _POINTS]) for side in Side}
+_HIP_ANGLES = [(sided(Joint.SHOULDER, s), sided(Joint.HIP, s), sided(Joint.KNEE, s)) for s in (Side.LEFT, Side.RIGHT)]
+_LEGS_SEEN = np.array([sided(j, s) for j in (Joint.HIP, Joint.KNEE) for s in Side])
 _A, _B, _C = (np.array([sided(joints[k], s) for joints in ANGLES.values() for s in Side]) for k in range(3))
 _A_MIRRORED, _B_MIRRORED, _C_MIRRORED = (
     np.array([sided(joints[k], s.other) for joints in ANGLES.values() for s in Side]) for k in range(3)
@@ -102,7 +105,10 @@ SEEN_COLUMNS = slice(POSTURE_DIM, POSTURE_DIM + len(_POINTS))
 # seen): a window's rise of the lower foot above its lowest place (:func:`window_features`).
 LOWER_FOOT_Y = SEEN_COLUMNS.stop
 TRUNK_PX = LOWER_FOOT_Y + 1
-FRAME_DIM = TRUNK_PX + 1
+# Then the left and the right hip's angle (shoulder-hip-knee) in the world landmarks, in degrees (NaN
+# when a hip or knee is not seen): how far each thigh came up in a window (:func:`_hips_flexed`).
+HIP_ANGLES = slice(TRUNK_PX + 1, TRUNK_PX + 3)
+FRAME_DIM = HIP_ANGLES.stop
 ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
 # Columns of a frame vector read by the exercise definitions (DEFINITIONS below).
 TRUNK_FROM_VERTICAL = N_POINT_COORDS + N_ANGLES + 1  # world trunk inclination / 180
@@ -189,8 +195,13 @@ def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
     valid[present] = ok
     vectors[present, LOWER_FOOT_Y] = lower_foot_y_px(px, visibility)
     vectors[present, TRUNK_PX] = trunk_px
+    legs_seen = np.min(visibility[:, _LEGS_SEEN], axis=1) >= MIN_VISIBILITY
+    with np.errstate(invalid="ignore"):
+        hips = np.stack([joint_angle_deg(world[:, a], world[:, b], world[:, c]) for a, b, c in _HIP_ANGLES], axis=1)
+    vectors[present, HIP_ANGLES] = np.where(legs_seen[:, None], hips, np.nan)
     vectors[~valid] = 0.0
     vectors[~valid, LOWER_FOOT_Y] = np.nan
+    vectors[~valid, HIP_ANGLES] = np.nan
     return vectors, valid
 
 
@@ -272,7 +283,7 @@ def window_features(vectors: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     posture = m[:, :POSTURE_DIM]
     seen = m[:, SEEN_COLUMNS].mean(axis=0)
     stats = [posture.mean(axis=0), posture.std(axis=0), posture.min(axis=0), posture.max(axis=0), seen]
-    return np.concatenate([*stats, [_foot_rise(m[:, LOWER_FOOT_Y], m[:, TRUNK_PX])]])
+    return np.concatenate([*stats, [_foot_rise(m[:, LOWER_FOOT_Y], m[:, TRUNK_PX])], _hips_flexed(m[:, HIP_ANGLES])])
 
 
 def _foot_rise(lower_foot_y: np.ndarray, trunk_px: np.ndarray) -> float:
@@ -285,10 +296,20 @@ def _foot_rise(lower_foot_y: np.ndarray, trunk_px: np.ndarray) -> float:
     return float((np.max(lower_foot_y[seen]) - np.min(lower_foot_y[seen])) / np.median(trunk_px[seen]))
 
 
+def _hips_flexed(hip_angles: np.ndarray) -> np.ndarray:
+    """The least angle of the left and of the right hip in a window (NaN: the legs were seen in fewer
+    than MIN_SEEN_SHARE of the frames)."""
+    seen = np.isfinite(hip_angles[:, 0])
+    if seen.mean() < MIN_SEEN_SHARE:
+        return np.full(2, np.nan)
+    return np.asarray(hip_angles[seen].min(axis=0))
+
+
 KNN_DIM = 4 * POSTURE_DIM
 SEEN_SHARES = slice(KNN_DIM, KNN_DIM + len(_POINTS))  # in window features
 FOOT_RISE = SEEN_SHARES.stop
-WINDOW_DIM = FOOT_RISE + 1
+HIPS_FLEXED = slice(FOOT_RISE + 1, FOOT_RISE + 3)  # the left and the right hip's least world angle
+WINDOW_DIM = HIPS_FLEXED.stop
 # Where the window's spread of the joint angles lies (see IDLE_MAX_ANGLE_STD): the image-plane
 # angles, and the trunk's inclination and the knees' angles in the world landmarks.
 _ANGLE_STD = np.r_[
@@ -337,6 +358,20 @@ UPRIGHT_MAX_TRUNK_DEG = 45.0
 # A window where the feet were not seen (NaN) is held to neither.
 STEP_UP_MIN_FOOT_RISE = 0.3
 ONE_FOOT_DOWN_MAX_FOOT_RISE = 0.6
+# Marching lifts each knee in turn; a single-leg stance lifts one leg and keeps it up, and a foot
+# lifted behind (the knee bent, the thigh down) is not a march. A window can be marching only when
+# each hip (the world trunk-thigh angle) has come to the marching spec's turn, 135 deg (a counted
+# march), within MARCHING_MEMORY_S of it (before or after it in a recording; before it, live).
+# - 135 deg: standing, MediaPipe reads each hip at 156 deg or more in the corpus's set-ups (margin
+#   21); alternating feet lifted behind at 161 or more (26); the corpus's marches bring the lifted hip
+#   to 56-90 in full windows (45), 80-115 in the keyframe march.
+# - 4 s: marching on the spot runs at 60-120 steps a minute; at the slowest each knee is up once every
+#   2 s, so both have been up within 4 s of any window of the march. A tree pose or a knee lifted and
+#   held flexes one hip only: the corpus's tree pose (one hip at 120-132, the other 166 or more) was
+#   named marching (0.97) without this.
+# A run in which the legs were never judged (NaN) is held to nothing.
+MARCHING_MAX_HIP_DEG = EXERCISES["marching"].turn
+MARCHING_MEMORY_S = 4.0
 _ONE_FOOT_DOWN = ("marching", "heel_raise", "single_leg_stance", "tandem_stance")
 _UPRIGHT = frozenset(i for i, spec in EXERCISES.items() if spec.upright)
 # A sit-up brings the trunk up to (near) vertical; a crunch (curl-up) lifts the shoulder blades
@@ -629,13 +664,30 @@ def defined_probabilities(
     clip or segment of one exercise).
     """
     feats = np.atleast_2d(features)
-    probs = model.probabilities(feats, allowed_classes(model.classes, feats))
+    allowed = allowed_classes(model.classes, feats)
+    t = None if times_s is None else np.asarray(times_s, dtype=np.float64)
+    if "marching" in model.classes:
+        near = np.ones((len(feats), len(feats)), dtype=bool) if t is None else _near(t, t, MARCHING_MEMORY_S)
+        allowed[:, model.classes.index("marching")] &= knees_in_turn(feats, near)
+    probs = model.probabilities(feats, allowed)
     upright = upright_curl_up(model.classes, probs, feats)
-    if times_s is None:
+    if t is None:
         return split_curl_up(model.classes, probs, bool(upright.any()))
-    t = np.asarray(times_s, dtype=np.float64)
-    near = np.abs(t[:, None] - t[None, upright]) <= CURL_UP_MEMORY_S
-    return split_curl_up(model.classes, probs, near.any(axis=1))
+    return split_curl_up(model.classes, probs, _near(t, t[upright], CURL_UP_MEMORY_S).any(axis=1))
+
+
+def _near(t: np.ndarray, other: np.ndarray, within_s: float) -> np.ndarray:
+    """(len(t), len(other)) bool: which of the ``other`` times lie within ``within_s`` of each of ``t``."""
+    return np.asarray(np.abs(t[:, None] - other[None, :]) <= within_s)
+
+
+def knees_in_turn(features: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """(n,) bool: each hip flexed to :data:`MARCHING_MAX_HIP_DEG` in some window ``near`` ((n, m) bool
+    over the m rows of ``features``) each of n windows, or the legs were judged in none of them."""
+    hips = np.atleast_2d(features)[:, HIPS_FLEXED]
+    judged = np.isfinite(hips[:, 0])
+    lifted = near.astype(np.float32) @ (hips <= MARCHING_MAX_HIP_DEG).astype(np.float32) > 0.0
+    return np.asarray(lifted.all(axis=1) | ~(near & judged[None, :]).any(axis=1))
 
 
 @dataclass(frozen=True)
@@ -898,6 +950,7 @@ class ExerciseRecogniser:
         self._ema: np.ndarray | None = None
         self._next_s = WINDOW_S / 2
         self._upright_curl_up_s = -np.inf  # the last window of a curl-up with the trunk upright
+        self._recent: deque[tuple[float, np.ndarray]] = deque()  # the windows of the last MARCHING_MEMORY_S
 
     def update(self, frame: PoseFrame) -> list[Event]:
         t = frame.t_s
@@ -915,7 +968,14 @@ class ExerciseRecogniser:
         if len(self._frames) < MIN_FRAMES:
             return []
         feats = window_features([v for _, v in self._frames])[None, :]
-        probs = self.model.probabilities(feats, allowed_classes(self.model.classes, feats))
+        allowed = allowed_classes(self.model.classes, feats)
+        self._recent.append((t, feats[0]))
+        while self._recent[0][0] < t - MARCHING_MEMORY_S:
+            self._recent.popleft()
+        if "marching" in self.model.classes:
+            recent = np.array([f for _, f in self._recent])
+            allowed[:, self.model.classes.index("marching")] &= knees_in_turn(recent, np.ones((1, len(recent)), bool))
+        probs = self.model.probabilities(feats, allowed)
         if upright_curl_up(self.model.classes, probs, feats)[0]:
             self._upright_curl_up_s = t
         probs = split_curl_up(self.model.classes, probs, t - self._upright_curl_up_s <= CURL_UP_MEMORY_S)[0]

@@ -455,7 +455,7 @@ def _segments_section(report: dict[str, Any]) -> list[str]:
         )
     )
     parts.append(
-        "<p>The recogniser is experimental (right on 43 of 49 corpus clips of people it had not seen; it learnt "
+        "<p>The recogniser is experimental (right on 44 of 49 corpus clips of people it had not seen; it learnt "
         "from synthetic motions): check the exercises against the video.</p>"
     )
     return parts

@@ -23,10 +23,13 @@ from spinesafe.classifiers.recogniser import (
     FRAME_DIM,
     HANDS_FORWARD,
     HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG,
+    HIPS_FLEXED,
     IDLE,
     IDLE_MAX_ANGLE_STD,
     KNN_DIM,
     LUNGE_MAX_STRAIGHTER_KNEE_DEG,
+    MARCHING_MAX_HIP_DEG,
+    MARCHING_MEMORY_S,
     ONE_FOOT_DOWN_MAX_FOOT_RISE,
     POSTURE_DIM,
     SEEN_SHARES,
@@ -45,8 +48,10 @@ from spinesafe.classifiers.recogniser import (
     compared_columns,
     compared_groups,
     decide,
+    defined_probabilities,
     frame_vector,
     frame_vectors,
+    knees_in_turn,
     point_column,
     recognise_clip,
     split_curl_up,
@@ -72,6 +77,7 @@ from spinesafe.lab.synthetic import (
     deadlift_reps,
     hip_hinge_reps,
     jumping_jack_reps,
+    knee_up_stance,
     lateral_raise_reps,
     lunge_reps,
     marching_reps,
@@ -87,6 +93,7 @@ from spinesafe.lab.synthetic import (
     step_up_reps,
     tandem_stance,
     toe_touch,
+    tree_stance,
     with_arms,
 )
 from spinesafe.pose.frame import PoseFrame
@@ -305,7 +312,7 @@ def test_standardised_features_are_capped() -> None:
     np.testing.assert_allclose(model.probabilities(query), [[0.0, 1.0]])
 
 
-def _windows(keyframes, view: CameraView = CameraView.SIDE_FACING_LEFT) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _windows(keyframes, view: CameraView | float = CameraView.SIDE_FACING_LEFT) -> np.ndarray:  # type: ignore[no-untyped-def]
     return np.asarray(windows(animate(keyframes, 15.0, view=view, jitter_px=1.0, seed=4)))
 
 
@@ -357,6 +364,40 @@ def test_a_step_up_lifts_both_feet_and_marching_keeps_one_down(model: Recogniser
     jumped = _windows(marching_reps(4), CameraView.FRONT)
     jumped[:, FOOT_RISE] = ONE_FOOT_DOWN_MAX_FOOT_RISE + 0.1  # both feet far off the floor
     assert not allowed_classes(model.classes, jumped)[:, marching].any()
+
+
+def test_marching_lifts_each_knee_in_turn_and_a_one_legged_stance_does_not(model: RecogniserModel) -> None:
+    marching = model.classes.index("marching")
+    for view in (CameraView.FRONT, CameraView.OBLIQUE_LEFT, 120.0):  # the figure hides the far leg side-on
+        marches = _windows(marching_reps(4), view)
+        assert (np.nanmin(marches[:, HIPS_FLEXED], axis=0) < MARCHING_MAX_HIP_DEG).all()  # each thigh, in turn
+        assert defined_probabilities(model, marches)[~still(marches), marching].mean() > 0.5
+        # A knee lifted and held, a tree pose, and feet lifted behind in turn (the thighs stay down).
+        behind = chain(*(single_leg_stance(1.0, side=s) for s in (Side.LEFT, Side.RIGHT, Side.LEFT)))
+        for stance in (knee_up_stance(3.0), tree_stance(3.0), behind):
+            lifts = _windows(stance, view)
+            assert np.nanmax(np.nanmin(lifts[:, HIPS_FLEXED], axis=0)) > MARCHING_MAX_HIP_DEG  # a hip never flexed
+            assert not defined_probabilities(model, lifts)[:, marching].any()
+    # Live, over the seconds watched: a knee lifted and held is never marching; marching is.
+    for keyframes, name in ((chain(standing(2.0), knee_up_stance(6.0)), None), (marching_reps(8), "marching")):
+        recogniser = ExerciseRecogniser(model)
+        labels = [
+            e.label
+            for frame in animate(keyframes, 30.0, view=CameraView.OBLIQUE_LEFT, jitter_px=1.0, seed=5)
+            for e in recogniser.update(frame)
+            if isinstance(e, Recognition)
+        ]
+        assert ("marching" in labels) == (name == "marching")
+    # Both hips must have flexed within MARCHING_MEMORY_S of a window; unseen legs (NaN) hold it to nothing.
+    t = np.arange(0.0, 10.5, 0.5)
+    x = np.full((len(t), WINDOW_DIM), 170.0)
+    x[t == 0.0, HIPS_FLEXED.start] = x[t == 6.0, HIPS_FLEXED.start + 1] = (
+        100.0  # the left knee up at 0 s, the right at 6
+    )
+    near = np.abs(t[:, None] - t[None, :]) <= MARCHING_MEMORY_S
+    np.testing.assert_array_equal(knees_in_turn(x, near), (t >= 6.0 - MARCHING_MEMORY_S) & (t <= MARCHING_MEMORY_S))
+    x[:, HIPS_FLEXED] = np.nan
+    assert knees_in_turn(x, near).all()
 
 
 def test_a_deep_knee_bend_is_a_squat_not_a_hip_hinge(model: RecogniserModel) -> None:
