@@ -11,8 +11,8 @@ model on VIDEO's frames. Figures, not assertions: machines are noisy.
 
 from __future__ import annotations
 
+import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -50,12 +50,20 @@ def bench_watcher(poses: list[PoseFrame], repeats: int = 5) -> list[float]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(
+        description="Per-frame cost (medians, ms/frame) of spinesafe's own stages, the unsafe-pattern watcher "
+        "and the bundled MediaPipe model; figures, not assertions."
+    )
+    parser.add_argument(
+        "video", nargs="?", help="a video to run MediaPipe on first (default: the poses of samples/demo_squats.npz)"
+    )
+    args = parser.parse_args()
     poses: list[PoseFrame]
-    if len(sys.argv) > 1:
+    if args.video:
         from spinesafe.pose.estimators import MediaPipePoseEstimator
         from spinesafe.pose.sources import VideoFileSource
 
-        source, estimator = VideoFileSource(sys.argv[1]), MediaPipePoseEstimator()
+        source, estimator = VideoFileSource(args.video), MediaPipePoseEstimator()
         poses, mp_times = [], []
         for frame in source:
             start = time.perf_counter()
