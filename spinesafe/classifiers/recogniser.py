@@ -35,7 +35,8 @@ The vote is held to what some exercises are by definition (:func:`allowed_classe
 the trunk near upright, a lunge bends both knees, a hip hinge does not bend them deeply, only the
 bridge and the curl-ups are done lying back, a bridge keeps a knee bent, a curl-up moves the trunk,
 a curl-up is a sit-up when the trunk comes up near vertical, otherwise a crunch, and marching lifts
-each knee in turn (:func:`knees_in_turn`; a knee lifted and held is a single-leg stance). A window with
+each knee in turn (:func:`knees_in_turn`; a knee lifted and held is a single-leg stance) with
+the hips at one height (a step-up lifts them). A window with
 movement that fits no exercise's definition is :data:`UNKNOWN`: the definitions close the set as
 well as the distances do.
 """
@@ -108,7 +109,8 @@ TRUNK_PX = LOWER_FOOT_Y + 1
 # Then the left and the right hip's angle (shoulder-hip-knee) in the world landmarks, in degrees (NaN
 # when a hip or knee is not seen): how far each thigh came up in a window (:func:`_hips_flexed`).
 HIP_ANGLES = slice(TRUNK_PX + 1, TRUNK_PX + 3)
-FRAME_DIM = HIP_ANGLES.stop
+HIP_Y = HIP_ANGLES.stop  # the mid-hip's image y, in pixels
+FRAME_DIM = HIP_Y + 1
 ANGLE_COLUMNS = slice(N_POINT_COORDS, N_POINT_COORDS + N_ANGLES)  # joint angles / 180 in a frame vector
 # Columns of a frame vector read by the exercise definitions (DEFINITIONS below).
 TRUNK_FROM_VERTICAL = N_POINT_COORDS + N_ANGLES + 1  # world trunk inclination / 180
@@ -195,6 +197,7 @@ def frame_vectors(frames: Sequence[PoseFrame]) -> tuple[np.ndarray, np.ndarray]:
     valid[present] = ok
     vectors[present, LOWER_FOOT_Y] = lower_foot_y_px(px, visibility)
     vectors[present, TRUNK_PX] = trunk_px
+    vectors[present, HIP_Y] = _mid(px, Landmark.LEFT_HIP, Landmark.RIGHT_HIP)[:, 1]
     legs_seen = np.min(visibility[:, _LEGS_SEEN], axis=1) >= MIN_VISIBILITY
     with np.errstate(invalid="ignore"):
         hips = np.stack([joint_angle_deg(world[:, a], world[:, b], world[:, c]) for a, b, c in _HIP_ANGLES], axis=1)
@@ -278,12 +281,17 @@ def frame_vector(frame: PoseFrame) -> np.ndarray | None:
 def window_features(vectors: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     """Features of one window from its per-frame vectors (WINDOW_DIM): the mean, spread, minimum
     and maximum of each posture column (the first KNN_DIM, which the k-NN compares), then the
-    share of frames in which each joint of the body points was in view (:data:`SEEN_COLUMNS`)."""
+    share of frames in which each joint of the body points was in view (:data:`SEEN_COLUMNS`), the
+    lower foot's rise (:data:`FOOT_RISE`), each hip's least angle (:data:`HIPS_FLEXED`) and the hips'
+    travel up or down (:data:`HIP_TRAVEL`), which the definitions read."""
     m = np.asarray(vectors)
     posture = m[:, :POSTURE_DIM]
     seen = m[:, SEEN_COLUMNS].mean(axis=0)
     stats = [posture.mean(axis=0), posture.std(axis=0), posture.min(axis=0), posture.max(axis=0), seen]
-    return np.concatenate([*stats, [_foot_rise(m[:, LOWER_FOOT_Y], m[:, TRUNK_PX])], _hips_flexed(m[:, HIP_ANGLES])])
+    travel = _hip_travel(m[:, HIP_Y], m[:, TRUNK_PX])
+    return np.concatenate(
+        [*stats, [_foot_rise(m[:, LOWER_FOOT_Y], m[:, TRUNK_PX])], _hips_flexed(m[:, HIP_ANGLES]), [travel]]
+    )
 
 
 def _foot_rise(lower_foot_y: np.ndarray, trunk_px: np.ndarray) -> float:
@@ -294,6 +302,11 @@ def _foot_rise(lower_foot_y: np.ndarray, trunk_px: np.ndarray) -> float:
     if seen.mean() < MIN_SEEN_SHARE:
         return float("nan")
     return float((np.max(lower_foot_y[seen]) - np.min(lower_foot_y[seen])) / np.median(trunk_px[seen]))
+
+
+def _hip_travel(hip_y: np.ndarray, trunk_px: np.ndarray) -> float:
+    """How far the mid-hip moved up or down in the picture over a window, in trunk lengths."""
+    return float((np.max(hip_y) - np.min(hip_y)) / np.median(trunk_px))
 
 
 def _hips_flexed(hip_angles: np.ndarray) -> np.ndarray:
@@ -309,7 +322,8 @@ KNN_DIM = 4 * POSTURE_DIM
 SEEN_SHARES = slice(KNN_DIM, KNN_DIM + len(_POINTS))  # in window features
 FOOT_RISE = SEEN_SHARES.stop
 HIPS_FLEXED = slice(FOOT_RISE + 1, FOOT_RISE + 3)  # the left and the right hip's least world angle
-WINDOW_DIM = HIPS_FLEXED.stop
+HIP_TRAVEL = HIPS_FLEXED.stop  # how far the hips rose or fell in the picture, in trunk lengths
+WINDOW_DIM = HIP_TRAVEL + 1
 # Where the window's spread of the joint angles lies (see IDLE_MAX_ANGLE_STD): the image-plane
 # angles, and the trunk's inclination and the knees' angles in the world landmarks.
 _ANGLE_STD = np.r_[
@@ -371,6 +385,11 @@ ONE_FOOT_DOWN_MAX_FOOT_RISE = 0.6
 #   named marching (0.97) without this.
 # A run in which the legs were never judged (NaN) is held to nothing.
 MARCHING_MAX_HIP_DEG = EXERCISES["marching"].turn
+# Marching on the spot keeps the hips at one height: the standing knee hardly bends, the hips bob by
+# 2-5 cm; a step-up lifts them by the step (15 cm, 0.3 trunk lengths, is the lowest in home
+# programmes). Within a window the mid-hip moves 0.2 trunk lengths (10 cm) or less in the picture.
+# Corpus marches: 0.14 at most (margin 0.06); the synthetic step-up 0.32, the corpus's bench step-up 0.88.
+MARCHING_MAX_HIP_TRAVEL = 0.2
 MARCHING_MEMORY_S = 4.0
 _ONE_FOOT_DOWN = ("marching", "heel_raise", "single_leg_stance", "tandem_stance")
 _UPRIGHT = frozenset(i for i, spec in EXERCISES.items() if spec.upright)
@@ -618,6 +637,9 @@ def allowed_classes(classes: Sequence[str], features: np.ndarray) -> np.ndarray:
         knees_bent = _window_max(features, BENT_KNEE) * 180.0 <= BRIDGE_MAX_BENT_KNEE_DEG
         shoulders_down = _window_min(features, TRUNK_FROM_VERTICAL) * 180.0 >= BRIDGE_MIN_TRUNK_DEG
         allowed[:, classes.index("bridge")] &= knees_bent & shoulders_down
+    if "marching" in classes:
+        level = ~(np.atleast_2d(features)[:, HIP_TRAVEL] > MARCHING_MAX_HIP_TRAVEL)
+        allowed[:, classes.index("marching")] &= level
     rise = np.atleast_2d(features)[:, FOOT_RISE]
     rises = [("step_up", ~(rise < STEP_UP_MIN_FOOT_RISE))]
     rises += [(name, ~(rise > ONE_FOOT_DOWN_MAX_FOOT_RISE)) for name in _ONE_FOOT_DOWN]

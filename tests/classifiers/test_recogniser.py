@@ -23,12 +23,14 @@ from spinesafe.classifiers.recogniser import (
     FRAME_DIM,
     HANDS_FORWARD,
     HIP_HINGE_MIN_STRAIGHTER_KNEE_DEG,
+    HIP_TRAVEL,
     HIPS_FLEXED,
     IDLE,
     IDLE_MAX_ANGLE_STD,
     KNN_DIM,
     LUNGE_MAX_STRAIGHTER_KNEE_DEG,
     MARCHING_MAX_HIP_DEG,
+    MARCHING_MAX_HIP_TRAVEL,
     MARCHING_MEMORY_S,
     ONE_FOOT_DOWN_MAX_FOOT_RISE,
     POSTURE_DIM,
@@ -398,6 +400,20 @@ def test_marching_lifts_each_knee_in_turn_and_a_one_legged_stance_does_not(model
     np.testing.assert_array_equal(knees_in_turn(x, near), (t >= 6.0 - MARCHING_MEMORY_S) & (t <= MARCHING_MEMORY_S))
     x[:, HIPS_FLEXED] = np.nan
     assert knees_in_turn(x, near).all()
+
+
+def test_marching_keeps_the_hips_at_one_height_and_a_step_up_lifts_them(model: RecogniserModel) -> None:
+    marching = model.classes.index("marching")
+    for view in (CameraView.FRONT, CameraView.OBLIQUE_LEFT, CameraView.SIDE_FACING_LEFT):
+        marches = _windows(marching_reps(4), view)
+        assert marches[:, HIP_TRAVEL].max() < MARCHING_MAX_HIP_TRAVEL
+        steps = _windows(step_up_reps(3, step_m=0.15), view)  # the lowest step of home programmes
+        lifted = steps[:, HIP_TRAVEL] > MARCHING_MAX_HIP_TRAVEL
+        assert lifted.mean() > 0.5
+        assert not allowed_classes(model.classes, steps)[lifted, marching].any()
+        # A front or oblique step-up was marching (0.51-0.55) before.
+        frames = animate(step_up_reps(3, step_m=0.15), 15.0, view=view, jitter_px=2.0, seed=77)
+        assert recognise_clip(model, frames).label == "step_up"
 
 
 def test_a_deep_knee_bend_is_a_squat_not_a_hip_hinge(model: RecogniserModel) -> None:
