@@ -35,12 +35,14 @@ from spinesafe.classifiers.recogniser import (
     ONE_FOOT_DOWN_MAX_FOOT_RISE,
     POSTURE_DIM,
     SEEN_SHARES,
+    SIDE_LEG_RAISE_MIN_SPREAD_DEG,
     STEP_UP_MIN_FOOT_RISE,
     STRAIGHTER_KNEE,
     TANDEM_MIN_FEET_IN_LINE,
     TRUNK_FROM_VERTICAL,
     UNKNOWN,
     UNSURE,
+    WIDEST_LEGS,
     WINDOW_DIM,
     Z_CAP,
     ExerciseRecogniser,
@@ -77,6 +79,7 @@ from spinesafe.lab.synthetic import (
     chain,
     crunch_reps,
     deadlift_reps,
+    heel_raise_reps,
     hip_hinge_reps,
     jumping_jack_reps,
     knee_up_stance,
@@ -86,6 +89,7 @@ from spinesafe.lab.synthetic import (
     push_up_reps,
     seated,
     shoulder_press_reps,
+    side_leg_raise_reps,
     single_leg_stance,
     sit_to_stand_reps,
     sit_up_reps,
@@ -414,6 +418,24 @@ def test_marching_keeps_the_hips_at_one_height_and_a_step_up_lifts_them(model: R
         # A front or oblique step-up was marching (0.51-0.55) before.
         frames = animate(step_up_reps(3, step_m=0.15), 15.0, view=view, jitter_px=2.0, seed=77)
         assert recognise_clip(model, frames).label == "step_up"
+
+
+def test_a_side_leg_raise_spreads_the_thighs_whatever_the_camera_roll(model: RecogniserModel) -> None:
+    raise_ = model.classes.index("side_leg_raise")
+    for view in (CameraView.FRONT, CameraView.OBLIQUE_LEFT):
+        raises = _windows(side_leg_raise_reps(4), view)  # 30 deg out
+        assert np.nanmax(raises[:, WIDEST_LEGS]) > SIDE_LEG_RAISE_MIN_SPREAD_DEG + 5.0
+        assert (
+            recognise_clip(model, animate(side_leg_raise_reps(4), 15.0, view=view, seed=78)).label == "side_leg_raise"
+        )
+    # A rolled camera tilts the standing legs in the picture, not the angle between them: these were
+    # side leg raises (0.99-1.00) filmed head-on with the camera rolled 10 deg.
+    for keyframes in (heel_raise_reps(4), single_leg_stance(6.0), standing_back_extension_reps(4)):
+        frames = animate(keyframes, 15.0, view=CameraView.FRONT, jitter_px=2.0, seed=78, roll_deg=10.0)
+        windows_ = np.asarray(windows(frames))
+        assert np.nanmax(windows_[:, WIDEST_LEGS]) < SIDE_LEG_RAISE_MIN_SPREAD_DEG
+        assert not allowed_classes(model.classes, windows_)[:, raise_].any()
+        assert recognise_clip(model, frames).label != "side_leg_raise"
 
 
 def test_a_deep_knee_bend_is_a_squat_not_a_hip_hinge(model: RecogniserModel) -> None:
