@@ -292,8 +292,9 @@ def window_features(vectors: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     """Features of one window from its per-frame vectors (WINDOW_DIM): the mean, spread, minimum
     and maximum of each posture column (the first KNN_DIM, which the k-NN compares), then the
     share of frames in which each joint of the body points was in view (:data:`SEEN_COLUMNS`), the
-    lower foot's rise (:data:`FOOT_RISE`), each hip's least angle (:data:`HIPS_FLEXED`) and the hips'
-    travel up or down (:data:`HIP_TRAVEL`), which the definitions read."""
+    lower foot's rise (:data:`FOOT_RISE`), each hip's least angle (:data:`HIPS_FLEXED`), the hips'
+    travel up or down (:data:`HIP_TRAVEL`) and the widest angle between the thighs
+    (:data:`WIDEST_LEGS`), which the definitions read."""
     m = np.asarray(vectors)
     posture = m[:, :POSTURE_DIM]
     seen = m[:, SEEN_COLUMNS].mean(axis=0)
@@ -398,6 +399,7 @@ ONE_FOOT_DOWN_MAX_FOOT_RISE = 0.6
 #   named marching (0.97) without this.
 # A run in which the legs were never judged (NaN) is held to nothing.
 MARCHING_MAX_HIP_DEG = EXERCISES["marching"].turn
+MARCHING_MEMORY_S = 4.0
 # Marching on the spot keeps the hips at one height: the standing knee hardly bends, the hips bob by
 # 2-5 cm; a step-up lifts them by the step (15 cm, 0.3 trunk lengths, is the lowest in home
 # programmes). Within a window the mid-hip moves 0.2 trunk lengths (10 cm) or less in the picture.
@@ -410,7 +412,6 @@ MARCHING_MAX_HIP_TRAVEL = 0.2
 # raises, single-leg stances and back extensions filmed from the front with the camera rolled 10 deg
 # were side leg raises (0.99-1.00): the tilted picture shows legs apart.
 SIDE_LEG_RAISE_MIN_SPREAD_DEG = EXERCISES["side_leg_raise"].turn
-MARCHING_MEMORY_S = 4.0
 _ONE_FOOT_DOWN = ("marching", "heel_raise", "single_leg_stance", "tandem_stance")
 _UPRIGHT = frozenset(i for i, spec in EXERCISES.items() if spec.upright)
 # A sit-up brings the trunk up to (near) vertical; a crunch (curl-up) lifts the shoulder blades
@@ -712,27 +713,33 @@ def defined_probabilities(
     allowed = allowed_classes(model.classes, feats)
     t = None if times_s is None else np.asarray(times_s, dtype=np.float64)
     if "marching" in model.classes:
-        near = np.ones((len(feats), len(feats)), dtype=bool) if t is None else _near(t, t, MARCHING_MEMORY_S)
-        allowed[:, model.classes.index("marching")] &= knees_in_turn(feats, near)
+        allowed[:, model.classes.index("marching")] &= knees_in_turn(feats, t)
     probs = model.probabilities(feats, allowed)
     upright = upright_curl_up(model.classes, probs, feats)
     if t is None:
         return split_curl_up(model.classes, probs, bool(upright.any()))
-    return split_curl_up(model.classes, probs, _near(t, t[upright], CURL_UP_MEMORY_S).any(axis=1))
+    return split_curl_up(model.classes, probs, _any_within(t, upright, CURL_UP_MEMORY_S))
 
 
-def _near(t: np.ndarray, other: np.ndarray, within_s: float) -> np.ndarray:
-    """(len(t), len(other)) bool: which of the ``other`` times lie within ``within_s`` of each of ``t``."""
-    return np.asarray(np.abs(t[:, None] - other[None, :]) <= within_s)
+def _any_within(t: np.ndarray | None, marked: np.ndarray, within_s: float) -> np.ndarray:
+    """(n,) bool: some ``marked`` window lies within ``within_s`` of each of n windows at ascending
+    times ``t`` (None: anywhere in the run). Cumulative counts, not an n x n matrix: an hour's
+    review holds 7,200 windows."""
+    if t is None:
+        return np.full(len(marked), bool(np.any(marked)))
+    counts = np.concatenate([[0], np.cumsum(marked)])
+    after = counts[np.searchsorted(t, t + within_s, side="right")]
+    return np.asarray(after > counts[np.searchsorted(t, t - within_s, side="left")])
 
 
-def knees_in_turn(features: np.ndarray, near: np.ndarray) -> np.ndarray:
-    """(n,) bool: each hip flexed to :data:`MARCHING_MAX_HIP_DEG` in some window ``near`` ((n, m) bool
-    over the m rows of ``features``) each of n windows, or the legs were judged in none of them."""
+def knees_in_turn(features: np.ndarray, times_s: np.ndarray | None = None) -> np.ndarray:
+    """(n,) bool: each hip flexed to :data:`MARCHING_MAX_HIP_DEG` in some window within
+    :data:`MARCHING_MEMORY_S` of each of n windows at ascending ``times_s`` (None: anywhere in the
+    run), or the legs were judged in none of those windows."""
     hips = np.atleast_2d(features)[:, HIPS_FLEXED]
-    judged = np.isfinite(hips[:, 0])
-    lifted = near.astype(np.float32) @ (hips <= MARCHING_MAX_HIP_DEG).astype(np.float32) > 0.0
-    return np.asarray(lifted.all(axis=1) | ~(near & judged[None, :]).any(axis=1))
+    lifted = [_any_within(times_s, hips[:, side] <= MARCHING_MAX_HIP_DEG, MARCHING_MEMORY_S) for side in (0, 1)]
+    judged = _any_within(times_s, np.isfinite(hips[:, 0]), MARCHING_MEMORY_S)
+    return np.asarray((lifted[0] & lifted[1]) | ~judged)
 
 
 @dataclass(frozen=True)
@@ -1019,7 +1026,7 @@ class ExerciseRecogniser:
             self._recent.popleft()
         if "marching" in self.model.classes:
             recent = np.array([f for _, f in self._recent])
-            allowed[:, self.model.classes.index("marching")] &= knees_in_turn(recent, np.ones((1, len(recent)), bool))
+            allowed[:, self.model.classes.index("marching")] &= knees_in_turn(recent)[-1]
         probs = self.model.probabilities(feats, allowed)
         if upright_curl_up(self.model.classes, probs, feats)[0]:
             self._upright_curl_up_s = t
